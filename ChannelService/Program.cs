@@ -1,5 +1,19 @@
-var builder = WebApplication.CreateBuilder(args);
+using ChannelService.Cli;
+
+if (CommandLine.IsCommand(args))
+{
+    return await CommandLine.RunAsync(args, CliConfiguration.Build(), Console.In, Console.Out, Console.Error);
+}
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    // The service must work when started from any directory (systemd, `dotnet /opt/x/ChannelService.dll`):
+    // views, static files and the manifest template ship beside the assembly.
+    ContentRootPath = AppContext.BaseDirectory,
+});
 var app = builder.Build();
-app.Run();
+await app.RunAsync();
+return 0;
 
 public partial class Program;
