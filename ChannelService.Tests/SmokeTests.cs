@@ -1,2 +1,0 @@
-namespace ChannelService.Tests;
-public class SmokeTests { [Test] public void Runs() => Assert.That(1, Is.EqualTo(1)); }
