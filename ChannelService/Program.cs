@@ -1,4 +1,5 @@
 using ChannelService.Cli;
+using ChannelService.Web;
 
 if (CommandLine.IsCommand(args))
 {
@@ -12,7 +13,11 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     // views, static files and the manifest template ship beside the assembly.
     ContentRootPath = AppContext.BaseDirectory,
 });
+builder.AddChannelService();
+
 var app = builder.Build();
+await app.PrepareAsync();
+app.MapChannelService();
 await app.RunAsync();
 return 0;
 

@@ -1,0 +1,105 @@
+using System.Net;
+
+namespace ChannelService.Configuration;
+
+/// <summary>
+/// The <c>Channel</c> configuration section (environment form <c>Channel__Name</c>). Every setting is
+/// documented in the README; names are fixed because operators and scripts rely on them.
+/// </summary>
+public sealed class ChannelOptions
+{
+    public const string SectionName = "Channel";
+
+    /// <summary>The https base URL Zendesk reaches the service at. http is accepted only for loopback hosts.</summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>Where the SQLite database and generated keys live. Relative paths are resolved against the working directory.</summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>Lets sources reach loopback and private addresses (development and tests only).</summary>
+    public bool AllowPrivateNetworkSources { get; set; }
+
+    /// <summary>CIDR ranges sources may reach although they are private (a company's own CalDAV server).</summary>
+    public List<string> AllowedSourceNetworks { get; set; } = [];
+
+    /// <summary>Global OAuth client id for push; when set it appears in the manifest as <c>push_client_id</c>.</summary>
+    public string? PushClientId { get; set; }
+
+    /// <summary>Manifest <c>name</c>: the default channel name shown in Zendesk.</summary>
+    public string IntegrationName { get; set; } = "Calendar & Tasks (ChannelService)";
+
+    /// <summary>Manifest <c>id</c>: globally unique; change it when you run your own distinct integration.</summary>
+    public string IntegrationId { get; set; } = "io.github.channelservice.calendar-tasks";
+
+    /// <summary>Manifest <c>author</c>.</summary>
+    public string IntegrationAuthor { get; set; } = "ChannelService";
+
+    /// <summary>Full path of <see cref="DataDirectory"/>.</summary>
+    public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory);
+
+    /// <summary>
+    /// The validated base URL without a trailing slash. Null when none is configured (Development only).
+    /// </summary>
+    public Uri? BaseUri => string.IsNullOrWhiteSpace(PublicBaseUrl) ? null : new Uri(PublicBaseUrl.TrimEnd('/') + "/");
+
+    /// <summary>Checks the options; returns every problem in words an operator can act on.</summary>
+    public IReadOnlyList<string> Validate(bool isDevelopment)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(PublicBaseUrl))
+        {
+            if (!isDevelopment)
+            {
+                errors.Add("Channel:PublicBaseUrl is required: the https URL Zendesk reaches this service at (e.g. https://channel.example.com).");
+            }
+        }
+        else if (!Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            errors.Add($"Channel:PublicBaseUrl must be an absolute https URL; got '{PublicBaseUrl}'.");
+        }
+        else if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopbackHost(uri.Host))
+        {
+            errors.Add("Channel:PublicBaseUrl must use https: Zendesk requires https manifest URLs (http is accepted only for loopback hosts).");
+        }
+        else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
+        {
+            errors.Add("Channel:PublicBaseUrl must not contain a query, fragment or user name.");
+        }
+
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            errors.Add("Channel:DataDirectory must not be empty.");
+        }
+
+        if (PushClientId is { Length: > 127 })
+        {
+            // DOC says 127, SCHEMA says 128: the stricter limit is safe for both.
+            errors.Add("Channel:PushClientId is at most 127 characters.");
+        }
+
+        foreach (var (value, name) in new[] { (IntegrationName, "IntegrationName"), (IntegrationAuthor, "IntegrationAuthor") })
+        {
+            if (string.IsNullOrWhiteSpace(value) || value.Length > 255)
+            {
+                errors.Add($"Channel:{name} must be 1 to 255 characters.");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(IntegrationId) || IntegrationId.Length > 511)
+        {
+            errors.Add("Channel:IntegrationId must be 1 to 511 characters.");
+        }
+
+        return errors;
+    }
+
+    public static bool IsLoopbackHost(string host)
+    {
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        return IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address);
+    }
+}
