@@ -1,0 +1,34 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ChannelService.Sources.Http;
+
+internal static class SourceHttpServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds <see cref="SourceHttpOptions"/> from the <c>Channel</c> section, validates it when the host starts
+    /// (a bad CIDR in AllowedSourceNetworks stops the start with a message naming the entry) and registers one
+    /// shared <see cref="SourceHttpClient"/>.
+    /// </summary>
+    public static IServiceCollection AddSourceHttp(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SourceHttpOptions>()
+            .Bind(configuration.GetSection(SourceHttpOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SourceHttpOptions>, SourceHttpOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => SourceHttpClient.Create(
+            sp.GetRequiredService<IOptions<SourceHttpOptions>>().Value,
+            timeProvider: sp.GetRequiredService<TimeProvider>()));
+        return services;
+    }
+
+    private sealed class SourceHttpOptionsValidator : IValidateOptions<SourceHttpOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, SourceHttpOptions options)
+        {
+            var errors = options.Validate();
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
+}
