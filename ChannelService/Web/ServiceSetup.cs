@@ -1,6 +1,7 @@
 using ChannelService.Configuration;
 using ChannelService.Data;
 using ChannelService.Manifest;
+using ChannelService.Sources.Http;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -26,6 +27,7 @@ public static class ServiceSetup
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(channel.Value.DataDirectoryFullPath, "aspnet-keys")), loggers));
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton<ManifestRenderer>();
+        builder.Services.AddSourceHttp(builder.Configuration);
         builder.Services.AddControllersWithViews().AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions));
         return builder;
     }
