@@ -32,12 +32,22 @@ internal static class AccountsConfiguration
             .Select(c => new ConfiguredKey(c["Id"] ?? "", c["Secret"] ?? ""))
             .ToArray();
 
-    /// <summary>The key ring the service and the command line use: configured keys, else <c>{DataDirectory}/keys.json</c>.</summary>
-    public static KeyRing LoadKeyRing(IConfiguration configuration, TimeProvider time)
+    /// <summary>
+    /// The key ring the service and the command line use: configured keys, else <c>{DataDirectory}/keys.json</c>,
+    /// generated when missing unless <paramref name="create"/> is false (commands that only read must not mint a key
+    /// in a mistyped folder and then report every metadata as foreign).
+    /// </summary>
+    public static KeyRing LoadKeyRing(IConfiguration configuration, TimeProvider time, bool create = true)
     {
         var configured = Keys(configuration);
-        return configured.Count > 0
-            ? KeyRing.FromConfiguredKeys(configured)
-            : KeyRing.LoadOrCreate(Path.Combine(DataDirectory(configuration), KeyRing.FileName), time);
+        if (configured.Count > 0)
+        {
+            return KeyRing.FromConfiguredKeys(configured);
+        }
+
+        var file = Path.Combine(DataDirectory(configuration), KeyRing.FileName);
+        return create || File.Exists(file)
+            ? KeyRing.LoadOrCreate(file, time)
+            : throw new KeyRingException($"No key file at {file} and no keys configured (Channel:Keys). Check Channel:DataDirectory.");
     }
 }
