@@ -306,7 +306,8 @@ internal static class OpaqueFormat
             return false;
         }
 
-        // The last character may carry unused bits; only the canonical spelling is ours, so no two strings decode alike.
+        // The last character may carry unused bits; only the canonical spelling is ours, so no two strings decode alike
+        // (the runtime decoder refuses such bits too; this keeps the rule independent of its leniency).
         return Base64Url.EncodeToString(bytes) == body;
     }
 
