@@ -120,6 +120,29 @@ public sealed class MetadataCodecTests
     }
 
     [Test]
+    public void An_Account_With_Every_Field_At_Its_Validator_Limit_Still_Fits()
+    {
+        const string Printable = "!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+        var request = new NewAccountRequest(
+            "caldav-calendar",
+            "https://dav.example.com/" + Accounts.RandomText(NewAccountRequestValidator.MaxUrlLength - 24),
+            Accounts.RandomText(NewAccountRequestValidator.MaxUsernameLength, Printable),
+            Accounts.RandomText(NewAccountRequestValidator.MaxSecretLength, Printable),
+            Accounts.RandomText(NewAccountRequestValidator.MaxDisplayNameLength, Printable),
+            [
+                new("author_name", Accounts.RandomText(AccountOptions.MaxAuthorNameLength, Printable)),
+                new("time_zone", "America/Argentina/ComodRivadavia"),
+                new("custom_fields", "{" + string.Join(",", Enumerable.Range(0, AccountOptions.MaxCustomFields).Select(i => $"\"{1000000000000000000L + i}\":\"{Accounts.RandomText(AccountOptions.MaxPropertyNameLength, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")}\"")) + "}"),
+            ]);
+        var account = request.Create(TimeProvider.System);
+
+        var metadata = codec.Encode(account);
+
+        TestContext.Out.WriteLine($"every limit at once: {metadata.Length} characters");
+        Assert.That(codec.Decode(metadata), Is.EqualTo(account));
+    }
+
+    [Test]
     public void A_Huge_Option_Value_Is_Refused_With_A_Clear_Message()
     {
         var account = Accounts.Sample(AccountOptions.Default with { AuthorName = Accounts.RandomText(6000) });
