@@ -34,7 +34,7 @@ internal sealed class KeysCommand : ICliCommand
                 foreach (var key in ring.Keys)
                 {
                     var created = key.CreatedAt == DateTimeOffset.MinValue ? "configured" : key.CreatedAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-                    await context.Stdout.WriteLineAsync($"{key.Id,-16}  {created,-20}{(key == ring.Current ? "  current" : "")}");
+                    await context.Stdout.WriteLineAsync($"{key.Id,-16}  {created,-20}{(key == ring.Current ? "  current" : "")}".TrimEnd());
                 }
 
                 return 0;

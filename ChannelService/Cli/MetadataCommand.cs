@@ -108,7 +108,8 @@ internal sealed class MetadataCommand : ICliCommand
         }
 
         // Metadata is a bearer credential: `-` keeps it out of shell history and process lists.
-        var value = parsed.Positionals[0] == "-" ? (await context.Stdin.ReadLineAsync())?.Trim() : parsed.Positionals[0];
+        // Trimmed here (not in the codec): a pasted value often carries a stray space or newline.
+        var value = (parsed.Positionals[0] == "-" ? await context.Stdin.ReadLineAsync() : parsed.Positionals[0])?.Trim();
         var codec = new MetadataCodec(LoadKeys(context, create: false));
         AccountMetadata account;
         try
