@@ -19,7 +19,7 @@ internal sealed class KeyRingKey
     public const int SecretLength = 32;
 
     private readonly byte[] secret;
-    private readonly ConcurrentDictionaryLite derived = new();
+    private readonly DerivedKeyCache derived = new();
 
     public KeyRingKey(string id, ReadOnlySpan<byte> secret, DateTimeOffset createdAt)
     {
@@ -43,7 +43,10 @@ internal sealed class KeyRingKey
     /// <summary>When the key was generated; <see cref="DateTimeOffset.MinValue"/> for configured keys.</summary>
     public DateTimeOffset CreatedAt { get; }
 
-    /// <summary>A 256-bit key for one purpose (e.g. <c>metadata/v1</c>), the same for the same master and purpose.</summary>
+    /// <summary>
+    /// A 256-bit key for one purpose (e.g. <c>metadata/v1</c>), the same for the same master and purpose. The array is
+    /// shared: hand it to a cipher, never modify it.
+    /// </summary>
     public byte[] DeriveKey(string purpose) =>
         derived.GetOrAdd(purpose, p => HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, salt: [], info: Encoding.UTF8.GetBytes("ChannelService/" + p)));
 
@@ -51,8 +54,8 @@ internal sealed class KeyRingKey
 
     public override string ToString() => $"Key {Id}";
 
-    /// <summary>A tiny lock-protected cache: derived keys are few (one per purpose) and read on every request.</summary>
-    private sealed class ConcurrentDictionaryLite
+    /// <summary>Lock-free cache: derived keys are few (one per purpose) and needed on every request.</summary>
+    private sealed class DerivedKeyCache
     {
         private ImmutableDictionary<string, byte[]> items = ImmutableDictionary<string, byte[]>.Empty;
 
