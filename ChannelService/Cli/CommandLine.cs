@@ -36,6 +36,8 @@ internal static class CommandLine
     /// <summary>Every command the executable knows. Add new commands here.</summary>
     private static readonly ICliCommand[] Commands =
     [
+        new MetadataCommand(),
+        new KeysCommand(),
     ];
 
     public static bool IsCommand(string[] args) =>
