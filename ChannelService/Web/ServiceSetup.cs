@@ -1,3 +1,4 @@
+using ChannelService.Accounts;
 using ChannelService.Configuration;
 using ChannelService.Data;
 using ChannelService.Manifest;
@@ -28,6 +29,7 @@ public static class ServiceSetup
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton<ManifestRenderer>();
         builder.Services.AddSourceHttp(builder.Configuration);
+        builder.Services.AddAccounts();
         builder.Services.AddControllersWithViews().AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions));
         return builder;
     }
@@ -43,6 +45,10 @@ public static class ServiceSetup
         }
 
         await app.Services.GetRequiredService<Database>().InitializeAsync();
+
+        // Loading the key ring here creates keys.json on first start, and a broken key file stops the service
+        // before it answers any request rather than failing every pull.
+        app.Services.GetRequiredService<KeyRing>();
     }
 
     public static WebApplication MapChannelService(this WebApplication app)
