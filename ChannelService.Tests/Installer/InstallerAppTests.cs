@@ -65,6 +65,7 @@ public sealed class InstallerAppTests
         Assert.That(integrations, Has.Count.EqualTo(1));
         Assert.That((string)integrations.Single().Value!["manifest_url"]!, Is.EqualTo(manifestUrl));
         Assert.That((string)Json(entries, "manifest.json")["author"]!["url"]!, Is.EqualTo(manifestUrl.Replace("manifest.json", "about", StringComparison.Ordinal)));
+        Assert.That((string)Json(entries, "manifest.json")["version"]!, Is.EqualTo(typeof(Program).Assembly.GetName().Version!.ToString(3)));
     }
 
     [Test]

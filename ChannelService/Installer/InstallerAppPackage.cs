@@ -10,7 +10,8 @@ namespace ChannelService.Installer;
 /// <summary>
 /// Builds the Zendesk channel installer app (a requirements-only app, channel-framework.md §10) from the
 /// <c>installer-app/</c> folder that ships beside the assembly, pointed at this service: the requirement's
-/// <c>manifest_url</c> becomes <c>{PublicBaseUrl}/manifest.json</c> and the author URL the service's about page.
+/// <c>manifest_url</c> becomes <c>{PublicBaseUrl}/manifest.json</c>, the author URL the service's about page and
+/// the app version the service's version (a new service release is a new app version to upload).
 /// The zip is byte-for-byte deterministic (sorted entries, fixed times), so the HTTP download and the CLI agree.
 /// </summary>
 internal static class InstallerAppPackage
@@ -50,7 +51,7 @@ internal static class InstallerAppPackage
                 var content = path switch
                 {
                     "requirements.json" => PointRequirementsAt(File.ReadAllText(Path.Combine(sourceDirectory, path)), ManifestUrl(baseUrl)),
-                    "manifest.json" => PointAuthorAt(File.ReadAllText(Path.Combine(sourceDirectory, path)), baseUrl.TrimEnd('/') + "/about"),
+                    "manifest.json" => Personalize(File.ReadAllText(Path.Combine(sourceDirectory, path)), baseUrl.TrimEnd('/') + "/about"),
                     _ => File.ReadAllBytes(Path.Combine(sourceDirectory, path)),
                 };
                 var entry = zip.CreateEntry(path, CompressionLevel.Optimal);
@@ -103,13 +104,15 @@ internal static class InstallerAppPackage
         return Serialize(root);
     }
 
-    private static byte[] PointAuthorAt(string manifestJson, string authorUrl)
+    private static byte[] Personalize(string manifestJson, string authorUrl)
     {
         var root = JsonNode.Parse(manifestJson) as JsonObject ?? throw new InvalidOperationException($"{FolderName}/manifest.json must be a JSON object.");
         if (root["author"] is JsonObject author)
         {
             author["url"] = authorUrl;
         }
+
+        root["version"] = Manifest.ManifestRenderer.Version;
 
         return Serialize(root);
     }
