@@ -38,6 +38,7 @@ internal static class CommandLine
     [
         new MetadataCommand(),
         new KeysCommand(),
+        new Installer.InstallerAppCommand(),
     ];
 
     public static bool IsCommand(string[] args) =>
