@@ -1,0 +1,141 @@
+using ChannelService.Calendars;
+using ChannelService.Tickets;
+using NodaTime;
+
+namespace ChannelService.Tests.Tickets;
+
+public sealed class ChangeDescriberTests
+{
+    private static readonly DateTimeZone Berlin = DateTimeZoneProviders.Tzdb["Europe/Berlin"];
+
+    private static readonly ItemSnapshot Task = new()
+    {
+        Kind = CalendarItemKind.Task,
+        Summary = "Renew certificate",
+        Description = "Renew before it expires.",
+        Due = new SnapshotTime(Instant.FromUtc(2026, 11, 25, 16, 0), false),
+        Status = "NEEDS-ACTION",
+        Priority = 5,
+        PercentComplete = 0,
+        Location = "Server room",
+        Organizer = new SnapshotPerson("jane@example.com", "Jane", null),
+        Attendees = [new SnapshotPerson("alice@example.com", "Alice", "NEEDS-ACTION"), new SnapshotPerson("bob@example.com", null, "ACCEPTED")],
+        Categories = ["Ops"],
+        Url = "https://tasks.example.com/1",
+        Attachments = ["https://files.example.com/a.pdf"],
+    };
+
+    private static readonly ItemSnapshot Event = new()
+    {
+        Kind = CalendarItemKind.Event,
+        Summary = "Stand-up",
+        Start = new SnapshotTime(Instant.FromUtc(2026, 11, 24, 9, 0), false),
+        End = new SnapshotTime(Instant.FromUtc(2026, 11, 24, 9, 15), false),
+        Status = "CONFIRMED",
+    };
+
+    private static IReadOnlyList<string> Describe(ItemSnapshot before, ItemSnapshot after) => ChangeDescriber.Describe(before, after, Berlin);
+
+    [Test]
+    public void No_Change_Says_Nothing() => Assert.That(Describe(Task, Task with { }), Is.Empty);
+
+    [Test]
+    public void Due_Date_Move_Reads_In_The_Account_Zone() =>
+        Assert.That(
+            Describe(Task, Task with { Due = new SnapshotTime(Instant.FromUtc(2026, 11, 28, 11, 0), false) }),
+            Is.EqualTo(new[] { "Due date moved from Wed 25 Nov 17:00 to Sat 28 Nov 12:00 (Europe/Berlin)" }));
+
+    [Test]
+    public void Start_And_End_Moves_Are_Both_Reported() =>
+        Assert.That(
+            Describe(Event, Event with { Start = new SnapshotTime(Instant.FromUtc(2026, 11, 24, 10, 0), false), End = new SnapshotTime(Instant.FromUtc(2026, 11, 24, 10, 15), false) }),
+            Is.EqualTo(new[]
+            {
+                "Start moved from Tue 24 Nov 10:00 to Tue 24 Nov 11:00 (Europe/Berlin)",
+                "End moved from Tue 24 Nov 10:15 to Tue 24 Nov 11:15 (Europe/Berlin)",
+            }));
+
+    [Test]
+    public void All_Day_Dates_Read_Without_A_Zone() =>
+        Assert.That(
+            Describe(Task with { Due = new SnapshotTime(Instant.FromUtc(2026, 11, 25, 0, 0), true) }, Task with { Due = new SnapshotTime(Instant.FromUtc(2026, 12, 1, 0, 0), true) }),
+            Is.EqualTo(new[] { "Due date moved from Wed 25 Nov to Tue 1 Dec" }));
+
+    [Test]
+    public void Every_Field_That_Can_Change_Has_A_Sentence()
+    {
+        var changed = Task with
+        {
+            Summary = "Renew TLS certificate",
+            Description = "Renew before it expires. The old one is at /etc/ssl.",
+            Due = null,
+            Status = "IN-PROCESS",
+            Priority = 1,
+            PercentComplete = 50,
+            Location = "Data centre",
+            Organizer = new SnapshotPerson("max@example.com", "Max", null),
+            Attendees = [new SnapshotPerson("alice@example.com", "Alice", "DECLINED"), new SnapshotPerson("carol@example.com", "Carol", "NEEDS-ACTION")],
+            Categories = ["Ops", "Security"],
+            Url = "https://tasks.example.com/2",
+            Attachments = ["https://files.example.com/b.pdf"],
+        };
+
+        Assert.That(Describe(Task, changed), Is.EqualTo(new[]
+        {
+            "Title changed from \"Renew certificate\" to \"Renew TLS certificate\"",
+            "Due date removed",
+            "Status: in progress",
+            "Percent complete: 0% → 50%",
+            "Priority changed from normal (5) to high (1)",
+            "Location changed to Data centre",
+            "Organizer changed to Max",
+            "Alice declined",
+            "Carol was invited",
+            "bob@example.com was removed",
+            "Categories: added Security",
+            "Link changed to https://tasks.example.com/2",
+            "Attachments: added https://files.example.com/b.pdf; removed https://files.example.com/a.pdf",
+            "Description changed: Renew before it expires. The old one is at /etc/ssl.",
+        }));
+    }
+
+    [Test]
+    public void Completion_Says_Status_Completed() =>
+        Assert.That(Describe(Task, Task with { Status = "COMPLETED", PercentComplete = 100 }), Is.EqualTo(new[] { "Status: completed", "Percent complete: 0% → 100%" }));
+
+    [Test]
+    public void Cancellation_Is_One_Sentence_Not_Also_A_Status_Change() =>
+        Assert.That(Describe(Event, Event with { Status = "CANCELLED", Cancelled = true }), Is.EqualTo(new[] { "Event cancelled" }));
+
+    [Test]
+    public void Deletion_Says_Only_That() =>
+        Assert.That(Describe(Event, Event with { Deleted = true, Summary = null }), Is.EqualTo(new[] { "Deleted from the calendar" }));
+
+    [Test]
+    public void Attendee_Answers_Are_Worded_Per_Status() =>
+        Assert.That(
+            Describe(Task, Task with { Attendees = [new SnapshotPerson("alice@example.com", "Alice", "TENTATIVE"), new SnapshotPerson("BOB@example.com", null, "ACCEPTED")] }),
+            Is.EqualTo(new[] { "Alice tentatively accepted" }),
+            "addresses compare case-insensitively");
+
+    [Test]
+    public void Long_Descriptions_Are_Excerpted()
+    {
+        var sentences = Describe(Task, Task with { Description = string.Join(' ', Enumerable.Repeat("word", 200)) });
+
+        Assert.That(sentences.Single(), Does.StartWith("Description changed: word word"));
+        Assert.That(sentences.Single().Length, Is.LessThan(160));
+        Assert.That(sentences.Single(), Does.EndWith("…"));
+    }
+
+    [Test]
+    public void Snapshots_Survive_The_Mirror_Round_Trip()
+    {
+        var json = Task.ToJson();
+
+        var back = ItemSnapshot.FromJson(json);
+
+        Assert.That(Describe(Task, back), Is.Empty);
+        Assert.That(back.Attendees, Is.EqualTo(Task.Attendees));
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ChannelService.Calendars;
+using NodaTime;
+
+namespace ChannelService.Tickets;
+
+/// <summary>
+/// A point in time as a ticket shows it: an instant, and whether it was an all-day (DATE) value. All-day values are
+/// kept as midnight UTC of their date, so the date reads the same in every zone.
+/// </summary>
+public sealed record SnapshotTime(Instant Instant, bool AllDay)
+{
+    public static SnapshotTime Of(IcalDateTime value, TimeZoneResolver resolver) =>
+        value.IsDate ? new SnapshotTime(value.Date.AtMidnight().InUtc().ToInstant(), true) : new SnapshotTime(resolver.ToInstant(value), false);
+
+    /// <summary>An instant that came from a DATE value resolved in <paramref name="zone"/>, back to its date.</summary>
+    public static SnapshotTime OfDate(Instant instant, DateTimeZone zone) => new(instant.InZone(zone).Date.AtMidnight().InUtc().ToInstant(), true);
+}
+
+public sealed record SnapshotPerson(string Address, string? Name, string? Status)
+{
+    public string Display => string.IsNullOrWhiteSpace(Name) ? Address : Name!;
+}
+
+/// <summary>A COMMENT on the item. <see cref="ReplyId"/> is set for replies this service wrote (channelback).</summary>
+public sealed record SnapshotComment(string Id, string Text, string? ReplyId);
+
+/// <summary>
+/// What a ticket shows of one item (task, event or occurrence), with times resolved to instants. The pull
+/// stores the snapshot Zendesk acknowledged and describes the next change as the difference between two
+/// snapshots (<see cref="ChangeDescriber"/>). Serialised as JSON in the mirror table.
+/// </summary>
+public sealed record ItemSnapshot
+{
+    public required CalendarItemKind Kind { get; init; }
+
+    public string? Summary { get; init; }
+
+    public string? Description { get; init; }
+
+    public string? HtmlDescription { get; init; }
+
+    public string? Location { get; init; }
+
+    public string? Url { get; init; }
+
+    public SnapshotTime? Start { get; init; }
+
+    public SnapshotTime? End { get; init; }
+
+    public SnapshotTime? Due { get; init; }
+
+    public Instant? Completed { get; init; }
+
+    public string? Status { get; init; }
+
+    public int? Priority { get; init; }
+
+    public int? PercentComplete { get; init; }
+
+    public SnapshotPerson? Organizer { get; init; }
+
+    public IReadOnlyList<SnapshotPerson> Attendees { get; init; } = [];
+
+    public IReadOnlyList<string> Categories { get; init; } = [];
+
+    /// <summary>Attachment URIs, or file names (or a placeholder) for inline ones.</summary>
+    public IReadOnlyList<string> Attachments { get; init; } = [];
+
+    public IReadOnlyList<SnapshotComment> Comments { get; init; } = [];
+
+    public bool Cancelled { get; init; }
+
+    public bool Deleted { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(), new InstantConverter() },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ItemSnapshot FromJson(string json) => JsonSerializer.Deserialize<ItemSnapshot>(json, Json)
+        ?? throw new JsonException("empty snapshot");
+
+    /// <summary>
+    /// Builds the snapshot of an item (or of one occurrence, when <paramref name="occurrence"/> is given: its own
+    /// start and end replace the item's).
+    /// </summary>
+    /// <param name="replyParameter">the X- parameter that marks COMMENTs written by this service.</param>
+    public static ItemSnapshot From(CalendarItem item, TimeZoneResolver resolver, Occurrence? occurrence = null, string? replyParameter = null)
+    {
+        var allDay = occurrence?.OriginalStart.IsDate ?? item.Start?.IsDate ?? false;
+        SnapshotTime? Point(Instant instant) => allDay ? SnapshotTime.OfDate(instant, resolver.FloatingZone) : new SnapshotTime(instant, false);
+        var start = occurrence is not null ? Point(occurrence.Start)
+            : item.Start is { } s ? SnapshotTime.Of(s, resolver) : null;
+        SnapshotTime? end = null;
+        if (item.Kind == CalendarItemKind.Event)
+        {
+            end = occurrence is not null ? Point(occurrence.End)
+                : item.EndInstant(resolver) is { } e ? Point(e) : null;
+        }
+
+        return new ItemSnapshot
+        {
+            Kind = item.Kind,
+            Summary = Clean(item.Summary),
+            Description = Clean(item.Description),
+            HtmlDescription = Clean(item.HtmlDescription),
+            Location = Clean(item.Location),
+            Url = Clean(item.Url),
+            Start = start,
+            End = end,
+            Due = item.Due is { } d ? SnapshotTime.Of(d, resolver) : null,
+            Completed = item.Completed is { } c ? resolver.ToInstant(c) : null,
+            Status = occurrence?.Status ?? item.Status,
+            Priority = item.Priority,
+            PercentComplete = item.PercentComplete,
+            Organizer = item.Organizer is { } o ? new SnapshotPerson(o.Address, o.Name, null) : null,
+            Attendees = item.Attendees.Select(a => new SnapshotPerson(a.Address, a.Name, a.ParticipationStatus)).ToList(),
+            Categories = item.Categories,
+            Attachments = item.Attachments.Select(a => a.Uri ?? a.FileName ?? $"inline attachment ({a.FormatType ?? "binary"})").ToList(),
+            Comments = item.Comments.Select(c => new SnapshotComment(
+                ExternalIds.Hash("comment", c.Text, string.Join(";", c.Parameters.Select(p => p.Name + "=" + p.Value))),
+                c.Text,
+                replyParameter is null ? null : c.GetParameter(replyParameter))).ToList(),
+            Cancelled = occurrence?.IsCancelled ?? item.IsCancelled,
+        };
+    }
+
+    private static string? Clean(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private sealed class InstantConverter : JsonConverter<Instant>
+    {
+        public override Instant Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            NodaTime.Text.InstantPattern.ExtendedIso.Parse(reader.GetString()!).GetValueOrThrow();
+
+        public override void Write(Utf8JsonWriter writer, Instant value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(NodaTime.Text.InstantPattern.ExtendedIso.Format(value));
+    }
+}
