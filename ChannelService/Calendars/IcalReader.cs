@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
@@ -292,6 +293,7 @@ public sealed class IcalReader : IDisposable
     /// set when it spans several physical lines. A line break followed by one SPACE or TAB is a fold (RFC 5545 §3.1);
     /// CRLF, LF and a lone CR all end a physical line.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private LineKind NextRawLine(out int start, out int stop, out bool folded, out int lineNo)
     {
         if (!_bomChecked)
@@ -311,6 +313,7 @@ public sealed class IcalReader : IDisposable
         folded = false;
         lineNo = _lineNo;
         var oversized = false;
+        var foldBytes = 0; // the limit is on the unfolded length, so a refolded line is judged the same
         var ls = _pos;
         var scan = ls;
         while (true)
@@ -327,7 +330,7 @@ public sealed class IcalReader : IDisposable
                 start = ls;
                 stop = _end;
                 _pos = _end;
-                return oversized ? LineKind.Oversized : LineKind.Normal;
+                return oversized || stop - start - foldBytes > _options.MaxPropertyBytes ? LineKind.Oversized : LineKind.Normal;
             }
 
             var rel = scan < _end ? _buf.AsSpan(scan, _end - scan).IndexOfAny((byte)'\r', (byte)'\n') : -1;
@@ -339,7 +342,7 @@ public sealed class IcalReader : IDisposable
                     continue;
                 }
 
-                if (!oversized && _end - ls > _options.MaxPropertyBytes)
+                if (!oversized && _end - ls - foldBytes > _options.MaxPropertyBytes)
                 {
                     oversized = true;
                 }
@@ -391,6 +394,7 @@ public sealed class IcalReader : IDisposable
             if (after < _end && (_buf[after] == (byte)' ' || _buf[after] == (byte)'\t'))
             {
                 folded = true;
+                foldBytes += after + 1 - b;
                 scan = after + 1;
                 if (oversized)
                 {
@@ -403,7 +407,7 @@ public sealed class IcalReader : IDisposable
             start = ls;
             stop = b;
             _pos = after;
-            if (!oversized && stop - start > _options.MaxPropertyBytes)
+            if (!oversized && stop - start - foldBytes > _options.MaxPropertyBytes)
             {
                 oversized = true;
             }
@@ -413,6 +417,7 @@ public sealed class IcalReader : IDisposable
     }
 
     /// <summary>Reads one logical line and feeds it to the component builder.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Step()
     {
         var kind = NextRawLine(out var start, out var stop, out var folded, out var lineNo);
@@ -440,6 +445,7 @@ public sealed class IcalReader : IDisposable
         ProcessLine(line, start, stop, folded, lineNo);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Unfold(int start, int stop)
     {
         if (_scratch.Length < stop - start)
@@ -471,6 +477,7 @@ public sealed class IcalReader : IDisposable
 
     // ---------------------------------------------------------------- content lines
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ProcessLine(ReadOnlySpan<byte> line, int rawStart, int rawStop, bool folded, int lineNo)
     {
         if (line.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0)
@@ -616,6 +623,7 @@ public sealed class IcalReader : IDisposable
     /// <c>\,</c>, <c>\;</c> and <c>\:</c> in unquoted values are kept literally (Google's <c>CN=Society\, Class</c>).
     /// Values are split on commas only for list parameters (MEMBER, DELEGATED-TO, DELEGATED-FROM).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ParseParameters(ReadOnlySpan<byte> line, int pos, Encoding encoding, int lineNo, string property)
     {
         var len = line.Length;
@@ -750,6 +758,7 @@ public sealed class IcalReader : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ScanUnquoted(ReadOnlySpan<byte> line, int pos, bool isList, out int valueStart, out int valueEnd)
     {
         valueStart = pos;
@@ -781,6 +790,7 @@ public sealed class IcalReader : IDisposable
     }
 
     /// <summary>Decodes a parameter value, undoing RFC 6868 (<c>^n</c>, <c>^^</c>, <c>^'</c>); short values are shared.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private string DecodeParamValue(ReadOnlySpan<byte> bytes, Encoding encoding)
     {
         if (bytes.IsEmpty)
@@ -856,6 +866,7 @@ public sealed class IcalReader : IDisposable
     /// A name with all whitespace removed (<c>REFRESH - INTERVAL</c>), upper-cased and shared. Null when empty or
     /// when it holds characters no iCalendar name has (RFC 5545 §3.1: ALPHA, DIGIT, '-'; '_' and '.' tolerated).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private string? InternName(ReadOnlySpan<byte> bytes, bool upper, bool stripAll)
     {
         Span<char> buffer = stackalloc char[128];
@@ -898,6 +909,7 @@ public sealed class IcalReader : IDisposable
 
     // ---------------------------------------------------------------- components
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void HandleBeginEnd(string keyword, ReadOnlySpan<byte> value, Encoding encoding, int lineNo, ReadOnlySpan<byte> line,
         int rawStart, int rawStop, bool folded)
     {
