@@ -1,0 +1,1040 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Unicode;
+
+namespace ChannelService.Calendars;
+
+/// <summary>
+/// Lenient iCalendar reader working on bytes (RFC 5545 §3.1 as real feeds use it; calendar.md 2.1-2.3).
+/// Lines are found and unfolded on bytes, before decoding, so a fold inside a multi-byte UTF-8 character survives.
+/// Each content line is split by a small state machine on bytes; each value is decoded once.
+/// It never throws on content: a bad line costs that property only and leaves a diagnostic.
+/// Use <see cref="Parse(ReadOnlyMemory{byte}, IcalReaderOptions?)"/> for a whole model, or
+/// <see cref="TryReadNext"/> to stream components one at a time with memory bounded by the largest component.
+/// </summary>
+public sealed class IcalReader : IDisposable
+{
+    private const int ChunkSize = 256 * 1024;
+    private const int ValueCacheMaxLength = 32;
+    private const int CacheCapacity = 4096;
+
+    private static readonly Encoding Utf8Strict = new UTF8Encoding(false, false);
+    private static readonly Lazy<Encoding> Windows1252 = new(() =>
+    {
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        return Encoding.GetEncoding(1252);
+    });
+
+    private readonly IcalReaderOptions _options;
+    private readonly Stream? _stream;
+    private readonly bool _tree;
+    private readonly Encoding? _forcedEncoding;
+
+    private byte[] _buf;
+    private int _pos;
+    private int _end;
+    private bool _eof;
+    private long _totalRead;
+    private int _lineNo = 1;
+    private bool _truncated;
+    private bool _bomChecked;
+
+    private byte[] _scratch = new byte[4096];
+    private char[] _chars = new char[256];
+    private readonly List<CalendarParameter> _params = new(8);
+    private readonly List<string> _paramValues = new(4);
+
+    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _nameLookup;
+
+    private readonly List<CalendarComponent> _stack = [];
+    private readonly List<CalendarComponent> _roots = [];
+    private readonly Queue<IcalStreamItem> _ready = new();
+    private readonly List<IcalDiagnostic> _diagnostics = [];
+    private bool _sawCalendarEnd;
+    private bool _forcedClose;
+    private bool _finished;
+
+    public IcalReader(Stream stream, IcalReaderOptions? options = null)
+        : this(options, tree: false)
+    {
+        _stream = stream;
+        _buf = new byte[ChunkSize];
+    }
+
+    public IcalReader(ReadOnlyMemory<byte> data, IcalReaderOptions? options = null)
+        : this(options, tree: false)
+    {
+        SetMemory(data);
+    }
+
+    private IcalReader(IcalReaderOptions? options, bool tree)
+    {
+        _options = options ?? IcalReaderOptions.Default;
+        _tree = tree;
+        _buf = [];
+        foreach (var n in IcalNames.Known)
+        {
+            _names[n] = n;
+        }
+
+        _nameLookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
+        _forcedEncoding = ResolveCharset(_options.Charset);
+    }
+
+    /// <summary>Diagnostics so far (at most <see cref="IcalReaderOptions.MaxDiagnostics"/>).</summary>
+    public IReadOnlyList<IcalDiagnostic> Diagnostics => _diagnostics;
+
+    /// <summary>Every diagnostic, including those not kept in the list.</summary>
+    public int DiagnosticCount { get; private set; }
+
+    /// <summary>After the end: every BEGIN was closed, END:VCALENDAR was seen and no size limit cut the input.</summary>
+    public bool Complete => _finished && _sawCalendarEnd && !_forcedClose && !_truncated;
+
+    /// <summary>Parses a whole feed into a model.</summary>
+    public static IcalParseResult Parse(ReadOnlyMemory<byte> data, IcalReaderOptions? options = null)
+    {
+        var reader = new IcalReader(options, tree: true);
+        reader.SetMemory(data);
+        return reader.RunTree();
+    }
+
+    /// <summary>Parses a whole feed from a stream into a model (read in chunks; the stream is not disposed).</summary>
+    public static IcalParseResult Parse(Stream stream, IcalReaderOptions? options = null)
+    {
+        var reader = new IcalReader(options, tree: true);
+        reader.SetStream(stream);
+        return reader.RunTree();
+    }
+
+    /// <summary>
+    /// Streaming: the next direct child of a VCALENDAR (or bare top-level component), fully read.
+    /// Children handed out here are not kept in the calendar, so memory stays bounded.
+    /// </summary>
+    public bool TryReadNext(out IcalStreamItem item)
+    {
+        while (_ready.Count == 0)
+        {
+            if (_finished)
+            {
+                item = default;
+                return false;
+            }
+
+            Step();
+        }
+
+        item = _ready.Dequeue();
+        return true;
+    }
+
+    public void Dispose()
+    {
+        // The caller owns the stream; nothing pooled to return. Present so callers can scope a reader with using.
+    }
+
+    private IcalParseResult RunTree()
+    {
+        while (!_finished)
+        {
+            Step();
+        }
+
+        return new IcalParseResult(_roots, _diagnostics, DiagnosticCount, Complete);
+    }
+
+    private void SetMemory(ReadOnlyMemory<byte> data)
+    {
+        if (data.Length > _options.MaxTotalBytes)
+        {
+            data = data[..(int)_options.MaxTotalBytes];
+            _truncated = true;
+            Diagnose(0, null, $"input longer than the {_options.MaxTotalBytes}-byte limit; the rest was ignored");
+        }
+
+        if (MemoryMarshal.TryGetArray(data, out var segment) && segment.Array is not null)
+        {
+            _buf = segment.Array;
+            _pos = segment.Offset;
+            _end = segment.Offset + segment.Count;
+        }
+        else
+        {
+            _buf = data.ToArray();
+            _pos = 0;
+            _end = _buf.Length;
+        }
+
+        _eof = true;
+    }
+
+    private void SetStream(Stream stream)
+    {
+        // Only the tree-mode factory uses this; the public stream constructor sets the field directly.
+        _streamForTree = stream;
+        _buf = new byte[ChunkSize];
+    }
+
+    private Stream? _streamForTree;
+
+    private Stream? Source => _stream ?? _streamForTree;
+
+    private Encoding? ResolveCharset(string? charset)
+    {
+        if (string.IsNullOrWhiteSpace(charset))
+        {
+            return null;
+        }
+
+        var name = charset.Trim().Trim('"');
+        if (name.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || name.Equals("utf8", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        _ = Windows1252.Value; // registers the code-page provider
+        try
+        {
+            var enc = Encoding.GetEncoding(name);
+            if (enc.CodePage is 1200 or 1201 or 12000 or 12001 or 65000)
+            {
+                Diagnose(0, null, $"charset '{name}' is not ASCII-compatible and not supported; reading as UTF-8");
+                return null;
+            }
+
+            return enc.CodePage == 65001 ? null : enc;
+        }
+        catch (ArgumentException)
+        {
+            Diagnose(0, null, $"unknown charset '{name}'; reading as UTF-8");
+            return null;
+        }
+    }
+
+    private void Diagnose(int line, string? property, string reason)
+    {
+        DiagnosticCount++;
+        if (_diagnostics.Count < _options.MaxDiagnostics)
+        {
+            _diagnostics.Add(new IcalDiagnostic(line, property, reason));
+        }
+    }
+
+    // ---------------------------------------------------------------- input and lines
+
+    /// <summary>Moves unread bytes from <paramref name="keepFrom"/> to the buffer start and reads more; returns the shift.</summary>
+    private int Refill(int keepFrom)
+    {
+        var source = Source;
+        if (source is null || _eof)
+        {
+            _eof = true;
+            return 0;
+        }
+
+        var shift = keepFrom;
+        var live = _end - keepFrom;
+        if (shift > 0)
+        {
+            Buffer.BlockCopy(_buf, keepFrom, _buf, 0, live);
+            _end = live;
+            _pos -= shift;
+        }
+
+        if (_end == _buf.Length)
+        {
+            Array.Resize(ref _buf, _buf.Length * 2);
+        }
+
+        var want = _buf.Length - _end;
+        var remaining = _options.MaxTotalBytes - _totalRead;
+        if (remaining <= 0)
+        {
+            if (!_truncated)
+            {
+                _truncated = true;
+                Diagnose(_lineNo, null, $"input longer than the {_options.MaxTotalBytes}-byte limit; the rest was ignored");
+            }
+
+            _eof = true;
+            return shift;
+        }
+
+        if (want > remaining)
+        {
+            want = (int)remaining;
+        }
+
+        var n = source.Read(_buf, _end, want);
+        if (n <= 0)
+        {
+            _eof = true;
+        }
+        else
+        {
+            _end += n;
+            _totalRead += n;
+        }
+
+        return shift;
+    }
+
+    private enum LineKind
+    {
+        End,
+        Normal,
+        Oversized,
+    }
+
+    /// <summary>
+    /// Finds the next logical (unfolded) line: [start, stop) in <see cref="_buf"/>, with <paramref name="folded"/>
+    /// set when it spans several physical lines. A line break followed by one SPACE or TAB is a fold (RFC 5545 §3.1);
+    /// CRLF, LF and a lone CR all end a physical line.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private LineKind NextRawLine(out int start, out int stop, out bool folded, out int lineNo)
+    {
+        if (!_bomChecked)
+        {
+            _bomChecked = true;
+            while (_end - _pos < 3 && !_eof)
+            {
+                Refill(_pos);
+            }
+
+            if (_end - _pos >= 3 && _buf[_pos] == 0xEF && _buf[_pos + 1] == 0xBB && _buf[_pos + 2] == 0xBF)
+            {
+                _pos += 3;
+            }
+        }
+
+        folded = false;
+        lineNo = _lineNo;
+        var oversized = false;
+        var foldBytes = 0; // the limit is on the unfolded length, so a refolded line is judged the same
+        var ls = _pos;
+        var scan = ls;
+        while (true)
+        {
+            if (scan >= _end && _eof)
+            {
+                if (ls >= _end && !oversized)
+                {
+                    start = stop = _end;
+                    _pos = _end;
+                    return LineKind.End;
+                }
+
+                start = ls;
+                stop = _end;
+                _pos = _end;
+                return oversized || stop - start - foldBytes > _options.MaxPropertyBytes ? LineKind.Oversized : LineKind.Normal;
+            }
+
+            var rel = scan < _end ? _buf.AsSpan(scan, _end - scan).IndexOfAny((byte)'\r', (byte)'\n') : -1;
+            if (rel < 0)
+            {
+                if (_eof)
+                {
+                    scan = _end;
+                    continue;
+                }
+
+                if (!oversized && _end - ls - foldBytes > _options.MaxPropertyBytes)
+                {
+                    oversized = true;
+                }
+
+                if (oversized)
+                {
+                    // Drop what was scanned so a huge line never accumulates in memory.
+                    ls = _end;
+                }
+
+                _pos = ls;
+                var scannedTo = _end;
+                var shift = Refill(ls);
+                ls -= shift;
+                scan = scannedTo - shift;
+                continue;
+            }
+
+            var b = scan + rel;
+            int after;
+            if (_buf[b] == (byte)'\r')
+            {
+                if (b + 1 >= _end && !_eof)
+                {
+                    _pos = ls;
+                    var shift = Refill(ls);
+                    ls -= shift;
+                    scan = b - shift;
+                    continue;
+                }
+
+                after = b + 1 < _end && _buf[b + 1] == (byte)'\n' ? b + 2 : b + 1;
+            }
+            else
+            {
+                after = b + 1;
+            }
+
+            if (after >= _end && !_eof)
+            {
+                _pos = ls;
+                var shift = Refill(ls);
+                ls -= shift;
+                scan = b - shift;
+                continue;
+            }
+
+            _lineNo++;
+            if (after < _end && (_buf[after] == (byte)' ' || _buf[after] == (byte)'\t'))
+            {
+                folded = true;
+                foldBytes += after + 1 - b;
+                scan = after + 1;
+                if (oversized)
+                {
+                    ls = scan;
+                }
+
+                continue;
+            }
+
+            start = ls;
+            stop = b;
+            _pos = after;
+            if (!oversized && stop - start - foldBytes > _options.MaxPropertyBytes)
+            {
+                oversized = true;
+            }
+
+            return oversized ? LineKind.Oversized : LineKind.Normal;
+        }
+    }
+
+    /// <summary>Reads one logical line and feeds it to the component builder.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Step()
+    {
+        var kind = NextRawLine(out var start, out var stop, out var folded, out var lineNo);
+        switch (kind)
+        {
+            case LineKind.End:
+                Finish();
+                return;
+            case LineKind.Oversized:
+                Diagnose(lineNo, null, $"content line longer than the {_options.MaxPropertyBytes}-byte limit was skipped");
+                return;
+        }
+
+        ReadOnlySpan<byte> line;
+        if (folded)
+        {
+            var n = Unfold(start, stop);
+            line = _scratch.AsSpan(0, n);
+        }
+        else
+        {
+            line = _buf.AsSpan(start, stop - start);
+        }
+
+        ProcessLine(line, start, stop, folded, lineNo);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int Unfold(int start, int stop)
+    {
+        if (_scratch.Length < stop - start)
+        {
+            _scratch = new byte[Math.Max(stop - start, _scratch.Length * 2)];
+        }
+
+        var w = 0;
+        var p = start;
+        while (p < stop)
+        {
+            var rel = _buf.AsSpan(p, stop - p).IndexOfAny((byte)'\r', (byte)'\n');
+            if (rel < 0)
+            {
+                _buf.AsSpan(p, stop - p).CopyTo(_scratch.AsSpan(w));
+                w += stop - p;
+                break;
+            }
+
+            _buf.AsSpan(p, rel).CopyTo(_scratch.AsSpan(w));
+            w += rel;
+            var b = p + rel;
+            var after = _buf[b] == (byte)'\r' && b + 1 < stop && _buf[b + 1] == (byte)'\n' ? b + 2 : b + 1;
+            p = after + 1; // skip exactly one SPACE or TAB
+        }
+
+        return w;
+    }
+
+    // ---------------------------------------------------------------- content lines
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void ProcessLine(ReadOnlySpan<byte> line, int rawStart, int rawStop, bool folded, int lineNo)
+    {
+        if (line.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0)
+        {
+            return; // blank or whitespace-only line between or inside components
+        }
+
+        var encoding = _forcedEncoding;
+        if (encoding is null && !Utf8.IsValid(line))
+        {
+            encoding = Windows1252.Value;
+            Diagnose(lineNo, null, "bytes are not valid UTF-8; decoded as Windows-1252");
+        }
+
+        encoding ??= Utf8Strict;
+
+        // Name: up to the first ';' or ':'.
+        var nameEnd = line.IndexOfAny((byte)';', (byte)':');
+        if (nameEnd < 0)
+        {
+            Diagnose(lineNo, null, "content line without ':' was skipped");
+            return;
+        }
+
+        var name = InternName(line[..nameEnd], upper: true, stripAll: true);
+        if (name is null)
+        {
+            Diagnose(lineNo, null, "content line with an empty or invalid name was skipped");
+            return;
+        }
+
+        var colon = nameEnd;
+        IReadOnlyList<CalendarParameter> parameters = [];
+        if (line[nameEnd] == (byte)';')
+        {
+            _params.Clear();
+            colon = ParseParameters(line, nameEnd + 1, encoding, lineNo, name);
+            if (colon < 0)
+            {
+                Diagnose(lineNo, name, "content line without ':' after its parameters was skipped");
+                return;
+            }
+
+            if (_params.Count > 0)
+            {
+                parameters = _params.ToArray();
+            }
+        }
+
+        var valueBytes = line[(colon + 1)..];
+
+        if (ReferenceEquals(name, IcalNames.Begin) || ReferenceEquals(name, IcalNames.End))
+        {
+            HandleBeginEnd(name, valueBytes, encoding, lineNo, line, rawStart, rawStop, folded);
+            return;
+        }
+
+        if (_stack.Count == 0)
+        {
+            Diagnose(lineNo, name, "property outside any component was ignored");
+            return;
+        }
+
+        var value = valueBytes.IsEmpty ? string.Empty : encoding.GetString(valueBytes);
+        string? raw = null;
+        if (_options.KeepRawLines)
+        {
+            raw = RawText(line, rawStart, rawStop, folded, encoding);
+        }
+
+        var top = _stack[^1];
+        top.Properties.Add(new CalendarProperty(name, parameters, value) { Line = lineNo, RawLine = raw });
+    }
+
+    private string? RawText(ReadOnlySpan<byte> line, int rawStart, int rawStop, bool folded, Encoding encoding)
+    {
+        if (!folded)
+        {
+            return encoding.GetString(line);
+        }
+
+        var original = _buf.AsSpan(rawStart, rawStop - rawStart);
+        if (ReferenceEquals(encoding, Utf8Strict) && !Utf8.IsValid(original))
+        {
+            return null; // a fold split a UTF-8 sequence: the writer will refold on character boundaries
+        }
+
+        var text = encoding.GetString(original);
+        return NormalizeBreaks(text);
+    }
+
+    private static string NormalizeBreaks(string text)
+    {
+        var lone = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\n' || (c == '\r' && (i + 1 >= text.Length || text[i + 1] != '\n')))
+            {
+                lone = true;
+                break;
+            }
+
+            if (c == '\r')
+            {
+                i++;
+            }
+        }
+
+        if (!lone)
+        {
+            return text;
+        }
+
+        var sb = new StringBuilder(text.Length + 16);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\r')
+            {
+                sb.Append("\r\n");
+                if (i + 1 < text.Length && text[i + 1] == '\n')
+                {
+                    i++;
+                }
+            }
+            else if (c == '\n')
+            {
+                sb.Append("\r\n");
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Parses <c>*(";" param)</c> from <paramref name="pos"/> into <see cref="_params"/>; returns the index of the
+    /// ':' that starts the value, or -1. Quoted values may hold ':', ';' and ','; RFC 6868 carets are decoded;
+    /// <c>\,</c>, <c>\;</c> and <c>\:</c> in unquoted values are kept literally (Google's <c>CN=Society\, Class</c>).
+    /// Values are split on commas only for list parameters (MEMBER, DELEGATED-TO, DELEGATED-FROM).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int ParseParameters(ReadOnlySpan<byte> line, int pos, Encoding encoding, int lineNo, string property)
+    {
+        var len = line.Length;
+        while (true)
+        {
+            var ns = pos;
+            while (pos < len && line[pos] is not ((byte)'=' or (byte)';' or (byte)':'))
+            {
+                pos++;
+            }
+
+            if (pos >= len)
+            {
+                return -1;
+            }
+
+            var delimiter = line[pos];
+            var pname = InternName(line[ns..pos], upper: true, stripAll: true);
+            if (delimiter != (byte)'=')
+            {
+                if (pname is not null)
+                {
+                    _params.Add(new CalendarParameter(pname, Array.Empty<string>()));
+                }
+
+                if (delimiter == (byte)':')
+                {
+                    return pos;
+                }
+
+                pos++;
+                continue;
+            }
+
+            pos++; // '='
+            var isList = pname is not null && IcalNames.IsListParameter(pname);
+            _paramValues.Clear();
+            var joinWithComma = false;
+            while (true)
+            {
+                while (pos < len && line[pos] is (byte)' ' or (byte)'\t')
+                {
+                    pos++;
+                }
+
+                if (pos >= len)
+                {
+                    return -1;
+                }
+
+                if (line[pos] == (byte)'"')
+                {
+                    var close = line[(pos + 1)..].IndexOf((byte)'"');
+                    if (close >= 0)
+                    {
+                        var content = line.Slice(pos + 1, close);
+                        pos += close + 2;
+
+                        // Stray text between the closing quote and the next delimiter is kept, not lost.
+                        var gs = pos;
+                        while (pos < len && line[pos] is not ((byte)';' or (byte)':' or (byte)','))
+                        {
+                            pos++;
+                        }
+
+                        var garbage = line[gs..pos].Trim((byte)' ');
+                        if (garbage.IsEmpty)
+                        {
+                            _paramValues.Add(DecodeParamValue(content, encoding));
+                        }
+                        else
+                        {
+                            _paramValues.Add(DecodeParamValue(content, encoding) + DecodeParamValue(garbage, encoding));
+                        }
+                    }
+                    else
+                    {
+                        Diagnose(lineNo, property, "unterminated quote in a parameter value; read up to the next ';' or ':'");
+                        pos++;
+                        pos = ScanUnquoted(line, pos, isList, out var vs, out var ve);
+                        _paramValues.Add(DecodeParamValue(line[vs..ve], encoding));
+                    }
+                }
+                else
+                {
+                    pos = ScanUnquoted(line, pos, isList, out var vs, out var ve);
+                    _paramValues.Add(DecodeParamValue(line[vs..ve], encoding));
+                }
+
+                if (pos >= len)
+                {
+                    return -1;
+                }
+
+                if (line[pos] == (byte)',')
+                {
+                    // Only a comma after a quoted value reaches here for a non-list parameter: keep it as data.
+                    joinWithComma |= !isList;
+                    pos++;
+                    continue;
+                }
+
+                break;
+            }
+
+            if (pname is null)
+            {
+                if (_paramValues.Count > 0 && _paramValues[0].Length > 0)
+                {
+                    Diagnose(lineNo, property, "parameter without a name was ignored");
+                }
+            }
+            else if (_paramValues.Count == 1)
+            {
+                _params.Add(new CalendarParameter(pname, _paramValues[0]));
+            }
+            else if (joinWithComma)
+            {
+                _params.Add(new CalendarParameter(pname, string.Join(',', _paramValues)));
+            }
+            else
+            {
+                _params.Add(new CalendarParameter(pname, _paramValues.ToArray()));
+            }
+
+            if (line[pos] == (byte)':')
+            {
+                return pos;
+            }
+
+            pos++; // ';'
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ScanUnquoted(ReadOnlySpan<byte> line, int pos, bool isList, out int valueStart, out int valueEnd)
+    {
+        valueStart = pos;
+        var len = line.Length;
+        while (pos < len)
+        {
+            var c = line[pos];
+            if (c == (byte)'\\' && pos + 1 < len && line[pos + 1] is (byte)',' or (byte)';' or (byte)':')
+            {
+                pos += 2;
+                continue;
+            }
+
+            if (c is (byte)';' or (byte)':' || (isList && c == (byte)','))
+            {
+                break;
+            }
+
+            pos++;
+        }
+
+        valueEnd = pos;
+        while (valueEnd > valueStart && line[valueEnd - 1] is (byte)' ' or (byte)'\t')
+        {
+            valueEnd--;
+        }
+
+        return pos;
+    }
+
+    /// <summary>Decodes a parameter value, undoing RFC 6868 (<c>^n</c>, <c>^^</c>, <c>^'</c>); short values are shared.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private string DecodeParamValue(ReadOnlySpan<byte> bytes, Encoding encoding)
+    {
+        if (bytes.IsEmpty)
+        {
+            return string.Empty;
+        }
+
+        var needed = encoding.GetMaxCharCount(bytes.Length);
+        if (_chars.Length < needed)
+        {
+            _chars = new char[Math.Max(needed, _chars.Length * 2)];
+        }
+
+        var n = encoding.GetChars(bytes, _chars);
+        var chars = _chars.AsSpan(0, n);
+        if (chars.IndexOf('^') >= 0)
+        {
+            var w = 0;
+            for (var i = 0; i < chars.Length; i++)
+            {
+                var c = chars[i];
+                if (c == '^' && i + 1 < chars.Length)
+                {
+                    var e = chars[i + 1];
+                    if (e is 'n' or 'N')
+                    {
+                        chars[w++] = '\n';
+                        i++;
+                        continue;
+                    }
+
+                    if (e == '^')
+                    {
+                        chars[w++] = '^';
+                        i++;
+                        continue;
+                    }
+
+                    if (e == '\'')
+                    {
+                        chars[w++] = '"';
+                        i++;
+                        continue;
+                    }
+                }
+
+                chars[w++] = c;
+            }
+
+            chars = chars[..w];
+        }
+
+        if (chars.Length <= ValueCacheMaxLength)
+        {
+            if (_nameLookup.TryGetValue(chars, out var cached))
+            {
+                return cached;
+            }
+
+            var s = new string(chars);
+            if (_names.Count < CacheCapacity)
+            {
+                _names[s] = s;
+            }
+
+            return s;
+        }
+
+        return new string(chars);
+    }
+
+    /// <summary>
+    /// A name with all whitespace removed (<c>REFRESH - INTERVAL</c>), upper-cased and shared. Null when empty or
+    /// when it holds characters no iCalendar name has (RFC 5545 §3.1: ALPHA, DIGIT, '-'; '_' and '.' tolerated).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private string? InternName(ReadOnlySpan<byte> bytes, bool upper, bool stripAll)
+    {
+        Span<char> buffer = stackalloc char[128];
+        var n = 0;
+        foreach (var b in bytes)
+        {
+            if (stripAll && b is (byte)' ' or (byte)'\t')
+            {
+                continue;
+            }
+
+            if (!(b is >= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z' or >= (byte)'0' and <= (byte)'9'
+                  or (byte)'-' or (byte)'_' or (byte)'.') || n >= buffer.Length)
+            {
+                return null;
+            }
+
+            buffer[n++] = upper && b is >= (byte)'a' and <= (byte)'z' ? (char)(b - 32) : (char)b;
+        }
+
+        if (n == 0)
+        {
+            return null;
+        }
+
+        var span = buffer[..n];
+        if (_nameLookup.TryGetValue(span, out var known))
+        {
+            return known;
+        }
+
+        var s = new string(span);
+        if (_names.Count < CacheCapacity)
+        {
+            _names[s] = s;
+        }
+
+        return s;
+    }
+
+    // ---------------------------------------------------------------- components
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void HandleBeginEnd(string keyword, ReadOnlySpan<byte> value, Encoding encoding, int lineNo, ReadOnlySpan<byte> line,
+        int rawStart, int rawStop, bool folded)
+    {
+        var componentName = InternName(value.Trim((byte)' ').Trim((byte)'\t'), upper: true, stripAll: true);
+        if (componentName is null)
+        {
+            Diagnose(lineNo, keyword, $"{keyword} without a valid component name was ignored");
+            return;
+        }
+
+        var raw = _options.KeepRawLines ? RawText(line, rawStart, rawStop, folded, encoding) : null;
+        if (ReferenceEquals(keyword, IcalNames.Begin))
+        {
+            if (componentName == IcalNames.VCalendar && _stack.Count > 0)
+            {
+                Diagnose(lineNo, keyword, "BEGIN:VCALENDAR inside an open component: the open components were closed");
+                CloseAll(lineNo);
+            }
+
+            var parent = _stack.Count > 0 ? _stack[^1] : null;
+            var component = new CalendarComponent(componentName)
+            {
+                Line = lineNo,
+                RawBegin = raw,
+                PositionInParent = parent?.Properties.Count ?? -1,
+            };
+            _stack.Add(component);
+            return;
+        }
+
+        if (_stack.Count == 0)
+        {
+            Diagnose(lineNo, keyword, $"END:{componentName} without a matching BEGIN was ignored");
+            return;
+        }
+
+        var match = -1;
+        for (var i = _stack.Count - 1; i >= 0; i--)
+        {
+            if (_stack[i].Name == componentName)
+            {
+                match = i;
+                break;
+            }
+        }
+
+        if (match < 0)
+        {
+            // libical pops the innermost component whatever the END says (END:VTOOD closes the VTODO).
+            Diagnose(lineNo, keyword, $"END:{componentName} does not match BEGIN:{_stack[^1].Name}; treated as its end");
+            Pop(raw, missingEnd: false);
+            return;
+        }
+
+        while (_stack.Count - 1 > match)
+        {
+            Diagnose(lineNo, keyword, $"END:{_stack[^1].Name} missing before END:{componentName}");
+            Pop(null, missingEnd: true);
+        }
+
+        if (componentName == IcalNames.VCalendar && match == 0)
+        {
+            _sawCalendarEnd = true;
+        }
+
+        Pop(raw, missingEnd: false);
+    }
+
+    private void CloseAll(int lineNo)
+    {
+        while (_stack.Count > 0)
+        {
+            Pop(null, missingEnd: true);
+        }
+
+        _ = lineNo;
+    }
+
+    private void Pop(string? rawEnd, bool missingEnd)
+    {
+        var component = _stack[^1];
+        _stack.RemoveAt(_stack.Count - 1);
+        component.RawEnd = rawEnd;
+        if (missingEnd)
+        {
+            _forcedClose = true;
+        }
+
+        if (_stack.Count == 0)
+        {
+            if (_tree)
+            {
+                _roots.Add(component);
+            }
+            else if (component.Name != IcalNames.VCalendar)
+            {
+                _ready.Enqueue(new IcalStreamItem(component, null));
+            }
+
+            return;
+        }
+
+        var parent = _stack[^1];
+        if (!_tree && _stack.Count == 1 && parent.Name == IcalNames.VCalendar)
+        {
+            _ready.Enqueue(new IcalStreamItem(component, parent));
+            return;
+        }
+
+        parent.Components.Add(component);
+    }
+
+    private void Finish()
+    {
+        if (_finished)
+        {
+            return;
+        }
+
+        if (_stack.Count > 0)
+        {
+            Diagnose(_lineNo, null, $"input ended inside {_stack[^1].Name}: missing END lines were assumed");
+            CloseAll(_lineNo);
+        }
+
+        _finished = true;
+    }
+}
