@@ -19,7 +19,7 @@ public sealed class IcalReader : IDisposable
     private const int ValueCacheMaxLength = 32;
     private const int CacheCapacity = 4096;
 
-    private static readonly Encoding Utf8Strict = new UTF8Encoding(false, false);
+    private static readonly Encoding Utf8Strict = Encoding.UTF8; // lines are validated first, so replacement never happens
     private static readonly Lazy<Encoding> Windows1252 = new(() =>
     {
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
@@ -45,8 +45,9 @@ public sealed class IcalReader : IDisposable
     private readonly List<CalendarParameter> _params = new(8);
     private readonly List<string> _paramValues = new(4);
 
-    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _nameLookup;
+    private readonly ByteInternTable _names = new(4096);
+    private readonly ByteInternTable _values = new(4096);
+    private readonly byte[] _nameBytes = new byte[128];
 
     private readonly List<CalendarComponent> _stack = [];
     private readonly List<CalendarComponent> _roots = [];
@@ -76,10 +77,13 @@ public sealed class IcalReader : IDisposable
         _buf = [];
         foreach (var n in IcalNames.Known)
         {
-            _names[n] = n;
+            var bytes = Encoding.ASCII.GetBytes(n);
+            _values.Add(bytes, ByteInternTable.Hash(bytes), n);
+            if (n.Equals(n.ToUpperInvariant(), StringComparison.Ordinal))
+            {
+                _names.Add(bytes, ByteInternTable.Hash(bytes), n);
+            }
         }
-
-        _nameLookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
         _forcedEncoding = ResolveCharset(_options.Charset);
     }
 
@@ -798,6 +802,21 @@ public sealed class IcalReader : IDisposable
             return string.Empty;
         }
 
+        // Fast path: short printable ASCII without carets is its own text in every ASCII-compatible charset.
+        if (bytes.Length <= ValueCacheMaxLength && bytes.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0 && bytes.IndexOf((byte)'^') < 0)
+        {
+            var hash = ByteInternTable.Hash(bytes);
+            var known = _values.Find(bytes, hash);
+            if (known is not null)
+            {
+                return known;
+            }
+
+            var created = Encoding.ASCII.GetString(bytes);
+            _values.Add(bytes, hash, created);
+            return created;
+        }
+
         var needed = encoding.GetMaxCharCount(bytes.Length);
         if (_chars.Length < needed)
         {
@@ -843,22 +862,6 @@ public sealed class IcalReader : IDisposable
             chars = chars[..w];
         }
 
-        if (chars.Length <= ValueCacheMaxLength)
-        {
-            if (_nameLookup.TryGetValue(chars, out var cached))
-            {
-                return cached;
-            }
-
-            var s = new string(chars);
-            if (_names.Count < CacheCapacity)
-            {
-                _names[s] = s;
-            }
-
-            return s;
-        }
-
         return new string(chars);
     }
 
@@ -869,8 +872,9 @@ public sealed class IcalReader : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private string? InternName(ReadOnlySpan<byte> bytes, bool upper, bool stripAll)
     {
-        Span<char> buffer = stackalloc char[128];
+        var buffer = _nameBytes;
         var n = 0;
+        var hash = ByteInternTable.Start;
         foreach (var b in bytes)
         {
             if (stripAll && b is (byte)' ' or (byte)'\t')
@@ -884,7 +888,9 @@ public sealed class IcalReader : IDisposable
                 return null;
             }
 
-            buffer[n++] = upper && b is >= (byte)'a' and <= (byte)'z' ? (char)(b - 32) : (char)b;
+            var u = upper && b >= (byte)'a' ? (byte)(b - 32) : b;
+            buffer[n++] = u;
+            hash = ByteInternTable.Step(hash, u);
         }
 
         if (n == 0)
@@ -892,18 +898,15 @@ public sealed class IcalReader : IDisposable
             return null;
         }
 
-        var span = buffer[..n];
-        if (_nameLookup.TryGetValue(span, out var known))
+        var key = buffer.AsSpan(0, n);
+        var known = _names.Find(key, hash);
+        if (known is not null)
         {
             return known;
         }
 
-        var s = new string(span);
-        if (_names.Count < CacheCapacity)
-        {
-            _names[s] = s;
-        }
-
+        var s = Encoding.ASCII.GetString(key);
+        _names.Add(key, hash, s);
         return s;
     }
 
