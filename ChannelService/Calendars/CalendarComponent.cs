@@ -46,10 +46,15 @@ public sealed class CalendarParameter
 /// </summary>
 public sealed class CalendarProperty(string name, IReadOnlyList<CalendarParameter> parameters, string rawValue)
 {
+    // Kept as an array so hot loops index it directly instead of going through IEnumerable (no enumerator allocation).
+    private readonly CalendarParameter[] _parameters = parameters as CalendarParameter[] ?? [.. parameters];
+
     /// <summary>Upper-cased, trimmed name.</summary>
     public string Name { get; } = name;
 
-    public IReadOnlyList<CalendarParameter> Parameters { get; } = parameters;
+    public IReadOnlyList<CalendarParameter> Parameters => _parameters;
+
+    internal ReadOnlySpan<CalendarParameter> ParameterSpan => _parameters;
 
     /// <summary>The value exactly as it appeared after unfolding (TEXT escapes not undone).</summary>
     public string RawValue { get; } = rawValue;
@@ -67,9 +72,9 @@ public sealed class CalendarProperty(string name, IReadOnlyList<CalendarParamete
 
     public string? GetParameter(string parameterName)
     {
-        foreach (var p in Parameters)
+        foreach (var p in _parameters)
         {
-            if (string.Equals(p.Name, parameterName, StringComparison.OrdinalIgnoreCase))
+            if (ReferenceEquals(p.Name, parameterName) || string.Equals(p.Name, parameterName, StringComparison.OrdinalIgnoreCase))
             {
                 return p.Value;
             }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
@@ -18,7 +19,7 @@ public sealed class IcalReader : IDisposable
     private const int ValueCacheMaxLength = 32;
     private const int CacheCapacity = 4096;
 
-    private static readonly Encoding Utf8Strict = new UTF8Encoding(false, false);
+    private static readonly Encoding Utf8Strict = Encoding.UTF8; // lines are validated first, so replacement never happens
     private static readonly Lazy<Encoding> Windows1252 = new(() =>
     {
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
@@ -44,8 +45,9 @@ public sealed class IcalReader : IDisposable
     private readonly List<CalendarParameter> _params = new(8);
     private readonly List<string> _paramValues = new(4);
 
-    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _nameLookup;
+    private readonly ByteInternTable _names = new(4096);
+    private readonly ByteInternTable _values = new(4096);
+    private readonly byte[] _nameBytes = new byte[128];
 
     private readonly List<CalendarComponent> _stack = [];
     private readonly List<CalendarComponent> _roots = [];
@@ -75,10 +77,13 @@ public sealed class IcalReader : IDisposable
         _buf = [];
         foreach (var n in IcalNames.Known)
         {
-            _names[n] = n;
+            var bytes = Encoding.ASCII.GetBytes(n);
+            _values.Add(bytes, ByteInternTable.Hash(bytes), n);
+            if (n.Equals(n.ToUpperInvariant(), StringComparison.Ordinal))
+            {
+                _names.Add(bytes, ByteInternTable.Hash(bytes), n);
+            }
         }
-
-        _nameLookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
         _forcedEncoding = ResolveCharset(_options.Charset);
     }
 
@@ -292,6 +297,7 @@ public sealed class IcalReader : IDisposable
     /// set when it spans several physical lines. A line break followed by one SPACE or TAB is a fold (RFC 5545 §3.1);
     /// CRLF, LF and a lone CR all end a physical line.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private LineKind NextRawLine(out int start, out int stop, out bool folded, out int lineNo)
     {
         if (!_bomChecked)
@@ -311,6 +317,7 @@ public sealed class IcalReader : IDisposable
         folded = false;
         lineNo = _lineNo;
         var oversized = false;
+        var foldBytes = 0; // the limit is on the unfolded length, so a refolded line is judged the same
         var ls = _pos;
         var scan = ls;
         while (true)
@@ -327,7 +334,7 @@ public sealed class IcalReader : IDisposable
                 start = ls;
                 stop = _end;
                 _pos = _end;
-                return oversized ? LineKind.Oversized : LineKind.Normal;
+                return oversized || stop - start - foldBytes > _options.MaxPropertyBytes ? LineKind.Oversized : LineKind.Normal;
             }
 
             var rel = scan < _end ? _buf.AsSpan(scan, _end - scan).IndexOfAny((byte)'\r', (byte)'\n') : -1;
@@ -339,7 +346,7 @@ public sealed class IcalReader : IDisposable
                     continue;
                 }
 
-                if (!oversized && _end - ls > _options.MaxPropertyBytes)
+                if (!oversized && _end - ls - foldBytes > _options.MaxPropertyBytes)
                 {
                     oversized = true;
                 }
@@ -391,6 +398,7 @@ public sealed class IcalReader : IDisposable
             if (after < _end && (_buf[after] == (byte)' ' || _buf[after] == (byte)'\t'))
             {
                 folded = true;
+                foldBytes += after + 1 - b;
                 scan = after + 1;
                 if (oversized)
                 {
@@ -403,7 +411,7 @@ public sealed class IcalReader : IDisposable
             start = ls;
             stop = b;
             _pos = after;
-            if (!oversized && stop - start > _options.MaxPropertyBytes)
+            if (!oversized && stop - start - foldBytes > _options.MaxPropertyBytes)
             {
                 oversized = true;
             }
@@ -413,6 +421,7 @@ public sealed class IcalReader : IDisposable
     }
 
     /// <summary>Reads one logical line and feeds it to the component builder.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Step()
     {
         var kind = NextRawLine(out var start, out var stop, out var folded, out var lineNo);
@@ -440,6 +449,7 @@ public sealed class IcalReader : IDisposable
         ProcessLine(line, start, stop, folded, lineNo);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Unfold(int start, int stop)
     {
         if (_scratch.Length < stop - start)
@@ -471,6 +481,7 @@ public sealed class IcalReader : IDisposable
 
     // ---------------------------------------------------------------- content lines
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ProcessLine(ReadOnlySpan<byte> line, int rawStart, int rawStop, bool folded, int lineNo)
     {
         if (line.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0)
@@ -616,6 +627,7 @@ public sealed class IcalReader : IDisposable
     /// <c>\,</c>, <c>\;</c> and <c>\:</c> in unquoted values are kept literally (Google's <c>CN=Society\, Class</c>).
     /// Values are split on commas only for list parameters (MEMBER, DELEGATED-TO, DELEGATED-FROM).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ParseParameters(ReadOnlySpan<byte> line, int pos, Encoding encoding, int lineNo, string property)
     {
         var len = line.Length;
@@ -750,6 +762,7 @@ public sealed class IcalReader : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ScanUnquoted(ReadOnlySpan<byte> line, int pos, bool isList, out int valueStart, out int valueEnd)
     {
         valueStart = pos;
@@ -781,11 +794,27 @@ public sealed class IcalReader : IDisposable
     }
 
     /// <summary>Decodes a parameter value, undoing RFC 6868 (<c>^n</c>, <c>^^</c>, <c>^'</c>); short values are shared.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private string DecodeParamValue(ReadOnlySpan<byte> bytes, Encoding encoding)
     {
         if (bytes.IsEmpty)
         {
             return string.Empty;
+        }
+
+        // Fast path: short printable ASCII without carets is its own text in every ASCII-compatible charset.
+        if (bytes.Length <= ValueCacheMaxLength && bytes.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0 && bytes.IndexOf((byte)'^') < 0)
+        {
+            var hash = ByteInternTable.Hash(bytes);
+            var known = _values.Find(bytes, hash);
+            if (known is not null)
+            {
+                return known;
+            }
+
+            var created = Encoding.ASCII.GetString(bytes);
+            _values.Add(bytes, hash, created);
+            return created;
         }
 
         var needed = encoding.GetMaxCharCount(bytes.Length);
@@ -833,22 +862,6 @@ public sealed class IcalReader : IDisposable
             chars = chars[..w];
         }
 
-        if (chars.Length <= ValueCacheMaxLength)
-        {
-            if (_nameLookup.TryGetValue(chars, out var cached))
-            {
-                return cached;
-            }
-
-            var s = new string(chars);
-            if (_names.Count < CacheCapacity)
-            {
-                _names[s] = s;
-            }
-
-            return s;
-        }
-
         return new string(chars);
     }
 
@@ -856,10 +869,12 @@ public sealed class IcalReader : IDisposable
     /// A name with all whitespace removed (<c>REFRESH - INTERVAL</c>), upper-cased and shared. Null when empty or
     /// when it holds characters no iCalendar name has (RFC 5545 §3.1: ALPHA, DIGIT, '-'; '_' and '.' tolerated).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private string? InternName(ReadOnlySpan<byte> bytes, bool upper, bool stripAll)
     {
-        Span<char> buffer = stackalloc char[128];
+        var buffer = _nameBytes;
         var n = 0;
+        var hash = ByteInternTable.Start;
         foreach (var b in bytes)
         {
             if (stripAll && b is (byte)' ' or (byte)'\t')
@@ -873,7 +888,9 @@ public sealed class IcalReader : IDisposable
                 return null;
             }
 
-            buffer[n++] = upper && b is >= (byte)'a' and <= (byte)'z' ? (char)(b - 32) : (char)b;
+            var u = upper && b >= (byte)'a' ? (byte)(b - 32) : b;
+            buffer[n++] = u;
+            hash = ByteInternTable.Step(hash, u);
         }
 
         if (n == 0)
@@ -881,23 +898,21 @@ public sealed class IcalReader : IDisposable
             return null;
         }
 
-        var span = buffer[..n];
-        if (_nameLookup.TryGetValue(span, out var known))
+        var key = buffer.AsSpan(0, n);
+        var known = _names.Find(key, hash);
+        if (known is not null)
         {
             return known;
         }
 
-        var s = new string(span);
-        if (_names.Count < CacheCapacity)
-        {
-            _names[s] = s;
-        }
-
+        var s = Encoding.ASCII.GetString(key);
+        _names.Add(key, hash, s);
         return s;
     }
 
     // ---------------------------------------------------------------- components
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void HandleBeginEnd(string keyword, ReadOnlySpan<byte> value, Encoding encoding, int lineNo, ReadOnlySpan<byte> line,
         int rawStart, int rawStop, bool folded)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Globalization;
 using System.Text;
@@ -28,6 +29,7 @@ public static class IcalText
         return first < 0 ? new string(raw) : UnescapeFrom(raw, first);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string UnescapeFrom(ReadOnlySpan<char> raw, int first)
     {
         var buffer = raw.Length <= 512 ? stackalloc char[raw.Length] : new char[raw.Length];
@@ -39,6 +41,7 @@ public static class IcalText
     public static int UnescapeInto(ReadOnlySpan<char> raw, Span<char> destination) =>
         UnescapeInto(raw, raw.IndexOf('\\') is var i && i >= 0 ? i : raw.Length, destination);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int UnescapeInto(ReadOnlySpan<char> raw, int first, Span<char> destination)
     {
         raw[..first].CopyTo(destination);

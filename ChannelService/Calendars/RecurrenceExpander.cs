@@ -112,7 +112,7 @@ public static class RecurrenceExpander
         var uid = (master ?? overrides.FirstOrDefault())?.GetProperty("UID")?.RawValue.Trim();
 
         // Overrides by RECURRENCE-ID; of two with the same id the higher SEQUENCE, then the later one, wins.
-        var exact = new Dictionary<Instant, OverrideInfo>();
+        var exact = new Dictionary<Instant, OverrideInfo>(InstantComparer.Instance);
         var exactByDate = new Dictionary<LocalDate, OverrideInfo>();
         var ranges = new List<OverrideInfo>();
         foreach (var o in overrides)
@@ -160,7 +160,7 @@ public static class RecurrenceExpander
 
             var genFrom = from - span.Approximate - maxShift - Duration.FromDays(2);
             var genTo = to + maxShift + Duration.FromDays(2);
-            var candidates = new Dictionary<Instant, Candidate>();
+            var candidates = new List<Candidate>();
             var rrules = master.GetProperties("RRULE").ToList();
             var isRecurring = rrules.Count > 0 || master.GetProperty("RDATE") is not null;
             long budget = options.MaxWorkPerSeries;
@@ -204,11 +204,14 @@ public static class RecurrenceExpander
                 }
             }
 
+            // One zone serves the whole rule output: resolve it once (this also records an unresolvable TZID).
+            resolver.ToInstant(dtstart);
+            var mapper = new LocalTimeMapper(masterZone);
+            candidates.Capacity = locals.Count + 4;
             foreach (var local in locals)
             {
                 var value = new IcalDateTime(dtstart.Kind, local, dtstart.TzId);
-                var at = resolver.ToInstant(value);
-                candidates.TryAdd(at, new Candidate(value, at, null));
+                candidates.Add(new Candidate(value, mapper.ToInstant(local), null));
             }
 
             foreach (var rdate in master.GetProperties("RDATE"))
@@ -221,12 +224,11 @@ public static class RecurrenceExpander
                     {
                         var at = resolver.ToInstant(period.Start);
                         var end = period.End is { } e ? resolver.ToInstant(e) : EndFrom(period.Start, at, new SeriesSpan(period.Duration!.Value.NominalPart.Days, period.Duration.Value.ExactPart), resolver);
-                        candidates[at] = new Candidate(period.Start, at, end);
+                        candidates.Add(new Candidate(period.Start, at, end));
                     }
                     else if (IcalDateTime.TryParse(item, tzid, rdate.GetParameter("VALUE"), out var value))
                     {
-                        var at = resolver.ToInstant(value);
-                        candidates.TryAdd(at, new Candidate(value, at, null));
+                        candidates.Add(new Candidate(value, resolver.ToInstant(value), null));
                     }
                     else
                     {
@@ -237,7 +239,7 @@ public static class RecurrenceExpander
 
             // EXDATE: compared as instants, with each value's own TZID (calendar.md 2.5). Where one side is all-day the
             // date is compared instead, since an all-day instance has no meaningful instant of its own in another zone.
-            var exInstants = new HashSet<Instant>();
+            var exInstants = new HashSet<Instant>(InstantComparer.Instance);
             var exDates = new HashSet<LocalDate>();
             foreach (var exdate in master.GetProperties("EXDATE"))
             {
@@ -261,14 +263,28 @@ public static class RecurrenceExpander
                 }
             }
 
-            foreach (var c in candidates.Values.OrderBy(c => c.At))
+            // RRULE, RDATE and DTSTART may produce one instant several times; it counts once (RFC 5545 §3.8.5.2).
+            // A PERIOD RDATE sorts first among equals so that its explicit end is kept.
+            if (!IsSorted(candidates))
             {
-                if (exInstants.Contains(c.At) || (exDates.Count > 0 && exDates.Contains(c.Value.Local.Date)))
+                candidates.Sort((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : (b.ExplicitEnd.HasValue ? 1 : 0) - (a.ExplicitEnd.HasValue ? 1 : 0));
+            }
+
+            result.Capacity = candidates.Count + exact.Count;
+            for (var i = 0; i < candidates.Count; i++)
+            {
+                var c = candidates[i];
+                if (i > 0 && candidates[i - 1].At == c.At)
                 {
                     continue;
                 }
 
-                var ov = FindExact(c, exact, exactByDate, isDateSeries);
+                if ((exInstants.Count > 0 && exInstants.Contains(c.At)) || (exDates.Count > 0 && exDates.Contains(c.Value.Local.Date)))
+                {
+                    continue;
+                }
+
+                var ov = exact.Count == 0 ? null : FindExact(c, exact, exactByDate, isDateSeries);
                 if (ov is not null)
                 {
                     matched.Add(ov);
@@ -281,7 +297,7 @@ public static class RecurrenceExpander
                     continue;
                 }
 
-                var range = ranges.LastOrDefault(r => r.RidInstant < c.At);
+                var range = ranges.Count == 0 ? null : ranges.LastOrDefault(r => r.RidInstant < c.At);
                 Instant start;
                 Instant end;
                 CalendarComponent component = master;
@@ -331,7 +347,11 @@ public static class RecurrenceExpander
             }
         }
 
-        result.Sort((a, b) => a.Start.CompareTo(b.Start));
+        if (!IsSorted(result))
+        {
+            result.Sort((a, b) => a.Start.CompareTo(b.Start));
+        }
+
         if (result.Count > options.MaxOccurrences)
         {
             result.RemoveRange(options.MaxOccurrences, result.Count - options.MaxOccurrences);
@@ -339,6 +359,32 @@ public static class RecurrenceExpander
         }
 
         return new ExpansionResult(result, diagnostics, truncated);
+    }
+
+    private static bool IsSorted(List<Candidate> list)
+    {
+        for (var i = 1; i < list.Count; i++)
+        {
+            if (list[i - 1].At > list[i].At || (list[i - 1].At == list[i].At && list[i].ExplicitEnd.HasValue))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsSorted(List<Occurrence> list)
+    {
+        for (var i = 1; i < list.Count; i++)
+        {
+            if (list[i - 1].Start > list[i].Start)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static OverrideInfo? FindExact(Candidate c, Dictionary<Instant, OverrideInfo> exact, Dictionary<LocalDate, OverrideInfo> byDate, bool isDateSeries)
@@ -481,6 +527,19 @@ public static class RecurrenceExpander
 
     private static IEnumerable<string> SplitList(string raw) =>
         raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>
+    /// NodaTime's Instant hash XORs days with nanoseconds-of-day, which collides badly for regular series
+    /// (every half hour of a year lands in few buckets); mix the tick count instead.
+    /// </summary>
+    private sealed class InstantComparer : IEqualityComparer<Instant>
+    {
+        public static readonly InstantComparer Instance = new();
+
+        public bool Equals(Instant x, Instant y) => x == y;
+
+        public int GetHashCode(Instant obj) => (int)((ulong)(obj.ToUnixTimeTicks() * -7046029254386353131L) >> 32);
+    }
 
     private readonly record struct Candidate(IcalDateTime Value, Instant At, Instant? ExplicitEnd);
 

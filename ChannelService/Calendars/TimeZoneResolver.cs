@@ -216,5 +216,41 @@ public sealed class TimeZoneResolver
     };
 
     public static Instant ToInstant(LocalDateTime local, DateTimeZone zone) =>
-        zone.ResolveLocal(local, Resolvers.LenientResolver).ToInstant();
+        zone.MinOffset == zone.MaxOffset ? local.WithOffset(zone.MinOffset).ToInstant() : zone.ResolveLocal(local, Resolvers.LenientResolver).ToInstant();
 }
+
+/// <summary>
+/// Maps many wall-clock times of one zone to instants. Far from any transition (two days, more than any offset change)
+/// a local time has exactly one instant, found with the offset of the zone interval used last; only times near a
+/// transition go through NodaTime's full resolution. Expanding a year of a series costs a subtraction per instance.
+/// </summary>
+internal sealed class LocalTimeMapper(DateTimeZone zone)
+{
+    private static readonly Duration Margin = Duration.FromDays(2);
+    private readonly bool isFixed = zone.MinOffset == zone.MaxOffset;
+    private Offset offset = zone.MinOffset;
+    private Instant safeStart = Instant.MaxValue;
+    private Instant safeEnd = Instant.MinValue;
+
+    public Instant ToInstant(LocalDateTime local)
+    {
+        if (isFixed)
+        {
+            return local.WithOffset(offset).ToInstant();
+        }
+
+        var guess = local.WithOffset(offset).ToInstant();
+        if (guess >= safeStart && guess < safeEnd)
+        {
+            return guess;
+        }
+
+        var result = TimeZoneResolver.ToInstant(local, zone);
+        var interval = zone.GetZoneInterval(result);
+        offset = interval.WallOffset;
+        safeStart = interval.HasStart ? interval.Start + Margin : Instant.MinValue;
+        safeEnd = interval.HasEnd ? interval.End - Margin : Instant.MaxValue;
+        return result;
+    }
+}
+

@@ -39,6 +39,7 @@ internal static class CommandLine
         new MetadataCommand(),
         new KeysCommand(),
         new Installer.InstallerAppCommand(),
+        new ChannelService.Calendars.IcalCommand(),
     ];
 
     public static bool IsCommand(string[] args) =>

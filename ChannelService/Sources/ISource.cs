@@ -1,0 +1,60 @@
+using ChannelService.Sources.Http;
+
+namespace ChannelService.Sources;
+
+/// <summary>The kinds of source an account can connect (design §1).</summary>
+internal enum SourceKind
+{
+    CalDavTasks,
+    CalDavCalendar,
+    IcsFeed,
+    WebhookInbox,
+}
+
+/// <summary>What a source can do besides being read; the manifest's <c>allow_channelback</c> follows <see cref="CanComment"/>.</summary>
+internal sealed record SourceCapabilities(bool CanComment, bool CanChangeTaskStatus)
+{
+    public static readonly SourceCapabilities ReadOnly = new(false, false);
+}
+
+/// <summary>
+/// One account's source, as the pull, channelback, clickthrough and health need it (design §5). Every kind
+/// (iCalendar feed, CalDAV tasks or calendar, webhook inbox) implements it.
+/// <para>
+/// Reading never writes to the database: <see cref="ReadChangesAsync"/> compares what the source holds with
+/// the versions in <see cref="SourceItemStore"/> and returns the difference, and the caller applies it with
+/// <see cref="SourceItemStore.ApplyAsync"/> in the same transaction as whatever it records for Zendesk. A pull
+/// that dies in between therefore sees the same changes again instead of losing them.
+/// </para>
+/// <para>Failures to reach or read the source are thrown as <see cref="SourceException"/> (plain-words message, typed kind).</para>
+/// </summary>
+internal interface ISource
+{
+    SourceKind Kind { get; }
+
+    SourceCapabilities Capabilities { get; }
+
+    /// <summary>
+    /// What changed since <paramref name="cursor"/>: added and changed items with their content versions,
+    /// deletions (only when the listing was complete), and the new cursor. Pass the cursor stored with the
+    /// items (<see cref="SourceItemStore.GetCursorAsync"/>), not an older copy: the delta is computed against
+    /// the stored versions, and a cursor from another point in time would not match them.
+    /// Null means "no cursor": read everything.
+    /// </summary>
+    Task<SourceChanges> ReadChangesAsync(string? cursor, CancellationToken cancellationToken = default);
+
+    /// <summary>One item by its key, as the source holds it now (feeds: as last read and stored); null when unknown or deleted.</summary>
+    Task<SourceItem?> ReadItemAsync(string itemKey, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends an agent's reply to the item. Read-only sources answer <see cref="SourceWriteOutcome.ReadOnlySource"/>.</summary>
+    Task<SourceWriteResult> WriteCommentAsync(SourceCommentWrite comment, CancellationToken cancellationToken = default);
+
+    /// <summary>Changes a task's status (<c>#done</c>, <c>#reopen</c>). Sources without tasks, or read-only ones, say so in the result.</summary>
+    Task<SourceWriteResult> ChangeTaskStatusAsync(SourceTaskStatusWrite change, CancellationToken cancellationToken = default);
+
+    /// <summary>Where an agent can see the item in the source's own web UI; null when there is no such page.</summary>
+    Uri? WebUrl(SourceItem item);
+
+    /// <summary>Checks the source without changing anything: what works, and how many items it holds.</summary>
+    Task<SourceProbe> ProbeAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,204 @@
+using System.Data.Common;
+using ChannelService.Calendars;
+using ChannelService.Data;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace ChannelService.Sources;
+
+/// <summary>A known version of an item, for diffing a fresh listing against the store.</summary>
+internal sealed record KnownSourceItem(string Key, string? Uid, string? RecurrenceId, string ContentVersion, bool Deleted);
+
+/// <summary>An item as stored, with its bookkeeping.</summary>
+internal sealed record StoredSourceItem(SourceItem Item, bool Deleted, DateTimeOffset FirstSeen, DateTimeOffset ChangedAt, DateTimeOffset? DeletedAt);
+
+/// <summary>
+/// Per-account store of what the source held when last read (table <c>source_items</c>) and the cursor that goes
+/// with it (<c>source_cursors</c>); schema in Data/Migrations/0002_sources.sql.
+/// </summary>
+internal sealed class SourceItemStore(Database database, TimeProvider? timeProvider = null)
+{
+    private const string SelectColumns = """
+        item_key AS Key, kind AS Kind, uid AS Uid, recurrence_id AS RecurrenceId, content_version AS ContentVersion,
+        raw_ics AS RawIcs, href AS Href, etag AS ETag, web_url AS WebUrl, deleted AS Deleted,
+        first_seen AS FirstSeen, changed_at AS ChangedAt, deleted_at AS DeletedAt
+        """;
+
+    private const string UpsertSql = """
+        INSERT INTO source_items (account_id, item_key, kind, uid, recurrence_id, content_version, raw_ics, href, etag, web_url, deleted, first_seen, changed_at, deleted_at)
+        VALUES (@AccountId, @Key, @Kind, @Uid, @RecurrenceId, @ContentVersion, @RawIcs, @Href, @ETag, @WebUrl, 0, @Now, @Now, NULL)
+        ON CONFLICT (account_id, item_key) DO UPDATE SET
+            kind = excluded.kind, uid = excluded.uid, recurrence_id = excluded.recurrence_id,
+            content_version = excluded.content_version, raw_ics = excluded.raw_ics, href = excluded.href,
+            etag = excluded.etag, web_url = excluded.web_url, deleted = 0, changed_at = excluded.changed_at, deleted_at = NULL
+        """;
+
+    private const string DeleteSql = """
+        UPDATE source_items SET deleted = 1, deleted_at = @Now, changed_at = @Now
+        WHERE account_id = @AccountId AND item_key = @Key AND deleted = 0
+        """;
+
+    private const string CursorSql = """
+        INSERT INTO source_cursors (account_id, cursor, updated_at) VALUES (@AccountId, @Cursor, @Now)
+        ON CONFLICT (account_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at
+        """;
+
+    private readonly TimeProvider time = timeProvider ?? TimeProvider.System;
+
+    /// <summary>The cursor stored with the items; null before the first applied read.</summary>
+    public async Task<string?> GetCursorAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<string?>(
+            new CommandDefinition("SELECT cursor FROM source_cursors WHERE account_id = @accountId", new { accountId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Every stored key with its content version, deleted ones included.</summary>
+    public async Task<Dictionary<string, KnownSourceItem>> GetKnownVersionsAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<KnownRow>(new CommandDefinition(
+            "SELECT item_key AS Key, uid AS Uid, recurrence_id AS RecurrenceId, content_version AS ContentVersion, deleted AS Deleted FROM source_items WHERE account_id = @accountId",
+            new { accountId },
+            cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.Key, r => new KnownSourceItem(r.Key, r.Uid, r.RecurrenceId, r.ContentVersion, r.Deleted != 0), StringComparer.Ordinal);
+    }
+
+    public async Task<StoredSourceItem?> GetAsync(string accountId, string itemKey, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<ItemRow>(new CommandDefinition(
+            $"SELECT {SelectColumns} FROM source_items WHERE account_id = @accountId AND item_key = @itemKey",
+            new { accountId, itemKey },
+            cancellationToken: cancellationToken));
+        return row?.ToStored();
+    }
+
+    /// <summary>All items of an account (the pull re-evaluates event windows from these), in key order.</summary>
+    public async Task<IReadOnlyList<StoredSourceItem>> ListAsync(string accountId, bool includeDeleted = false, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ItemRow>(new CommandDefinition(
+            $"SELECT {SelectColumns} FROM source_items WHERE account_id = @accountId {(includeDeleted ? string.Empty : "AND deleted = 0")} ORDER BY item_key",
+            new { accountId },
+            cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToStored()).ToList();
+    }
+
+    /// <summary>
+    /// Stores the changes and their cursor atomically. Pass <paramref name="connection"/> and
+    /// <paramref name="transaction"/> to make it part of a larger unit (the pull records what it emits to
+    /// Zendesk in the same transaction); otherwise it runs in its own.
+    /// </summary>
+    public async Task ApplyAsync(string accountId, SourceChanges changes, SqliteConnection? connection = null, DbTransaction? transaction = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (connection is null)
+        {
+            await using var own = await database.OpenAsync(cancellationToken);
+            await using var tx = await own.BeginTransactionAsync(cancellationToken);
+            await WriteAsync(own, tx, accountId, changes, cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+            return;
+        }
+
+        await WriteAsync(connection, transaction, accountId, changes, cancellationToken);
+    }
+
+    /// <summary>Forgets an account's items and cursor (account removed, or a full resync from scratch).</summary>
+    public async Task ForgetAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM source_items WHERE account_id = @accountId", new { accountId }, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM source_cursors WHERE account_id = @accountId", new { accountId }, tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    internal static string KindText(CalendarItemKind kind) => kind switch
+    {
+        CalendarItemKind.Event => "event",
+        CalendarItemKind.Task => "task",
+        _ => "journal",
+    };
+
+    private async Task WriteAsync(SqliteConnection connection, DbTransaction? transaction, string accountId, SourceChanges changes, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var item in changes.Upserts)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                UpsertSql,
+                new { AccountId = accountId, item.Key, Kind = KindText(item.Kind), item.Uid, item.RecurrenceId, item.ContentVersion, item.RawIcs, item.Href, item.ETag, item.WebUrl, Now = now },
+                transaction,
+                cancellationToken: cancellationToken));
+        }
+
+        foreach (var deletion in changes.Deletions)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(DeleteSql, new { AccountId = accountId, deletion.Key, Now = now }, transaction, cancellationToken: cancellationToken));
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(CursorSql, new { AccountId = accountId, changes.Cursor, Now = now }, transaction, cancellationToken: cancellationToken));
+    }
+
+    private sealed class KnownRow
+    {
+        public string Key { get; init; } = string.Empty;
+
+        public string? Uid { get; init; }
+
+        public string? RecurrenceId { get; init; }
+
+        public string ContentVersion { get; init; } = string.Empty;
+
+        public long Deleted { get; init; }
+    }
+
+    private sealed class ItemRow
+    {
+        public string Key { get; init; } = string.Empty;
+
+        public string Kind { get; init; } = string.Empty;
+
+        public string? Uid { get; init; }
+
+        public string? RecurrenceId { get; init; }
+
+        public string ContentVersion { get; init; } = string.Empty;
+
+        public string RawIcs { get; init; } = string.Empty;
+
+        public string? Href { get; init; }
+
+        public string? ETag { get; init; }
+
+        public string? WebUrl { get; init; }
+
+        public long Deleted { get; init; }
+
+        public DateTimeOffset FirstSeen { get; init; }
+
+        public DateTimeOffset ChangedAt { get; init; }
+
+        public DateTimeOffset? DeletedAt { get; init; }
+
+        public StoredSourceItem ToStored() => new(
+            new SourceItem
+            {
+                Key = Key,
+                Kind = Kind == "task" ? CalendarItemKind.Task : Kind == "event" ? CalendarItemKind.Event : CalendarItemKind.Journal,
+                Uid = Uid,
+                RecurrenceId = RecurrenceId,
+                ContentVersion = ContentVersion,
+                RawIcs = RawIcs,
+                Href = Href,
+                ETag = ETag,
+                WebUrl = WebUrl,
+            },
+            Deleted != 0,
+            FirstSeen,
+            ChangedAt,
+            DeletedAt);
+    }
+}

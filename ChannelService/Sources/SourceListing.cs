@@ -1,0 +1,259 @@
+using System.Globalization;
+using System.Text;
+using ChannelService.Calendars;
+
+namespace ChannelService.Sources;
+
+/// <summary>The items of one parsed calendar text, keyed and de-duplicated, plus what was wrong with it.</summary>
+internal sealed record SourceListing(IReadOnlyList<SourceItem> Items, IReadOnlyList<string> Warnings, int Events, int Tasks, int OpenTasks);
+
+/// <summary>
+/// Turns parsed iCalendar roots into <see cref="SourceItem"/>s: one per (UID, RECURRENCE-ID), events and tasks
+/// only (journals have no ticket meaning here), each with a self-contained raw VCALENDAR text.
+/// </summary>
+internal static class SourceListingBuilder
+{
+    private const int MaxWarningsListed = 10;
+
+    /// <param name="parse">The reader's result.</param>
+    /// <param name="sourceUrl">Normalised source URL, part of synthetic keys.</param>
+    public static SourceListing Build(IcalParseResult parse, string sourceUrl)
+    {
+        var warnings = new List<string>();
+        var vtimezones = new Dictionary<string, CalendarComponent>(StringComparer.Ordinal);
+        var candidates = new List<(CalendarItem Item, CalendarComponent? Calendar)>();
+        var cut = 0;
+        foreach (var root in parse.Roots)
+        {
+            var bare = CalendarItemReader.KindOf(root.Name) is not null;
+            foreach (var component in bare ? [root] : root.Components)
+            {
+                if (component.Name == "VTIMEZONE")
+                {
+                    if (component.GetProperty("TZID")?.RawValue.Trim() is { Length: > 0 } tzid)
+                    {
+                        vtimezones.TryAdd(tzid, component);
+                    }
+
+                    continue;
+                }
+
+                if (CalendarItemReader.KindOf(component.Name) is not (CalendarItemKind.Event or CalendarItemKind.Task))
+                {
+                    continue;
+                }
+
+                // A component whose END never came, in a calendar whose END never came either, is where the
+                // download stopped: its content is partial, and reporting it would announce a change that is
+                // only the cut. An unclosed component followed by END:VCALENDAR was just badly written: kept.
+                if (component.RawEnd is null && (bare || root.RawEnd is null))
+                {
+                    cut++;
+                    continue;
+                }
+
+                candidates.Add((CalendarItemReader.Read(component), bare ? null : root));
+            }
+        }
+
+        if (cut > 0)
+        {
+            warnings.Add(cut == 1
+                ? "The last item was cut off in the middle and was skipped."
+                : $"{cut} items were cut off in the middle and were skipped.");
+        }
+
+        var byKey = new Dictionary<string, List<(CalendarItem Item, CalendarComponent? Calendar)>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        var duplicateWarnings = new List<string>();
+
+        void Add(string key, (CalendarItem, CalendarComponent?) entry)
+        {
+            if (!byKey.TryGetValue(key, out var list))
+            {
+                byKey[key] = list = [];
+                order.Add(key);
+            }
+
+            list.Add(entry);
+        }
+
+        // UID-less items: grouped by their base synthetic key; distinct contents get ordinals in content-version
+        // order (independent of where they sit in the file), identical repeats fall together.
+        var synthetic = new Dictionary<string, List<(CalendarItem Item, CalendarComponent? Calendar)>>(StringComparer.Ordinal);
+        foreach (var entry in candidates)
+        {
+            if (entry.Item.Uid is { } uid)
+            {
+                Add(SourceItemKeys.For(uid, SourceItemKeys.RecurrenceIdText(entry.Item)), entry);
+            }
+            else
+            {
+                var baseKey = SourceItemKeys.Synthetic(entry.Item, sourceUrl);
+                if (!synthetic.TryGetValue(baseKey, out var group))
+                {
+                    synthetic[baseKey] = group = [];
+                }
+
+                group.Add(entry);
+            }
+        }
+
+        foreach (var group in synthetic.Values)
+        {
+            var distinct = group.GroupBy(e => e.Item.ContentVersion, StringComparer.Ordinal)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => g.First())
+                .ToList();
+            for (var i = 0; i < distinct.Count; i++)
+            {
+                Add(SourceItemKeys.Synthetic(distinct[i].Item, sourceUrl, i), distinct[i]);
+            }
+        }
+
+        var items = new List<SourceItem>(order.Count);
+        int events = 0, tasks = 0, open = 0;
+        foreach (var key in order)
+        {
+            var entries = byKey[key];
+            var (item, calendar) = entries.Count == 1 ? entries[0] : PickOne(entries, duplicateWarnings);
+            items.Add(ToSourceItem(key, item, calendar, vtimezones));
+            if (item.Kind == CalendarItemKind.Event)
+            {
+                events++;
+            }
+            else
+            {
+                tasks++;
+                open += item.IsClosedTask ? 0 : 1;
+            }
+        }
+
+        if (duplicateWarnings.Count > 0)
+        {
+            warnings.Add($"{duplicateWarnings.Count} UIDs appear more than once; one copy of each was kept: "
+                + string.Join("; ", duplicateWarnings.Take(MaxWarningsListed))
+                + (duplicateWarnings.Count > MaxWarningsListed ? "; ..." : "."));
+        }
+
+        if (parse.DiagnosticCount > 0)
+        {
+            var first = parse.Diagnostics.Count > 0 ? $" (first: {parse.Diagnostics[0]})" : string.Empty;
+            warnings.Add($"{parse.DiagnosticCount} problems were found while reading the calendar and worked around{first}.");
+        }
+
+        return new SourceListing(items, warnings, events, tasks, open);
+    }
+
+    /// <summary>Writes the self-contained VCALENDAR text of <see cref="SourceItem.RawIcs"/>.</summary>
+    public static string RawCalendarText(CalendarComponent component, CalendarComponent? calendar, IReadOnlyDictionary<string, CalendarComponent> vtimezones)
+    {
+        using var output = new MemoryStream();
+        var options = IcalWriterOptions.Default;
+        IcalWriter.WriteFolded(output, "BEGIN:VCALENDAR");
+        var wrote = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in calendar?.Properties ?? [])
+        {
+            // What changes how the item reads: version and producer (quirk detection), the calendar's zone for
+            // floating times and its scale. Names and descriptions of the whole calendar do not belong to an item.
+            if (p.Name is "VERSION" or "PRODID" or "CALSCALE" or "X-WR-TIMEZONE" && wrote.Add(p.Name))
+            {
+                WriteProperty(output, p);
+            }
+        }
+
+        if (!wrote.Contains("VERSION"))
+        {
+            IcalWriter.WriteFolded(output, "VERSION:2.0");
+        }
+
+        if (!wrote.Contains("PRODID"))
+        {
+            IcalWriter.WriteFolded(output, "PRODID:-//ChannelService//source item//EN");
+        }
+
+        foreach (var tzid in ReferencedTzids(component))
+        {
+            if (vtimezones.TryGetValue(tzid, out var vtz))
+            {
+                IcalWriter.WriteComponent(output, vtz, options);
+            }
+        }
+
+        IcalWriter.WriteComponent(output, component, options);
+        IcalWriter.WriteFolded(output, "END:VCALENDAR");
+        return Encoding.UTF8.GetString(output.ToArray());
+    }
+
+    private static void WriteProperty(MemoryStream output, CalendarProperty p)
+    {
+        if (p.RawLine is { } raw)
+        {
+            output.Write(Encoding.UTF8.GetBytes(raw.EndsWith("\r\n", StringComparison.Ordinal) ? raw : raw + "\r\n"));
+        }
+        else
+        {
+            IcalWriter.WriteFolded(output, IcalWriter.FormatProperty(p));
+        }
+    }
+
+    private static SortedSet<string> ReferencedTzids(CalendarComponent component)
+    {
+        var set = new SortedSet<string>(StringComparer.Ordinal);
+        void Walk(CalendarComponent c)
+        {
+            foreach (var p in c.Properties)
+            {
+                if (p.GetParameter("TZID")?.Trim() is { Length: > 0 } tzid)
+                {
+                    set.Add(tzid);
+                }
+            }
+
+            foreach (var child in c.Components)
+            {
+                Walk(child);
+            }
+        }
+
+        Walk(component);
+        return set;
+    }
+
+    private static SourceItem ToSourceItem(string key, CalendarItem item, CalendarComponent? calendar, IReadOnlyDictionary<string, CalendarComponent> vtimezones) => new()
+    {
+        Key = key,
+        Kind = item.Kind,
+        Uid = item.Uid,
+        RecurrenceId = SourceItemKeys.RecurrenceIdText(item),
+        ContentVersion = item.ContentVersion,
+        RawIcs = RawCalendarText(item.Component, calendar, vtimezones),
+        WebUrl = HttpUrl(item.Url),
+    };
+
+    /// <summary>The URL property when it is an absolute http(s) URL; anything else (mailto:, relative, junk) is no page to open.</summary>
+    internal static string? HttpUrl(string? url) =>
+        url is not null && Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri.AbsoluteUri
+            : null;
+
+    /// <summary>
+    /// Keeps one of several copies of the same (UID, RECURRENCE-ID), whatever their order in the file: the highest
+    /// SEQUENCE (RFC 5545 §3.8.7.4: the organizer's latest revision), then the latest LAST-MODIFIED, then the
+    /// greatest content version, which is arbitrary but the same on every download.
+    /// </summary>
+    private static (CalendarItem Item, CalendarComponent? Calendar) PickOne(List<(CalendarItem Item, CalendarComponent? Calendar)> entries, List<string> warnings)
+    {
+        var chosen = entries
+            .OrderByDescending(e => e.Item.Sequence ?? 0)
+            .ThenByDescending(e => e.Item.LastModified?.ToString() ?? string.Empty, StringComparer.Ordinal)
+            .ThenByDescending(e => e.Item.ContentVersion, StringComparer.Ordinal)
+            .First();
+        var distinct = entries.Select(e => e.Item.ContentVersion).Distinct(StringComparer.Ordinal).Count();
+        var uid = chosen.Item.Uid ?? string.Empty;
+        var shown = uid.Length > 60 ? uid[..60] + "..." : uid;
+        var rid = SourceItemKeys.RecurrenceIdText(chosen.Item) is { } r ? " RECURRENCE-ID " + r : string.Empty;
+        warnings.Add(string.Create(CultureInfo.InvariantCulture, $"{shown}{rid} ({entries.Count} copies{(distinct == 1 ? ", identical" : string.Empty)}, line {chosen.Item.Component.Line} kept)"));
+        return chosen;
+    }
+}
