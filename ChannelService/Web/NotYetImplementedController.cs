@@ -11,7 +11,6 @@ namespace ChannelService.Web;
 public sealed class NotYetImplementedController : ControllerBase
 {
     [HttpPost("/admin")]
-    [HttpPost("/pull")]
     [HttpPost("/channelback")]
     [HttpGet("/clickthrough")]
     [HttpPost("/events")]

@@ -32,6 +32,9 @@ public static class ServiceSetup
         builder.Services.AddSingleton<ManifestRenderer>();
         builder.Services.AddSourceHttp(builder.Configuration);
         builder.Services.AddAccounts();
+        builder.Services.AddSingleton<Sources.SourceItemStore>();
+        builder.Services.AddSingleton<Pull.ISourceFactory, Pull.SourceFactory>();
+        builder.Services.AddSingleton<Pull.PullService>();
         builder.Services.AddControllersWithViews().AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions));
 
         // Feature folders: a controller's views sit beside it (About/Index.cshtml); the layout stays in Views/Shared.

@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ChannelService.Accounts;
+using ChannelService.Calendars;
+using ChannelService.Tickets;
+using NodaTime;
+
+namespace ChannelService.Pull;
+
+/// <summary>Turns a ticket unit (and what Zendesk last acknowledged of it) into external resources.</summary>
+internal sealed class ResourceBuilder(AccountMetadata account, bool sourceTakesReplies, DateTimeZone zone, Instant now)
+{
+    /// <summary>display_info type: a URI of ours (the schema asks for a globally unique GUID or URI).</summary>
+    public const string DisplayInfoType = "urn:channelservice:calendar-item";
+
+    /// <summary>The resources for a unit never acknowledged before: the opening, then the comments it already has.</summary>
+    public List<ExternalResource> Opening(TicketUnit unit, string threadId)
+    {
+        var (text, html) = MessageRenderer.Opening(unit.Snapshot, zone);
+        var created = Clamp(unit.Item.Created ?? unit.Item.LastModified, unit);
+        var resources = new List<ExternalResource>
+        {
+            new()
+            {
+                ExternalId = ExternalIds.Opening(threadId),
+                ThreadId = threadId,
+                Message = text,
+                HtmlMessage = html,
+                CreatedAt = Format(created),
+                Author = Author(unit.Snapshot),
+                AllowChannelback = AllowChannelback(unit),
+                Fields = Fields(unit),
+                DisplayInfo = [new DisplayInfo(DisplayInfoType, DisplayData(unit))],
+                FileUrls = FileUrls(unit.Snapshot),
+            },
+        };
+        resources.AddRange(Comments(unit, threadId, [], created));
+        return resources;
+    }
+
+    /// <summary>The resources for a change since the acknowledged snapshot: a notice (if anything visible changed) and new comments.</summary>
+    public List<ExternalResource> Change(TicketUnit unit, string threadId, ItemSnapshot before, string beforeVersion, long ordinal)
+    {
+        var resources = new List<ExternalResource>();
+        var sentences = ChangeDescriber.Describe(before, unit.Snapshot, zone);
+        var changedAt = Instant.FromDateTimeOffset(unit.Source.ChangedAt);
+        var at = changedAt > now ? now : changedAt;
+        if (sentences.Count > 0)
+        {
+            var (text, html) = MessageRenderer.Change(sentences);
+            resources.Add(new ExternalResource
+            {
+                ExternalId = ExternalIds.Change(threadId, ordinal, beforeVersion, unit.Version),
+                ThreadId = threadId,
+                Message = text,
+                HtmlMessage = html,
+                CreatedAt = Format(at),
+                Author = AccountAuthor(),
+                InternalNote = account.Options.ChangeNotes == ChangeNoteVisibility.Internal ? true : null,
+                AllowChannelback = AllowChannelback(unit),
+            });
+        }
+
+        resources.AddRange(Comments(unit, threadId, before.Comments, at));
+        return resources;
+    }
+
+    /// <summary>The item is gone from the source: one notice, and no more replies.</summary>
+    public ExternalResource Deletion(string threadId, ItemSnapshot before, string beforeVersion, long ordinal, string deletedVersion)
+    {
+        var sentences = ChangeDescriber.Describe(before, before with { Deleted = true }, zone);
+        var (text, html) = MessageRenderer.Change(sentences);
+        return new ExternalResource
+        {
+            ExternalId = ExternalIds.Change(threadId, ordinal, beforeVersion, deletedVersion),
+            ThreadId = threadId,
+            Message = text,
+            HtmlMessage = html,
+            CreatedAt = Format(now),
+            Author = AccountAuthor(),
+            InternalNote = account.Options.ChangeNotes == ChangeNoteVisibility.Internal ? true : null,
+            AllowChannelback = false,
+        };
+    }
+
+    private IEnumerable<ExternalResource> Comments(TicketUnit unit, string threadId, IReadOnlyList<SnapshotComment> known, Instant at)
+    {
+        var seen = known.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var comment in unit.Snapshot.Comments.Where(c => !seen.Contains(c.Id)))
+        {
+            // A reply this service wrote (channelback) maps to the id channelback answered, so Zendesk drops the echo.
+            yield return new ExternalResource
+            {
+                ExternalId = comment.ReplyId is { Length: > 0 } reply ? ExternalIds.Reply(threadId, reply) : ExternalIds.SourceComment(threadId, comment.Id),
+                ThreadId = threadId,
+                Message = string.IsNullOrWhiteSpace(comment.Text) ? "(empty comment)" : Limit(comment.Text),
+                CreatedAt = Format(at),
+                Author = AccountAuthor(),
+                AllowChannelback = AllowChannelback(unit),
+            };
+        }
+    }
+
+    private bool AllowChannelback(TicketUnit unit)
+    {
+        if (!sourceTakesReplies || unit.Snapshot.Deleted)
+        {
+            return false;
+        }
+
+        // Implicit scheduling (RFC 6638) would e-mail every attendee when the organizer's copy changes.
+        return unit.Item.Kind != CalendarItemKind.Event || unit.Item.Attendees.Count == 0 || account.Options.EventReplies;
+    }
+
+    private ExternalAuthor Author(ItemSnapshot snapshot) =>
+        snapshot.Organizer is { } organizer && organizer.Address.Contains('@', StringComparison.Ordinal)
+            ? new ExternalAuthor(ExternalIds.Author(organizer.Address), Truncate(organizer.Name ?? organizer.Address, 255))
+            : AccountAuthor();
+
+    private ExternalAuthor AccountAuthor() =>
+        new($"account-{account.AccountId}", Truncate(account.Options.AuthorName ?? account.DisplayName ?? "Calendar", 255));
+
+    private List<ExternalField> Fields(TicketUnit unit)
+    {
+        var fields = new List<ExternalField> { new("subject", JsonValue.Create(Truncate(unit.Snapshot.Summary ?? "(no title)", 255))) };
+        foreach (var (fieldId, property) in account.Options.CustomFields)
+        {
+            if (unit.Item.Component.GetProperty(property) is { } p)
+            {
+                fields.Add(new ExternalField(fieldId, JsonValue.Create(IcalText.Unescape(p.RawValue))));
+            }
+        }
+
+        return fields;
+    }
+
+    private JsonObject DisplayData(TicketUnit unit)
+    {
+        var s = unit.Snapshot;
+        var data = new JsonObject
+        {
+            ["kind"] = s.Kind.ToString().ToLowerInvariant(),
+            ["summary"] = s.Summary,
+            ["status"] = s.Status,
+        };
+        if (unit.Item.Uid is { } uid)
+        {
+            data["uid"] = uid;
+        }
+
+        if (s.Start is { } start)
+        {
+            data["start"] = Format(start.Instant);
+        }
+
+        if (s.End is { } end)
+        {
+            data["end"] = Format(end.Instant);
+        }
+
+        if (s.Due is { } due)
+        {
+            data["due"] = Format(due.Instant);
+        }
+
+        if (unit.OccurrenceDate is { } date)
+        {
+            data["occurrence_date"] = date;
+        }
+
+        return data;
+    }
+
+    private static List<string>? FileUrls(ItemSnapshot snapshot)
+    {
+        var urls = snapshot.Attachments
+            .Where(a => Uri.TryCreate(a, UriKind.Absolute, out var u) && u.Scheme == Uri.UriSchemeHttps && a.Length <= 511)
+            .Take(10)
+            .ToList();
+        return urls.Count > 0 ? urls : null;
+    }
+
+    /// <summary>created_at never lies in the future (calendar producers write odd CREATED values).</summary>
+    private Instant Clamp(IcalDateTime? value, TicketUnit unit)
+    {
+        Instant? instant = value is { } v && v.Kind == IcalDateKind.Utc ? Instant.FromDateTimeUtc(DateTime.SpecifyKind(v.Local.ToDateTimeUnspecified(), DateTimeKind.Utc)) : null;
+        var candidate = instant ?? Instant.FromDateTimeOffset(unit.Source.FirstSeen);
+        return candidate > now ? now : candidate;
+    }
+
+    private static string Format(Instant instant) => instant.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
+
+    private static string Limit(string s) => s.Length <= MessageRenderer.MaxLength ? s : s[..(MessageRenderer.MaxLength - 1)] + "…";
+}

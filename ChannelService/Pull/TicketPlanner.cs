@@ -1,0 +1,139 @@
+using System.Globalization;
+using ChannelService.Accounts;
+using ChannelService.Calendars;
+using ChannelService.Sources;
+using ChannelService.Tickets;
+using NodaTime;
+
+namespace ChannelService.Pull;
+
+/// <summary>
+/// One future ticket: a task, an event, or one occurrence of a recurring event, with its snapshot as of now.
+/// </summary>
+internal sealed record TicketUnit
+{
+    public required string UnitKey { get; init; }
+
+    public required string ItemKey { get; init; }
+
+    public string? SeriesUid { get; init; }
+
+    public string? OccurrenceDate { get; init; }
+
+    public required ItemSnapshot Snapshot { get; init; }
+
+    /// <summary>Hash of the snapshot: what the ticket shows. Invisible changes (X- properties) make no comment.</summary>
+    public required string Version { get; init; }
+
+    public required StoredSourceItem Source { get; init; }
+
+    public required CalendarItem Item { get; init; }
+
+    /// <summary>Whether the item, as it is now, would be imported as a new ticket (open task, event in the window).</summary>
+    public required bool Wanted { get; init; }
+}
+
+/// <summary>
+/// Turns the stored source items into ticket units, evaluating the event window against the clock on every pull
+/// ("time moves even when the source does not", design §5).
+/// </summary>
+internal static class TicketPlanner
+{
+    /// <summary>COMMENT parameter that marks replies this service wrote (channelback), with the Zendesk request id.</summary>
+    public const string ReplyParameter = "X-ZENDESK-COMMENT-ID";
+
+    public static List<TicketUnit> Plan(IReadOnlyList<StoredSourceItem> stored, AccountOptions options, Instant now, List<string> diagnostics)
+    {
+        var units = new List<TicketUnit>();
+        var windowStart = now - Duration.FromDays(options.WindowPastDays);
+        var windowEnd = now + Duration.FromDays(options.WindowFutureDays);
+        var zoneOption = options.TimeZone is { Length: > 0 } z ? DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) : null;
+        var resolverOptions = new TimeZoneResolverOptions { DefaultZone = zoneOption };
+
+        var parsed = new List<(StoredSourceItem Stored, SourceItemCalendar Calendar)>();
+        foreach (var s in stored.Where(s => !s.Deleted))
+        {
+            if (SourceItemCalendar.Parse(s.Item, resolverOptions) is { } calendar)
+            {
+                parsed.Add((s, calendar));
+            }
+            else
+            {
+                diagnostics.Add($"item {s.Item.Key} could not be read back");
+            }
+        }
+
+        // Overrides (RECURRENCE-ID) belong to their master's expansion when the series is split into occurrences.
+        var overridesByUid = parsed.Where(p => p.Calendar.Item.RecurrenceId is not null && p.Calendar.Item.Uid is not null)
+            .GroupBy(p => p.Calendar.Item.Uid!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var masters = parsed.Where(p => p.Calendar.Item is { IsRecurring: true, RecurrenceId: null, Uid: not null }).Select(p => p.Calendar.Item.Uid!).ToHashSet(StringComparer.Ordinal);
+
+        foreach (var (s, calendar) in parsed)
+        {
+            var item = calendar.Item;
+            if (item.Kind == CalendarItemKind.Task)
+            {
+                units.Add(Unit(s, calendar, null, item.Uid, null, !item.IsClosedTask || options.Tasks == TaskScope.All));
+                continue;
+            }
+
+            if (item.Kind != CalendarItemKind.Event)
+            {
+                continue;
+            }
+
+            var isOverrideOfKnownSeries = item.RecurrenceId is not null && item.Uid is not null && masters.Contains(item.Uid);
+            if (isOverrideOfKnownSeries && options.Recurring == RecurrenceMode.Occurrence)
+            {
+                continue;
+            }
+
+            if (item.IsRecurring && item.RecurrenceId is null && options.Recurring == RecurrenceMode.Occurrence)
+            {
+                var overrides = item.Uid is not null && overridesByUid.TryGetValue(item.Uid, out var list) ? list.Select(o => o.Calendar.Item.Component).ToList() : [];
+                var expansion = RecurrenceExpander.ExpandSeries(item.Component, overrides, calendar.Resolver, windowStart, windowEnd, new RecurrenceExpansionOptions { MaxOccurrences = 400 });
+                diagnostics.AddRange(expansion.Diagnostics);
+                var seriesZone = calendar.Resolver.ZoneOf(item.Start ?? IcalDateTime.ForUtc(now));
+                var perDay = new Dictionary<LocalDate, int>();
+                foreach (var occurrence in expansion.Occurrences)
+                {
+                    var date = occurrence.OriginalStart.IsDate ? occurrence.OriginalStart.Date : calendar.Resolver.ToInstant(occurrence.OriginalStart).InZone(seriesZone).Date;
+                    var ordinal = perDay.TryGetValue(date, out var n) ? n + 1 : 0;
+                    perDay[date] = ordinal;
+                    var occurrenceItem = occurrence.Override is { } o ? CalendarItemReader.Read(o) : item;
+                    units.Add(Unit(s, calendar with { Item = occurrenceItem }, occurrence, item.Uid, date, wanted: true, ordinal));
+                }
+
+                continue;
+            }
+
+            var start = item.StartInstant(calendar.Resolver);
+            var end = item.EndInstant(calendar.Resolver) ?? start;
+            var inWindow = start is null || (start < windowEnd && (end > windowStart || start >= windowStart));
+            units.Add(Unit(s, calendar, null, item.Uid, null, inWindow));
+        }
+
+        return units;
+    }
+
+    private static TicketUnit Unit(StoredSourceItem s, SourceItemCalendar calendar, Occurrence? occurrence, string? uid, LocalDate? date, bool wanted, int ordinal = 0)
+    {
+        var snapshot = ItemSnapshot.From(calendar.Item, calendar.Resolver, occurrence, ReplyParameter);
+        var unitKey = occurrence is not null && uid is not null && date is { } d
+            ? ExternalIds.OccurrenceKey(uid, DateOnly.FromDateTime(d.ToDateTimeUnspecified()), ordinal)
+            : s.Item.Key;
+        return new TicketUnit
+        {
+            UnitKey = unitKey,
+            ItemKey = s.Item.Key,
+            SeriesUid = occurrence is not null ? uid : null,
+            OccurrenceDate = date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            Snapshot = snapshot,
+            Version = ExternalIds.Hash("snapshot", snapshot.ToJson()),
+            Source = s,
+            Item = calendar.Item,
+            Wanted = wanted,
+        };
+    }
+}
