@@ -28,6 +28,7 @@ public static class ServiceSetup
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton<ManifestRenderer>();
         builder.Services.AddSourceHttp(builder.Configuration);
+        builder.Services.AddSingleton<ChannelService.Sources.SourceItemStore>();
         builder.Services.AddControllersWithViews().AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions));
         return builder;
     }
