@@ -36,6 +36,9 @@ internal static class CommandLine
     /// <summary>Every command the executable knows. Add new commands here.</summary>
     private static readonly ICliCommand[] Commands =
     [
+        new MetadataCommand(),
+        new KeysCommand(),
+        new Installer.InstallerAppCommand(),
         new ChannelService.Calendars.IcalCommand(),
         new ChannelService.Sources.Feeds.FeedBenchmarkCommand(),
     ];
