@@ -40,6 +40,7 @@ internal static class CommandLine
         new KeysCommand(),
         new Installer.InstallerAppCommand(),
         new ChannelService.Calendars.IcalCommand(),
+        new ChannelService.Sources.Feeds.FeedBenchmarkCommand(),
     ];
 
     public static bool IsCommand(string[] args) =>
