@@ -9,17 +9,8 @@ namespace ChannelService.Pull;
 /// query string. Metadata is decrypted before anything else; no source is contacted for an undecryptable one.
 /// </summary>
 [ApiController]
-public sealed class PullController : ControllerBase
+internal sealed class PullController(PullService pulls, PullStateCodec states) : ControllerBase
 {
-    private readonly PullService pulls;
-    private readonly PullStateCodec states;
-
-    internal PullController(PullService pulls, PullStateCodec states)
-    {
-        this.pulls = pulls;
-        this.states = states;
-    }
-
     [HttpPost("/pull")]
     [IgnoreAntiforgeryToken]
     public async Task<IActionResult> Pull(CancellationToken cancellationToken)

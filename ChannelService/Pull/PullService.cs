@@ -134,7 +134,7 @@ internal sealed partial class PullService(
         await store.ApplyAsync(accountId, changes, c, t, cancellationToken);
         var row2 = await PullMirror.GetAccountAsync(c, t, accountId);
         var acked = await PullMirror.GetAckedAsync(c, t, accountId);
-        var stored = await store.ListAsync(accountId, includeDeleted: true, cancellationToken: cancellationToken);
+        var stored = await SourceItemStore.ListAsync(c, t, accountId, includeDeleted: true, cancellationToken);
         var (resources, pending) = Compute(account, source.Capabilities.CanComment, stored, acked, row2, nowOffset);
 
         // Generations only grow, so a late or repeated request can never acknowledge a response it did not carry.

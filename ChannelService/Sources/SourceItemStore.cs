@@ -78,9 +78,16 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
     public async Task<IReadOnlyList<StoredSourceItem>> ListAsync(string accountId, bool includeDeleted = false, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        return await ListAsync(connection, null, accountId, includeDeleted, cancellationToken);
+    }
+
+    /// <summary>Lists inside the caller's transaction, so changes it applied but has not committed are seen.</summary>
+    public static async Task<IReadOnlyList<StoredSourceItem>> ListAsync(DbConnection connection, DbTransaction? transaction, string accountId, bool includeDeleted, CancellationToken cancellationToken = default)
+    {
         var rows = await connection.QueryAsync<ItemRow>(new CommandDefinition(
             $"SELECT {SelectColumns} FROM source_items WHERE account_id = @accountId {(includeDeleted ? string.Empty : "AND deleted = 0")} ORDER BY item_key",
             new { accountId },
+            transaction,
             cancellationToken: cancellationToken));
         return rows.Select(r => r.ToStored()).ToList();
     }

@@ -35,7 +35,9 @@ public static class ServiceSetup
         builder.Services.AddSingleton<Sources.SourceItemStore>();
         builder.Services.AddSingleton<Pull.ISourceFactory, Pull.SourceFactory>();
         builder.Services.AddSingleton<Pull.PullService>();
-        builder.Services.AddControllersWithViews().AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions));
+        builder.Services.AddControllersWithViews()
+            .ConfigureApplicationPartManager(parts => parts.FeatureProviders.Add(new InternalControllerFeatureProvider()))
+            .AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions));
 
         // Feature folders: a controller's views sit beside it (About/Index.cshtml); the layout stays in Views/Shared.
         builder.Services.Configure<RazorViewEngineOptions>(o => o.ViewLocationFormats.Insert(0, "/{1}/{0}" + RazorViewEngine.ViewExtension));

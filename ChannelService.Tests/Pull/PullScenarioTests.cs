@@ -1,0 +1,352 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChannelService.Accounts;
+using ChannelService.Tests.Support;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChannelService.Tests.Pull;
+
+/// <summary>
+/// The pull end to end: a real feed on loopback, the real service, and a small Zendesk that applies every response
+/// the way Zendesk does (dedupe by external_id, thread by thread_id, state only from successful answers).
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "NUnit disposes them in TearDown")]
+public sealed class PullScenarioTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
+
+    private FeedServer feed = null!;
+    private ServiceFactory factory = null!;
+    private ManualTimeProvider clock = null!;
+    private HttpClient client = null!;
+    private Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> host = null!;
+
+    [SetUp]
+    public async Task StartAsync()
+    {
+        feed = await FeedServer.StartAsync();
+        clock = new ManualTimeProvider(Start);
+        factory = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" });
+        host = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(clock)));
+        client = host.CreateClient();
+    }
+
+    [TearDown]
+    public async Task StopAsync()
+    {
+        client.Dispose();
+        await host.DisposeAsync();
+        await factory.DisposeAsync();
+        await feed.DisposeAsync();
+    }
+
+    private string Metadata(params string[] options)
+    {
+        var codec = host.Services.GetRequiredService<MetadataCodec>();
+        var pairs = options.Select(o => o.Split('=', 2)).Select(p => new KeyValuePair<string, string>(p[0], p[1])).ToList();
+        return codec.Encode(new NewAccountRequest("ics", feed.Url, null, null, "Team calendar", pairs).Create(TimeProvider.System));
+    }
+
+    private async Task<(HttpStatusCode Status, JsonNode? Body)> PullAsync(string metadata, string? state)
+    {
+        var form = new Dictionary<string, string> { ["metadata"] = metadata };
+        if (state is not null)
+        {
+            form["state"] = state;
+        }
+
+        using var response = await client.PostAsync("/pull", new FormUrlEncodedContent(form));
+        var text = await response.Content.ReadAsStringAsync();
+        var body = JsonNode.Parse(text);
+        if (response.IsSuccessStatusCode)
+        {
+            ZendeskSchemas.AssertValid("pull_payload.json", text);
+        }
+
+        return (response.StatusCode, body);
+    }
+
+    /// <summary>Pulls until the backlog is empty, applying each answer to <paramref name="zendesk"/>.</summary>
+    private async Task<int> DrainAsync(string metadata, FakeZendesk zendesk, Random? loseSome = null)
+    {
+        var pulls = 0;
+        for (var i = 0; i < 100; i++)
+        {
+            var (status, body) = await PullAsync(metadata, zendesk.State);
+            Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body?.ToJsonString());
+            pulls++;
+            if (loseSome is not null && loseSome.Next(3) == 0)
+            {
+                continue; // the response never reached Zendesk: it keeps its old state and pulls again
+            }
+
+            zendesk.Apply(body!);
+            if (body!["external_resources"]!.AsArray().Count == 0)
+            {
+                return pulls;
+            }
+        }
+
+        Assert.Fail("the backlog never drained");
+        return pulls;
+    }
+
+    private static string Calendar(params string[] components) =>
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" + string.Concat(components) + "END:VCALENDAR\r\n";
+
+    private static string Task(string uid, string summary, string due = "20261125T170000Z", string status = "NEEDS-ACTION", string extra = "") =>
+        $"BEGIN:VTODO\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:{summary}\r\nDUE:{due}\r\nSTATUS:{status}\r\n{extra}END:VTODO\r\n";
+
+    private static string Event(string uid, string summary, string start, string end, string extra = "") =>
+        $"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:{summary}\r\nDTSTART:{start}\r\nDTEND:{end}\r\n{extra}END:VEVENT\r\n";
+
+    [Test]
+    public async Task First_Sync_Imports_Open_Tasks_And_Events_In_The_Window_As_Tickets()
+    {
+        feed.Body = Calendar(
+            Task("t-open", "Renew certificate"),
+            Task("t-done", "Old chore", status: "COMPLETED"),
+            Event("e-soon", "Planning", "20261124T090000Z", "20261124T100000Z"),
+            Event("e-far", "Offsite", "20270301T090000Z", "20270301T170000Z"),
+            Event("e-past", "Retro", "20261001T090000Z", "20261001T100000Z"));
+        var zendesk = new FakeZendesk();
+
+        await DrainAsync(Metadata(), zendesk);
+
+        Assert.That(zendesk.Tickets.Values.Select(t => t.Subject), Is.EquivalentTo(new[] { "Renew certificate", "Planning" }));
+        Assert.That(zendesk.Duplicates, Is.Zero);
+    }
+
+    [Test]
+    public async Task Every_Resource_Is_A_Valid_External_Resource_Threaded_By_Item()
+    {
+        feed.Body = Calendar(Task("t1", "One"), Task("t2", "Two"));
+
+        var (_, body) = await PullAsync(Metadata(), null);
+
+        var resources = body!["external_resources"]!.AsArray();
+        Assert.That(resources, Has.Count.EqualTo(2));
+        foreach (var r in resources)
+        {
+            ZendeskSchemas.AssertValid("external_resource.json", r!.ToJsonString());
+            Assert.That((bool)r["allow_channelback"]!, Is.False, "a feed is read-only");
+        }
+
+        Assert.That(resources.Select(r => (string)r!["thread_id"]!).Distinct().Count(), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Changes_Become_Comments_On_The_Same_Ticket_And_A_Dtstamp_Rewrite_Says_Nothing()
+    {
+        var metadata = Metadata("time_zone=Europe/Berlin");
+        feed.Body = Calendar(Task("t1", "Renew certificate"), Event("e1", "Planning", "20261124T090000Z", "20261124T100000Z", "LOCATION:Room 1\r\n"));
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+
+        feed.Body = Calendar(
+            Task("t1", "Renew certificate", due: "20261128T110000Z", status: "COMPLETED"),
+            Event("e1", "Planning", "20261124T090000Z", "20261124T100000Z", "LOCATION:Room 2\r\n")).Replace("DTSTAMP:20261101T000000Z", "DTSTAMP:20261122T070000Z");
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await DrainAsync(metadata, zendesk);
+
+        var task = zendesk.Tickets.Values.Single(t => t.Subject == "Renew certificate");
+        Assert.That(task.Comments, Is.EqualTo(new[] { "Due date moved from Wed 25 Nov 18:00 to Sat 28 Nov 12:00 (Europe/Berlin)\nStatus: completed" }));
+        Assert.That(zendesk.Tickets.Values.Single(t => t.Subject == "Planning").Comments, Is.EqualTo(new[] { "Location changed to Room 2" }));
+
+        feed.Body = feed.Body.Replace("DTSTAMP:20261122T070000Z", "DTSTAMP:20261122T090000Z");
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await DrainAsync(metadata, zendesk);
+        Assert.That(zendesk.Tickets.Values.Sum(t => t.Comments.Count), Is.EqualTo(2), "a DTSTAMP-only rewrite makes no comment");
+    }
+
+    [Test]
+    public async Task A_Deleted_Item_Gets_A_Final_Comment()
+    {
+        var metadata = Metadata();
+        feed.Body = Calendar(Task("t1", "Keep"), Task("t2", "Remove"));
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+
+        feed.Body = Calendar(Task("t1", "Keep"));
+        await DrainAsync(metadata, zendesk);
+
+        Assert.That(zendesk.Tickets.Values.Single(t => t.Subject == "Remove").Comments, Is.EqualTo(new[] { "Deleted from the task list" }));
+        Assert.That(zendesk.Tickets.Values.Single(t => t.Subject == "Keep").Comments, Is.Empty);
+    }
+
+    [Test]
+    public async Task A_Thousand_Items_Arrive_In_Pages_Of_At_Most_200_Exactly_Once()
+    {
+        feed.Body = Calendar(Enumerable.Range(0, 1000).Select(i => Task($"t{i}", $"Task {i}")).ToArray());
+        var zendesk = new FakeZendesk();
+        var metadata = Metadata();
+
+        var sizes = new List<int>();
+        for (var i = 0; i < 10; i++)
+        {
+            var (_, body) = await PullAsync(metadata, zendesk.State);
+            sizes.Add(body!["external_resources"]!.AsArray().Count);
+            zendesk.Apply(body);
+            if (sizes[^1] == 0)
+            {
+                break;
+            }
+        }
+
+        Assert.That(sizes, Is.EqualTo(new[] { 200, 200, 200, 200, 200, 0 }));
+        Assert.That(zendesk.Tickets, Has.Count.EqualTo(1000));
+        Assert.That(zendesk.Duplicates, Is.Zero);
+    }
+
+    [Test]
+    public async Task Lost_Responses_Are_Sent_Again_And_Nothing_Is_Lost_Or_Doubled()
+    {
+        var metadata = Metadata();
+        var zendesk = new FakeZendesk();
+        var random = new Random(7);
+        feed.Body = Calendar(Enumerable.Range(0, 450).Select(i => Task($"t{i}", $"Task {i}")).ToArray());
+        await DrainAsync(metadata, zendesk, random);
+
+        feed.Body = Calendar(Enumerable.Range(0, 450).Select(i => Task($"t{i}", $"Task {i}", status: i % 3 == 0 ? "COMPLETED" : "NEEDS-ACTION")).ToArray());
+        await DrainAsync(metadata, zendesk, random);
+        await DrainAsync(metadata, zendesk);
+
+        Assert.That(zendesk.Tickets, Has.Count.EqualTo(450));
+        Assert.That(zendesk.Tickets.Values.Where(t => t.Comments.Count == 1).Count(), Is.EqualTo(150));
+        Assert.That(zendesk.Tickets.Values.All(t => t.Comments.Count <= 1), Is.True, "each change arrives once");
+        Assert.That(zendesk.Tickets.Values.Where(t => t.Comments.Count == 1).All(t => t.Comments[0] == "Status: completed"), Is.True);
+    }
+
+    [Test]
+    public async Task Concurrent_Pulls_Of_One_Account_Never_Mix_Their_State()
+    {
+        var metadata = Metadata();
+        feed.Body = Calendar(Enumerable.Range(0, 300).Select(i => Task($"t{i}", $"Task {i}")).ToArray());
+
+        var answers = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 4).Select(_ => PullAsync(metadata, null)));
+
+        Assert.That(answers.Select(a => a.Status), Is.All.EqualTo(HttpStatusCode.OK));
+        var zendesk = new FakeZendesk();
+        zendesk.Apply(answers[^1].Body!);
+        await DrainAsync(metadata, zendesk);
+        Assert.That(zendesk.Tickets, Has.Count.EqualTo(300));
+    }
+
+    [Test]
+    public async Task Time_Moves_Even_When_The_Feed_Does_Not()
+    {
+        var metadata = Metadata();
+        feed.Body = Calendar(Event("e-later", "Launch", "20270101T090000Z", "20270101T100000Z"));
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+        Assert.That(zendesk.Tickets, Is.Empty);
+
+        clock.Advance(TimeSpan.FromDays(15));
+        var before = feed.Requests;
+        await DrainAsync(metadata, zendesk);
+
+        Assert.That(zendesk.Tickets.Values.Single().Subject, Is.EqualTo("Launch"));
+        Assert.That(feed.Requests - before, Is.EqualTo(2), "each pull asked once and got 304");
+    }
+
+    [Test]
+    public async Task A_Lost_Database_Resyncs_Without_Duplicate_Tickets()
+    {
+        var metadata = Metadata();
+        feed.Body = Calendar(Task("t1", "One"), Task("t2", "Two"));
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+
+        // A new service on a new, empty database; Zendesk still holds the old state and metadata.
+        await using var fresh = new ServiceFactory(new Dictionary<string, string?>
+        {
+            ["Channel:AllowPrivateNetworkSources"] = "true",
+        });
+        foreach (var keyFile in new[] { "keys.json" })
+        {
+            Directory.CreateDirectory(fresh.DataDirectory);
+            File.Copy(Path.Combine(factory.DataDirectory, keyFile), Path.Combine(fresh.DataDirectory, keyFile));
+        }
+
+        using var freshClient = fresh.CreateClient();
+        using var response = await freshClient.PostAsync("/pull", new FormUrlEncodedContent(new Dictionary<string, string> { ["metadata"] = metadata, ["state"] = zendesk.State! }));
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        zendesk.Apply(body);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(body["external_resources"]!.AsArray(), Has.Count.EqualTo(2), "everything is sent again");
+        Assert.That(zendesk.Tickets, Has.Count.EqualTo(2), "and Zendesk drops all of it as already imported");
+        Assert.That(zendesk.Duplicates, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Undecryptable_Metadata_Is_401_And_No_Source_Is_Contacted()
+    {
+        var (status, body) = await PullAsync("v1.abcdefgh.AAAA", null);
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That((string)body!["error"]!, Is.Not.Empty);
+        Assert.That(feed.Requests, Is.Zero);
+    }
+
+    [Test]
+    public async Task A_Tampered_Or_Foreign_State_Is_Rejected()
+    {
+        feed.Body = Calendar(Task("t1", "One"));
+        var (_, first) = await PullAsync(Metadata(), null);
+        var state = (string)first!["state"]!;
+
+        var (tampered, _) = await PullAsync(Metadata(), state);
+        var (flipped, _) = await PullAsync(Metadata(), state[..^2] + (state[^2] == 'A' ? "B" : "A") + state[^1]);
+
+        Assert.That(tampered, Is.EqualTo(HttpStatusCode.BadRequest), "a state minted for another account");
+        Assert.That(flipped, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task Source_Failures_Answer_503_Or_502_And_Keep_The_State()
+    {
+        var metadata = Metadata();
+        feed.Body = Calendar(Task("t1", "One"));
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+
+        feed.FailWith = HttpStatusCode.InternalServerError;
+        var (status, body) = await PullAsync(metadata, zendesk.State);
+        Assert.That((int)status, Is.AnyOf(502, 503));
+        Assert.That((string)body!["error"]!, Is.Not.Empty);
+
+        feed.FailWith = HttpStatusCode.Unauthorized;
+        var (authStatus, authBody) = await PullAsync(metadata, zendesk.State);
+        Assert.That(authStatus, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((bool)authBody!["metadata_needs_update"]!, Is.True);
+        Assert.That(authBody["state"], Is.Null, "an omitted state keeps Zendesk's copy");
+        Assert.That(authBody["external_resources"]!.AsArray(), Is.Empty);
+
+        feed.FailWith = null;
+        feed.Body = Calendar(Task("t1", "One"), Task("t2", "Two"));
+        await DrainAsync(metadata, zendesk);
+        Assert.That(zendesk.Tickets, Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Recurring_Events_Become_One_Ticket_Per_Occurrence_And_A_Time_Change_Updates_Them()
+    {
+        var metadata = Metadata("time_zone=Europe/Berlin", "window_future_days=14");
+        const string Tz = "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n";
+        string Series(string time) => $"BEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Team sync\r\nDTSTART;TZID=Europe/Berlin:20261102T{time}\r\nDURATION:PT30M\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n";
+        feed.Body = Calendar(Tz, Series("100000"));
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+
+        Assert.That(zendesk.Tickets, Has.Count.EqualTo(2), "23 and 30 November fall in the 14-day window");
+
+        feed.Body = Calendar(Tz, Series("110000"));
+        await DrainAsync(metadata, zendesk);
+
+        Assert.That(zendesk.Tickets, Has.Count.EqualTo(2), "the same occurrences, not new tickets");
+        Assert.That(zendesk.Tickets.Values.Select(t => t.Comments.Single()), Has.All.StartWith("Start moved from"));
+    }
+}

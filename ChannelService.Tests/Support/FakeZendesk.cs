@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+
+namespace ChannelService.Tests.Support;
+
+/// <summary>
+/// Applies pull responses the way Zendesk does: a resource whose external_id was seen is dropped, resources with the
+/// same thread_id go to one ticket, and the state is kept only from successful responses.
+/// </summary>
+internal sealed class FakeZendesk
+{
+    private readonly HashSet<string> seen = new(StringComparer.Ordinal);
+
+    public Dictionary<string, Ticket> Tickets { get; } = new(StringComparer.Ordinal);
+
+    public string? State { get; private set; }
+
+    /// <summary>Every external_id received more than once (dropped by Zendesk; costs budget but is harmless).</summary>
+    public int Duplicates { get; private set; }
+
+    public void Apply(JsonNode response)
+    {
+        foreach (var resource in response["external_resources"]!.AsArray())
+        {
+            var id = (string)resource!["external_id"]!;
+            if (!seen.Add(id))
+            {
+                Duplicates++;
+                continue;
+            }
+
+            var thread = (string)resource["thread_id"]!;
+            if (!Tickets.TryGetValue(thread, out var ticket))
+            {
+                ticket = new Ticket(thread, (string)resource["message"]!, resource["fields"]?.AsArray().FirstOrDefault(f => (string?)f!["id"] == "subject")?["value"]?.ToString());
+                Tickets[thread] = ticket;
+            }
+            else
+            {
+                ticket.Comments.Add((string)resource["message"]!);
+            }
+        }
+
+        if (response["state"] is { } state)
+        {
+            State = (string)state!;
+        }
+    }
+
+    internal sealed record Ticket(string ThreadId, string Opening, string? Subject)
+    {
+        public List<string> Comments { get; } = [];
+    }
+}
