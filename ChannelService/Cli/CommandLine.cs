@@ -40,6 +40,7 @@ internal static class CommandLine
         new KeysCommand(),
         new Installer.InstallerAppCommand(),
         new ChannelService.Calendars.IcalCommand(),
+        new Pull.PreviewCommand(),
         new ChannelService.Sources.Feeds.FeedBenchmarkCommand(),
     ];
 
