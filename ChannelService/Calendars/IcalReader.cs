@@ -51,7 +51,11 @@ public sealed class IcalReader : IDisposable
 
     private readonly List<CalendarComponent> _stack = [];
     private readonly List<CalendarComponent> _roots = [];
-    private readonly Queue<IcalStreamItem> _ready = new();
+    // Components ready for TryReadNext, as parallel lists of references: a queue of the struct item would be a
+    // generic instantiation the runtime has no precompiled code for, and this sits on the per-component path.
+    private readonly List<CalendarComponent> _readyComponents = [];
+    private readonly List<CalendarComponent?> _readyCalendars = [];
+    private int _readyHead;
     private readonly List<IcalDiagnostic> _diagnostics = [];
     private bool _sawCalendarEnd;
     private bool _forcedClose;
@@ -116,9 +120,10 @@ public sealed class IcalReader : IDisposable
     /// Streaming: the next direct child of a VCALENDAR (or bare top-level component), fully read.
     /// Children handed out here are not kept in the calendar, so memory stays bounded.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryReadNext(out IcalStreamItem item)
     {
-        while (_ready.Count == 0)
+        while (_readyHead >= _readyComponents.Count)
         {
             if (_finished)
             {
@@ -129,7 +134,15 @@ public sealed class IcalReader : IDisposable
             Step();
         }
 
-        item = _ready.Dequeue();
+        item = new IcalStreamItem(_readyComponents[_readyHead], _readyCalendars[_readyHead]);
+        _readyHead++;
+        if (_readyHead == _readyComponents.Count)
+        {
+            _readyComponents.Clear();
+            _readyCalendars.Clear();
+            _readyHead = 0;
+        }
+
         return true;
     }
 
@@ -556,6 +569,7 @@ public sealed class IcalReader : IDisposable
         top.Properties.Add(new CalendarProperty(name, parameters, value) { Line = lineNo, RawLine = raw });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private string? RawText(ReadOnlySpan<byte> line, int rawStart, int rawStop, bool folded, Encoding encoding)
     {
         if (!folded)
@@ -991,6 +1005,7 @@ public sealed class IcalReader : IDisposable
         _ = lineNo;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pop(string? rawEnd, bool missingEnd)
     {
         var component = _stack[^1];
@@ -1009,7 +1024,8 @@ public sealed class IcalReader : IDisposable
             }
             else if (component.Name != IcalNames.VCalendar)
             {
-                _ready.Enqueue(new IcalStreamItem(component, null));
+                _readyComponents.Add(component);
+                _readyCalendars.Add(null);
             }
 
             return;
@@ -1018,7 +1034,8 @@ public sealed class IcalReader : IDisposable
         var parent = _stack[^1];
         if (!_tree && _stack.Count == 1 && parent.Name == IcalNames.VCalendar)
         {
-            _ready.Enqueue(new IcalStreamItem(component, parent));
+            _readyComponents.Add(component);
+            _readyCalendars.Add(parent);
             return;
         }
 
