@@ -234,14 +234,17 @@ internal sealed class LocalTimeMapper(DateTimeZone zone)
     private Instant safeStart = Instant.MaxValue;
     private Instant safeEnd = Instant.MinValue;
 
-    public Instant ToInstant(LocalDateTime local)
+    public Instant ToInstant(LocalDateTime local) => ToInstant(RecurrenceIterator.Key(local), local);
+
+    /// <summary>Same, with the wall clock also given as seconds since 1970-01-01T00:00 local (<see cref="RecurrenceIterator.Key"/>).</summary>
+    public Instant ToInstant(long localSeconds, LocalDateTime local)
     {
+        var guess = Instant.FromUnixTimeSeconds(localSeconds - offset.Seconds);
         if (isFixed)
         {
-            return local.WithOffset(offset).ToInstant();
+            return guess;
         }
 
-        var guess = local.WithOffset(offset).ToInstant();
         if (guess >= safeStart && guess < safeEnd)
         {
             return guess;
