@@ -133,9 +133,26 @@ internal sealed class IcalCommand : ICliCommand
 
             var reader = new IcalReader(input, IcalReaderOptions.Default with { KeepRawLines = false });
             var items = new List<ComponentSummary>();
+            var vtimezones = new List<CalendarComponent>();
+            var resolver = new TimeZoneResolver();
+            CalendarComponent? calendar = null;
             while (reader.TryReadNext(out var item))
             {
-                Summarise(item.Component, items);
+                if (!ReferenceEquals(item.Calendar, calendar))
+                {
+                    // A new VCALENDAR: its own VTIMEZONEs and X-WR-TIMEZONE apply from here on.
+                    calendar = item.Calendar;
+                    vtimezones.Clear();
+                    resolver = new TimeZoneResolver(vtimezones, calendar?.GetProperty("X-WR-TIMEZONE")?.RawValue);
+                }
+
+                if (item.Component.Name == IcalNames.VTimeZone)
+                {
+                    vtimezones.Add(item.Component);
+                    resolver = new TimeZoneResolver(vtimezones, calendar?.GetProperty("X-WR-TIMEZONE")?.RawValue);
+                }
+
+                Summarise(item.Component, items, resolver);
             }
 
             if (json)
@@ -163,7 +180,7 @@ internal sealed class IcalCommand : ICliCommand
 
     private sealed record ComponentSummary(string Kind, string? Uid, string? Summary, string? When, int Line);
 
-    private static void Summarise(CalendarComponent component, List<ComponentSummary> into)
+    private static void Summarise(CalendarComponent component, List<ComponentSummary> into, TimeZoneResolver resolver)
     {
         if (component.Name is IcalNames.VEvent or IcalNames.VTodo or IcalNames.VJournal)
         {
@@ -174,20 +191,24 @@ internal sealed class IcalCommand : ICliCommand
                 component.Name,
                 component.GetProperty(IcalNames.Uid)?.RawValue,
                 summary is null ? null : IcalText.Unescape(summary.RawValue),
-                when is null ? null : DescribeTime(when),
+                when is null ? null : DescribeTime(when, resolver),
                 component.Line));
         }
 
         foreach (var child in component.Components)
         {
-            Summarise(child, into);
+            Summarise(child, into, resolver);
         }
     }
 
-    private static string DescribeTime(CalendarProperty p)
+    /// <summary>The instant (ISO 8601, UTC) when the value parses, with the value as written; the raw text otherwise.</summary>
+    private static string DescribeTime(CalendarProperty p, TimeZoneResolver resolver)
     {
         var tzid = p.GetParameter("TZID");
-        return string.IsNullOrEmpty(tzid) ? p.RawValue : $"{p.RawValue} ({tzid})";
+        var written = string.IsNullOrEmpty(tzid) ? p.RawValue : $"{p.RawValue} ({tzid})";
+        return IcalDateTime.TryParse(p, out var value)
+            ? $"{resolver.ToInstant(value).ToString("uuuu-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)} [{written}]"
+            : written;
     }
 
     private static string ToJson(List<ComponentSummary> items, IcalReader reader)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -19,7 +20,7 @@ public sealed class IcalReader : IDisposable
     private const int ValueCacheMaxLength = 32;
     private const int CacheCapacity = 4096;
 
-    private static readonly Encoding Utf8Strict = new UTF8Encoding(false, false);
+    private static readonly Encoding Utf8Strict = Encoding.UTF8; // lines are validated first, so replacement never happens
     private static readonly Lazy<Encoding> Windows1252 = new(() =>
     {
         Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
@@ -45,14 +46,23 @@ public sealed class IcalReader : IDisposable
     private readonly List<CalendarParameter> _params = new(8);
     private readonly List<string> _paramValues = new(4);
 
-    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _nameLookup;
+    private readonly ByteInternTable _names = new(4096);
+    private readonly ByteInternTable _values = new(4096);
+    private readonly byte[] _nameBytes = new byte[128];
+    private readonly CalendarParameter?[] _parameterCache = new CalendarParameter?[1024];
+    private static readonly CalendarParameter[] NoParameters = [];
 
     private readonly List<CalendarComponent> _stack = [];
     private readonly List<CalendarComponent> _roots = [];
-    private readonly Queue<IcalStreamItem> _ready = new();
+    // Components ready for TryReadNext, as parallel lists of references: a queue of the struct item would be a
+    // generic instantiation the runtime has no precompiled code for, and this sits on the per-component path.
+    private readonly List<CalendarComponent> _readyComponents = [];
+    private readonly List<CalendarComponent?> _readyCalendars = [];
+    private int _readyHead;
     private readonly List<IcalDiagnostic> _diagnostics = [];
     private bool _sawCalendarEnd;
+    private bool _strictUtf8;
+    private bool _invalidUtf8;
     private bool _forcedClose;
     private bool _finished;
 
@@ -76,10 +86,13 @@ public sealed class IcalReader : IDisposable
         _buf = [];
         foreach (var n in IcalNames.Known)
         {
-            _names[n] = n;
+            var bytes = Encoding.ASCII.GetBytes(n);
+            _values.Add(bytes, ByteInternTable.Hash(bytes), n);
+            if (n.Equals(n.ToUpperInvariant(), StringComparison.Ordinal))
+            {
+                _names.Add(bytes, ByteInternTable.Hash(bytes), n);
+            }
         }
-
-        _nameLookup = _names.GetAlternateLookup<ReadOnlySpan<char>>();
         _forcedEncoding = ResolveCharset(_options.Charset);
     }
 
@@ -112,9 +125,10 @@ public sealed class IcalReader : IDisposable
     /// Streaming: the next direct child of a VCALENDAR (or bare top-level component), fully read.
     /// Children handed out here are not kept in the calendar, so memory stays bounded.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryReadNext(out IcalStreamItem item)
     {
-        while (_ready.Count == 0)
+        while (_readyHead >= _readyComponents.Count)
         {
             if (_finished)
             {
@@ -125,7 +139,15 @@ public sealed class IcalReader : IDisposable
             Step();
         }
 
-        item = _ready.Dequeue();
+        item = new IcalStreamItem(_readyComponents[_readyHead], _readyCalendars[_readyHead]);
+        _readyHead++;
+        if (_readyHead == _readyComponents.Count)
+        {
+            _readyComponents.Clear();
+            _readyCalendars.Clear();
+            _readyHead = 0;
+        }
+
         return true;
     }
 
@@ -477,21 +499,22 @@ public sealed class IcalReader : IDisposable
 
     // ---------------------------------------------------------------- content lines
 
+    /// <summary>
+    /// Tokenises one unfolded line. UTF-8 is validated while decoding (names are ASCII-checked, values transcoded
+    /// strictly); on the first invalid byte the line is read again as Windows-1252 with a diagnostic (calendar.md 2.1).
+    /// Nothing is committed before the value is decoded, so the retry starts clean.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ProcessLine(ReadOnlySpan<byte> line, int rawStart, int rawStop, bool folded, int lineNo)
+    private void ProcessLine(ReadOnlySpan<byte> line, int rawStart, int rawStop, bool folded, int lineNo, Encoding? fallback = null)
     {
         if (line.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0)
         {
             return; // blank or whitespace-only line between or inside components
         }
 
-        var encoding = _forcedEncoding;
-        if (encoding is null && !Utf8.IsValid(line))
-        {
-            encoding = Windows1252.Value;
-            Diagnose(lineNo, null, "bytes are not valid UTF-8; decoded as Windows-1252");
-        }
-
+        var encoding = fallback ?? _forcedEncoding;
+        _strictUtf8 = encoding is null;
+        _invalidUtf8 = false;
         encoding ??= Utf8Strict;
 
         // Name: up to the first ';' or ':'.
@@ -502,7 +525,7 @@ public sealed class IcalReader : IDisposable
             return;
         }
 
-        var name = InternName(line[..nameEnd], upper: true, stripAll: true);
+        var name = InternName(line[..nameEnd]);
         if (name is null)
         {
             Diagnose(lineNo, null, "content line with an empty or invalid name was skipped");
@@ -510,18 +533,28 @@ public sealed class IcalReader : IDisposable
         }
 
         var colon = nameEnd;
-        IReadOnlyList<CalendarParameter> parameters = [];
+        var parameters = NoParameters;
         if (line[nameEnd] == (byte)';')
         {
             _params.Clear();
             colon = ParseParameters(line, nameEnd + 1, encoding, lineNo, name);
+            if (_invalidUtf8)
+            {
+                RetryAsWindows1252(line, rawStart, rawStop, folded, lineNo);
+                return;
+            }
+
             if (colon < 0)
             {
                 Diagnose(lineNo, name, "content line without ':' after its parameters was skipped");
                 return;
             }
 
-            if (_params.Count > 0)
+            if (_params.Count == 1)
+            {
+                parameters = _params[0].AsSingleList;
+            }
+            else if (_params.Count > 1)
             {
                 parameters = _params.ToArray();
             }
@@ -541,7 +574,21 @@ public sealed class IcalReader : IDisposable
             return;
         }
 
-        var value = valueBytes.IsEmpty ? string.Empty : encoding.GetString(valueBytes);
+        string value;
+        if (valueBytes.IsEmpty)
+        {
+            value = string.Empty;
+        }
+        else if (!_strictUtf8)
+        {
+            value = encoding.GetString(valueBytes);
+        }
+        else if (!TryDecodeUtf8(valueBytes, out value))
+        {
+            RetryAsWindows1252(line, rawStart, rawStop, folded, lineNo);
+            return;
+        }
+
         string? raw = null;
         if (_options.KeepRawLines)
         {
@@ -552,6 +599,31 @@ public sealed class IcalReader : IDisposable
         top.Properties.Add(new CalendarProperty(name, parameters, value) { Line = lineNo, RawLine = raw });
     }
 
+    private void RetryAsWindows1252(ReadOnlySpan<byte> line, int rawStart, int rawStop, bool folded, int lineNo)
+    {
+        Diagnose(lineNo, null, "bytes are not valid UTF-8; decoded as Windows-1252");
+        ProcessLine(line, rawStart, rawStop, folded, lineNo, Windows1252.Value);
+    }
+
+    /// <summary>One pass: validates and transcodes (Encoding.GetString would scan twice, plus a separate validation).</summary>
+    private bool TryDecodeUtf8(ReadOnlySpan<byte> bytes, out string value)
+    {
+        if (_chars.Length < bytes.Length)
+        {
+            _chars = new char[Math.Max(bytes.Length, _chars.Length * 2)];
+        }
+
+        if (Utf8.ToUtf16(bytes, _chars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            value = string.Empty;
+            return false;
+        }
+
+        value = new string(_chars, 0, written);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private string? RawText(ReadOnlySpan<byte> line, int rawStart, int rawStop, bool folded, Encoding encoding)
     {
         if (!folded)
@@ -641,7 +713,7 @@ public sealed class IcalReader : IDisposable
             }
 
             var delimiter = line[pos];
-            var pname = InternName(line[ns..pos], upper: true, stripAll: true);
+            var pname = InternName(line[ns..pos]);
             if (delimiter != (byte)'=')
             {
                 if (pname is not null)
@@ -738,7 +810,7 @@ public sealed class IcalReader : IDisposable
             }
             else if (_paramValues.Count == 1)
             {
-                _params.Add(new CalendarParameter(pname, _paramValues[0]));
+                _params.Add(SharedParameter(pname, _paramValues[0]));
             }
             else if (joinWithComma)
             {
@@ -759,6 +831,24 @@ public sealed class IcalReader : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>
+    /// Parameters are immutable, so identical ones (<c>TZID=Europe/Berlin</c>, <c>VALUE=DATE</c>) are shared: a small
+    /// direct-mapped cache keyed by the (already shared) name and value instances.
+    /// </summary>
+    private CalendarParameter SharedParameter(string name, string value)
+    {
+        var slot = (RuntimeHelpers.GetHashCode(name) ^ (RuntimeHelpers.GetHashCode(value) * 31)) & (_parameterCache.Length - 1);
+        var cached = _parameterCache[slot];
+        if (cached is not null && ReferenceEquals(cached.Name, name) && ReferenceEquals(cached.Value, value))
+        {
+            return cached;
+        }
+
+        var created = new CalendarParameter(name, value);
+        _parameterCache[slot] = created;
+        return created;
+    }
+
     private static int ScanUnquoted(ReadOnlySpan<byte> line, int pos, bool isList, out int valueStart, out int valueEnd)
     {
         valueStart = pos;
@@ -795,6 +885,27 @@ public sealed class IcalReader : IDisposable
     {
         if (bytes.IsEmpty)
         {
+            return string.Empty;
+        }
+
+        // Fast path: short printable ASCII without carets is its own text in every ASCII-compatible charset.
+        if (bytes.Length <= ValueCacheMaxLength && bytes.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0 && bytes.IndexOf((byte)'^') < 0)
+        {
+            var hash = ByteInternTable.Hash(bytes);
+            var known = _values.Find(bytes, hash);
+            if (known is not null)
+            {
+                return known;
+            }
+
+            var created = Encoding.ASCII.GetString(bytes);
+            _values.Add(bytes, hash, created);
+            return created;
+        }
+
+        if (_strictUtf8 && !Utf8.IsValid(bytes))
+        {
+            _invalidUtf8 = true;
             return string.Empty;
         }
 
@@ -843,22 +954,6 @@ public sealed class IcalReader : IDisposable
             chars = chars[..w];
         }
 
-        if (chars.Length <= ValueCacheMaxLength)
-        {
-            if (_nameLookup.TryGetValue(chars, out var cached))
-            {
-                return cached;
-            }
-
-            var s = new string(chars);
-            if (_names.Count < CacheCapacity)
-            {
-                _names[s] = s;
-            }
-
-            return s;
-        }
-
         return new string(chars);
     }
 
@@ -866,25 +961,53 @@ public sealed class IcalReader : IDisposable
     /// A name with all whitespace removed (<c>REFRESH - INTERVAL</c>), upper-cased and shared. Null when empty or
     /// when it holds characters no iCalendar name has (RFC 5545 §3.1: ALPHA, DIGIT, '-'; '_' and '.' tolerated).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private string? InternName(ReadOnlySpan<byte> bytes, bool upper, bool stripAll)
+    /// <summary>Per byte: the upper-cased name character, 1 for whitespace (dropped), 0 for a byte no name may hold.</summary>
+    private static readonly byte[] NameMap = BuildNameMap();
+
+    private static byte[] BuildNameMap()
     {
-        Span<char> buffer = stackalloc char[128];
+        var map = new byte[256];
+        for (var b = 0; b < 256; b++)
+        {
+            map[b] = b switch
+            {
+                >= 'A' and <= 'Z' or >= '0' and <= '9' or '-' or '_' or '.' => (byte)b,
+                >= 'a' and <= 'z' => (byte)(b - 32),
+                ' ' or '\t' => 1,
+                _ => 0,
+            };
+        }
+
+        return map;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private string? InternName(ReadOnlySpan<byte> bytes)
+    {
+        var buffer = _nameBytes;
+        var map = NameMap;
         var n = 0;
+        var hash = ByteInternTable.Start;
         foreach (var b in bytes)
         {
-            if (stripAll && b is (byte)' ' or (byte)'\t')
+            var u = map[b];
+            if (u <= 1)
             {
+                if (u == 0)
+                {
+                    return null;
+                }
+
                 continue;
             }
 
-            if (!(b is >= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z' or >= (byte)'0' and <= (byte)'9'
-                  or (byte)'-' or (byte)'_' or (byte)'.') || n >= buffer.Length)
+            if (n >= buffer.Length)
             {
                 return null;
             }
 
-            buffer[n++] = upper && b is >= (byte)'a' and <= (byte)'z' ? (char)(b - 32) : (char)b;
+            buffer[n++] = u;
+            hash = ByteInternTable.Step(hash, u);
         }
 
         if (n == 0)
@@ -892,18 +1015,15 @@ public sealed class IcalReader : IDisposable
             return null;
         }
 
-        var span = buffer[..n];
-        if (_nameLookup.TryGetValue(span, out var known))
+        var key = buffer.AsSpan(0, n);
+        var known = _names.Find(key, hash);
+        if (known is not null)
         {
             return known;
         }
 
-        var s = new string(span);
-        if (_names.Count < CacheCapacity)
-        {
-            _names[s] = s;
-        }
-
+        var s = Encoding.ASCII.GetString(key);
+        _names.Add(key, hash, s);
         return s;
     }
 
@@ -913,7 +1033,7 @@ public sealed class IcalReader : IDisposable
     private void HandleBeginEnd(string keyword, ReadOnlySpan<byte> value, Encoding encoding, int lineNo, ReadOnlySpan<byte> line,
         int rawStart, int rawStop, bool folded)
     {
-        var componentName = InternName(value.Trim((byte)' ').Trim((byte)'\t'), upper: true, stripAll: true);
+        var componentName = InternName(value.Trim((byte)' ').Trim((byte)'\t'));
         if (componentName is null)
         {
             Diagnose(lineNo, keyword, $"{keyword} without a valid component name was ignored");
@@ -988,6 +1108,7 @@ public sealed class IcalReader : IDisposable
         _ = lineNo;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pop(string? rawEnd, bool missingEnd)
     {
         var component = _stack[^1];
@@ -1006,7 +1127,8 @@ public sealed class IcalReader : IDisposable
             }
             else if (component.Name != IcalNames.VCalendar)
             {
-                _ready.Enqueue(new IcalStreamItem(component, null));
+                _readyComponents.Add(component);
+                _readyCalendars.Add(null);
             }
 
             return;
@@ -1015,7 +1137,8 @@ public sealed class IcalReader : IDisposable
         var parent = _stack[^1];
         if (!_tree && _stack.Count == 1 && parent.Name == IcalNames.VCalendar)
         {
-            _ready.Enqueue(new IcalStreamItem(component, parent));
+            _readyComponents.Add(component);
+            _readyCalendars.Add(parent);
             return;
         }
 

@@ -26,9 +26,9 @@ public static class IcalValueTypes
 {
     public static IcalValueType Of(CalendarProperty property)
     {
-        foreach (var p in property.Parameters)
+        foreach (var p in property.ParameterSpan)
         {
-            if (p.Name == "VALUE")
+            if (ReferenceEquals(p.Name, "VALUE") || p.Name == "VALUE")
             {
                 var explicitType = Parse(p.Value);
                 if (explicitType != IcalValueType.Unknown)

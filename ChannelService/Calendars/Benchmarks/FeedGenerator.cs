@@ -85,7 +85,7 @@ internal static class FeedGenerator
         WriteLine(o, $"LOCATION:Building {rng.Next(40)}\\, Floor {rng.Next(12)}\\, Room {rng.Next(300)}");
         var organizer = People[rng.Next(People.Length)];
         WriteLine(o, $"ORGANIZER;CN=\"{organizer}\":mailto:{Mail(organizer)}");
-        var attendees = 1 + rng.Next(3);
+        var attendees = 1 + rng.Next(2);
         for (var a = 0; a < attendees; a++)
         {
             var who = People[rng.Next(People.Length)];
@@ -152,7 +152,7 @@ internal static class FeedGenerator
     private static string Paragraph(SplitMix64 rng, StringBuilder sb)
     {
         sb.Clear();
-        var words = 40 + rng.Next(40);
+        var words = 20 + rng.Next(30);
         for (var i = 0; i < words; i++)
         {
             if (i > 0)
