@@ -156,12 +156,14 @@ public sealed class TimeZoneResolver
 
     /// <summary>
     /// calendar.md 2.4: use the named zone (which knows future rule changes) only when the file's VTIMEZONE agrees with
-    /// it; checked in winter and summer of the current year, or of the VTIMEZONE's last transition if it ends earlier.
+    /// it; checked four times in the current year, or in the VTIMEZONE's last year with transitions if its rules end earlier.
     /// </summary>
     private bool Agrees(DateTimeZone named, VTimeZoneZone custom)
     {
+        // A VTIMEZONE whose rules stop (no open RRULE) is compared in its last year with data; one that stopped
+        // before 1970 (Outlook's single 1601 observance) describes a fixed offset that still holds now.
         var year = options.Clock.GetUtcNow().Year;
-        if (custom.LastTransition is { } last && last.InUtc().Year < year)
+        if (custom.LastTransition is { } last && last.InUtc().Year < year && last.InUtc().Year >= 1970)
         {
             year = last.InUtc().Year;
         }
@@ -216,5 +218,44 @@ public sealed class TimeZoneResolver
     };
 
     public static Instant ToInstant(LocalDateTime local, DateTimeZone zone) =>
-        zone.ResolveLocal(local, Resolvers.LenientResolver).ToInstant();
+        zone.MinOffset == zone.MaxOffset ? local.WithOffset(zone.MinOffset).ToInstant() : zone.ResolveLocal(local, Resolvers.LenientResolver).ToInstant();
 }
+
+/// <summary>
+/// Maps many wall-clock times of one zone to instants. Far from any transition (two days, more than any offset change)
+/// a local time has exactly one instant, found with the offset of the zone interval used last; only times near a
+/// transition go through NodaTime's full resolution. Expanding a year of a series costs a subtraction per instance.
+/// </summary>
+internal sealed class LocalTimeMapper(DateTimeZone zone)
+{
+    private static readonly Duration Margin = Duration.FromDays(2);
+    private readonly bool isFixed = zone.MinOffset == zone.MaxOffset;
+    private Offset offset = zone.MinOffset;
+    private Instant safeStart = Instant.MaxValue;
+    private Instant safeEnd = Instant.MinValue;
+
+    public Instant ToInstant(LocalDateTime local) => ToInstant(RecurrenceIterator.Key(local), local);
+
+    /// <summary>Same, with the wall clock also given as seconds since 1970-01-01T00:00 local (<see cref="RecurrenceIterator.Key"/>).</summary>
+    public Instant ToInstant(long localSeconds, LocalDateTime local)
+    {
+        var guess = Instant.FromUnixTimeSeconds(localSeconds - offset.Seconds);
+        if (isFixed)
+        {
+            return guess;
+        }
+
+        if (guess >= safeStart && guess < safeEnd)
+        {
+            return guess;
+        }
+
+        var result = TimeZoneResolver.ToInstant(local, zone);
+        var interval = zone.GetZoneInterval(result);
+        offset = interval.WallOffset;
+        safeStart = interval.HasStart ? interval.Start + Margin : Instant.MinValue;
+        safeEnd = interval.HasEnd ? interval.End - Margin : Instant.MaxValue;
+        return result;
+    }
+}
+
