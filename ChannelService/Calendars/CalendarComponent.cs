@@ -107,6 +107,13 @@ public sealed class CalendarProperty
 /// <summary>A component (VCALENDAR, VEVENT, VTODO, VTIMEZONE, STANDARD, DAYLIGHT, VALARM, X-…).</summary>
 public sealed class CalendarComponent(string name)
 {
+    /// <summary>The reader's constructor: sized like the previous component of the same kind, so the list rarely grows.</summary>
+    internal CalendarComponent(string name, int propertyCapacity)
+        : this(name)
+    {
+        Properties = new List<CalendarProperty>(propertyCapacity);
+    }
+
     /// <summary>Upper-cased, trimmed name.</summary>
     public string Name { get; } = name;
 

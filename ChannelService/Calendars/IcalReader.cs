@@ -62,6 +62,8 @@ public sealed class IcalReader : IDisposable
     private readonly List<IcalDiagnostic> _diagnostics = [];
     private bool _sawCalendarEnd;
     private bool _strictUtf8;
+    private string? _lastClosedName;
+    private int _lastClosedCount;
     private bool _invalidUtf8;
     private bool _forcedClose;
     private bool _finished;
@@ -605,7 +607,23 @@ public sealed class IcalReader : IDisposable
         ProcessLine(line, rawStart, rawStop, folded, lineNo, Windows1252.Value);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private string ShortAscii(ReadOnlySpan<byte> bytes)
+    {
+        var hash = ByteInternTable.Hash(bytes);
+        var known = _values.Find(bytes, hash);
+        if (known is not null)
+        {
+            return known;
+        }
+
+        var created = Encoding.ASCII.GetString(bytes);
+        _values.Add(bytes, hash, created);
+        return created;
+    }
+
     /// <summary>One pass: validates and transcodes (Encoding.GetString would scan twice, plus a separate validation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryDecodeUtf8(ReadOnlySpan<byte> bytes, out string value)
     {
         if (_chars.Length < bytes.Length)
@@ -830,14 +848,15 @@ public sealed class IcalReader : IDisposable
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     /// <summary>
     /// Parameters are immutable, so identical ones (<c>TZID=Europe/Berlin</c>, <c>VALUE=DATE</c>) are shared: a small
     /// direct-mapped cache keyed by the (already shared) name and value instances.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private CalendarParameter SharedParameter(string name, string value)
     {
-        var slot = (RuntimeHelpers.GetHashCode(name) ^ (RuntimeHelpers.GetHashCode(value) * 31)) & (_parameterCache.Length - 1);
+        // A cheap slot from the text's shape; a collision only costs a miss, since hits compare references.
+        var slot = ((name.Length * 31) + name[^1] + (value.Length * 131) + (value.Length > 0 ? value[^1] * 7 + value[0] : 0)) & (_parameterCache.Length - 1);
         var cached = _parameterCache[slot];
         if (cached is not null && ReferenceEquals(cached.Name, name) && ReferenceEquals(cached.Value, value))
         {
@@ -849,6 +868,7 @@ public sealed class IcalReader : IDisposable
         return created;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ScanUnquoted(ReadOnlySpan<byte> line, int pos, bool isList, out int valueStart, out int valueEnd)
     {
         valueStart = pos;
@@ -891,16 +911,7 @@ public sealed class IcalReader : IDisposable
         // Fast path: short printable ASCII without carets is its own text in every ASCII-compatible charset.
         if (bytes.Length <= ValueCacheMaxLength && bytes.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0 && bytes.IndexOf((byte)'^') < 0)
         {
-            var hash = ByteInternTable.Hash(bytes);
-            var known = _values.Find(bytes, hash);
-            if (known is not null)
-            {
-                return known;
-            }
-
-            var created = Encoding.ASCII.GetString(bytes);
-            _values.Add(bytes, hash, created);
-            return created;
+            return ShortAscii(bytes);
         }
 
         if (_strictUtf8 && !Utf8.IsValid(bytes))
@@ -1050,7 +1061,7 @@ public sealed class IcalReader : IDisposable
             }
 
             var parent = _stack.Count > 0 ? _stack[^1] : null;
-            var component = new CalendarComponent(componentName)
+            var component = new CalendarComponent(componentName, componentName == _lastClosedName ? _lastClosedCount : 4)
             {
                 Line = lineNo,
                 RawBegin = raw,
@@ -1113,6 +1124,8 @@ public sealed class IcalReader : IDisposable
     {
         var component = _stack[^1];
         _stack.RemoveAt(_stack.Count - 1);
+        _lastClosedName = component.Name;
+        _lastClosedCount = Math.Min(component.Properties.Count, 256);
         component.RawEnd = rawEnd;
         if (missingEnd)
         {
