@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # Recurrence expansion speed: ChannelService's RecurrenceExpander against python-dateutil's rrule on the same rules
 # (benchmarks/recurrence-rules.txt: 22 rules, every FREQ and BYxxx part) over the same window (a year).
-# Both sides run in-process loops measured the same way: 10 warm-up passes, then PASSES timed passes, each pass parsing
+# Both sides run in-process loops measured the same way: a warm-up of at least 3 passes and 2 seconds (the JIT reaches
+# its optimised tier), then PASSES timed passes, each pass parsing
 # every rule and listing its occurrences in [FROM, TO). The occurrence counts must agree. ROUNDS alternates the two
 # processes; the report uses the fastest pass seen on each side (the figure least disturbed by other load on the
 # machine) and also the mean wall and CPU time per pass.
 #
 # Needs: dotnet SDK, Debian's python3-dateutil (apt-get install -y python3-dateutil), run with /usr/bin/python3
 # (the pyenv python3 on PATH lacks Debian's packages).
-# Usage: benchmarks/recurrence.sh            (env: PASSES=20 ROUNDS=3 FROM=2025-01-01 TO=2026-01-01 RULES=…)
+# Usage: benchmarks/recurrence.sh            (env: PASSES=30 ROUNDS=3 FROM=2025-01-01 TO=2026-01-01 RULES=…)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RULES=${RULES:-$ROOT/benchmarks/recurrence-rules.txt}
 FROM=${FROM:-2025-01-01}
 TO=${TO:-2026-01-01}
-PASSES=${PASSES:-20}
+PASSES=${PASSES:-30}
 ROUNDS=${ROUNDS:-3}
 PY=/usr/bin/python3
 

@@ -7,13 +7,15 @@ using ChannelService.Cli;
 namespace ChannelService.Calendars;
 
 /// <summary>
-/// <c>ical parse &lt;file|-&gt; [--json] [--stats]</c> and <c>ical generate --units N --out FILE [--seed S]</c>.
+/// <c>ical parse &lt;file|-&gt; [--json] [--stats]</c>, <c>ical generate --units N --out FILE [--seed S]</c> and
+/// <c>ical expand FILE --from DATE --to DATE [--zone TZ]</c> (<see cref="IcalExpandCommand"/>); the hidden
+/// <c>ical bench-rrule</c> is the C# side of benchmarks/recurrence.sh (<see cref="RecurrenceBenchmark"/>).
 /// </summary>
 internal sealed class IcalCommand : ICliCommand
 {
     public string Name => "ical";
 
-    public string Summary => "parse an iCalendar file (parse FILE|- [--json] [--stats]) or generate a benchmark feed";
+    public string Summary => "parse an iCalendar file (parse FILE|- [--json] [--stats]), expand its recurrences (expand FILE --from D --to D) or generate a benchmark feed";
 
     public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
     {
@@ -21,6 +23,7 @@ internal sealed class IcalCommand : ICliCommand
         {
             await context.Stdout.WriteLineAsync("Usage: ical parse <file|-> [--json] [--stats]");
             await context.Stdout.WriteLineAsync("       ical generate --units N --out FILE [--seed S]   (one unit: 15,000 VEVENT + 5,000 VTODO, about 17 MB)");
+            await context.Stdout.WriteLineAsync("       " + IcalExpandCommand.Usage);
             return 0;
         }
 
@@ -28,7 +31,9 @@ internal sealed class IcalCommand : ICliCommand
         {
             "parse" => await ParseAsync(context, args.Skip(1).ToList()),
             "generate" => Generate(context, args.Skip(1).ToList()),
-            _ => throw new CliUsageException($"unknown ical subcommand '{args[0]}' (use parse or generate)"),
+            "expand" => await IcalExpandCommand.RunAsync(context, args.Skip(1).ToList()),
+            "bench-rrule" => RecurrenceBenchmark.Run(context, args.Skip(1).ToList()),
+            _ => throw new CliUsageException($"unknown ical subcommand '{args[0]}' (use parse, expand or generate)"),
         };
     }
 

@@ -65,7 +65,7 @@ internal static class IcalExpandCommand
         if (file == "-")
         {
             using var buffer = new MemoryStream();
-            await Console.OpenStandardInput().CopyToAsync(buffer);
+            await (context.Stdin is StreamReader reader ? reader.BaseStream : Console.OpenStandardInput()).CopyToAsync(buffer);
             parsed = IcalReader.Parse(buffer.ToArray());
         }
         else
