@@ -57,7 +57,10 @@ ours, lib = t["ours"]["median"], t["libical"]["median"]
 print(f"feed size           {size / 1e6:8.1f} MB")
 print(f"ours    median      {ours:8.3f} s   {size / ours / 1e6:7.1f} MB/s   peak RSS {rss_ours / 1e6:7.1f} MB")
 print(f"libical median      {lib:8.3f} s   {size / lib / 1e6:7.1f} MB/s   peak RSS {rss_lib / 1e6:7.1f} MB")
+cpu_ours = t["ours"]["user"] + t["ours"]["system"]
+cpu_lib = t["libical"]["user"] + t["libical"]["system"]
 print(f"speed ratio (libical time / our time): {lib / ours:5.2f}x   (target >= 4)")
+print(f"CPU-time ratio (user+sys, mean):       {cpu_lib / cpu_ours:5.2f}x   (less sensitive to other load on the machine)")
 print(f"our peak RSS / file size:              {rss_ours / size:5.2f}    (target <= 4)")
 PY
 echo "(scratch files in $WORK)"

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ChannelService.Calendars;
 
 /// <summary>
@@ -28,8 +30,10 @@ internal sealed class ByteInternTable
 
     public static uint Start => FnvOffset;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint Step(uint hash, byte b) => (hash ^ b) * FnvPrime;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static uint Hash(ReadOnlySpan<byte> key)
     {
         var h = FnvOffset;
@@ -41,6 +45,7 @@ internal sealed class ByteInternTable
         return h;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string? Find(ReadOnlySpan<byte> key, uint hash)
     {
         var i = (int)(hash & (uint)_mask);
@@ -61,6 +66,7 @@ internal sealed class ByteInternTable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(ReadOnlySpan<byte> key, uint hash, string value)
     {
         if (_count >= _limit)

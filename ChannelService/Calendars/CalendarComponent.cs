@@ -37,6 +37,9 @@ public sealed class CalendarParameter
 
     /// <summary>Number of values without building the list.</summary>
     public int Count => _single is not null ? 1 : Values.Count;
+
+    /// <summary>A one-element parameter list holding just this parameter, shared by every property that has only it.</summary>
+    internal CalendarParameter[] AsSingleList => field ??= [this];
 }
 
 /// <summary>
@@ -44,20 +47,33 @@ public sealed class CalendarParameter
 /// Typed access lives in the reader/model layer; this class keeps what was read so a write-back can
 /// reproduce unknown and X- properties verbatim.
 /// </summary>
-public sealed class CalendarProperty(string name, IReadOnlyList<CalendarParameter> parameters, string rawValue)
+public sealed class CalendarProperty
 {
     // Kept as an array so hot loops index it directly instead of going through IEnumerable (no enumerator allocation).
-    private readonly CalendarParameter[] _parameters = parameters as CalendarParameter[] ?? [.. parameters];
+    private readonly CalendarParameter[] _parameters;
+
+    public CalendarProperty(string name, IReadOnlyList<CalendarParameter> parameters, string rawValue)
+        : this(name, parameters as CalendarParameter[] ?? [.. parameters], rawValue)
+    {
+    }
+
+    /// <summary>The reader's constructor: the array is taken as is (it may be shared between properties, never changed).</summary>
+    internal CalendarProperty(string name, CalendarParameter[] parameters, string rawValue)
+    {
+        Name = name;
+        _parameters = parameters;
+        RawValue = rawValue;
+    }
 
     /// <summary>Upper-cased, trimmed name.</summary>
-    public string Name { get; } = name;
+    public string Name { get; }
 
     public IReadOnlyList<CalendarParameter> Parameters => _parameters;
 
     internal ReadOnlySpan<CalendarParameter> ParameterSpan => _parameters;
 
     /// <summary>The value exactly as it appeared after unfolding (TEXT escapes not undone).</summary>
-    public string RawValue { get; } = rawValue;
+    public string RawValue { get; }
 
     /// <summary>1-based line number where the property started in the source (0 when built in code).</summary>
     public int Line { get; init; }
@@ -91,6 +107,13 @@ public sealed class CalendarProperty(string name, IReadOnlyList<CalendarParamete
 /// <summary>A component (VCALENDAR, VEVENT, VTODO, VTIMEZONE, STANDARD, DAYLIGHT, VALARM, X-…).</summary>
 public sealed class CalendarComponent(string name)
 {
+    /// <summary>The reader's constructor: sized like the previous component of the same kind, so the list rarely grows.</summary>
+    internal CalendarComponent(string name, int propertyCapacity)
+        : this(name)
+    {
+        Properties = new List<CalendarProperty>(propertyCapacity);
+    }
+
     /// <summary>Upper-cased, trimmed name.</summary>
     public string Name { get; } = name;
 

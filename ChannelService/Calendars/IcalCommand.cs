@@ -7,13 +7,15 @@ using ChannelService.Cli;
 namespace ChannelService.Calendars;
 
 /// <summary>
-/// <c>ical parse &lt;file|-|url&gt; [--json] [--stats]</c> and <c>ical generate --units N --out FILE [--seed S]</c>.
+/// <c>ical parse &lt;file|-|url&gt; [--json] [--stats]</c>, <c>ical generate --units N --out FILE [--seed S]</c> and
+/// <c>ical expand FILE --from DATE --to DATE [--zone TZ]</c> (<see cref="IcalExpandCommand"/>); the hidden
+/// <c>ical bench-rrule</c> is the C# side of benchmarks/recurrence.sh (<see cref="RecurrenceBenchmark"/>).
 /// </summary>
 internal sealed class IcalCommand : ICliCommand
 {
     public string Name => "ical";
 
-    public string Summary => "parse an iCalendar file or URL (parse FILE|-|URL [--json] [--stats]) or generate a benchmark feed";
+    public string Summary => "parse an iCalendar file or URL (parse FILE|-|URL [--json] [--stats]), expand its recurrences (expand FILE --from D --to D) or generate a benchmark feed";
 
     public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
     {
@@ -21,6 +23,7 @@ internal sealed class IcalCommand : ICliCommand
         {
             await context.Stdout.WriteLineAsync("Usage: ical parse <file|-|http(s)/webcal URL> [--json] [--stats]");
             await context.Stdout.WriteLineAsync("       ical generate --units N --out FILE [--seed S]   (one unit: 15,000 VEVENT + 5,000 VTODO, about 17 MB)");
+            await context.Stdout.WriteLineAsync("       " + IcalExpandCommand.Usage);
             return 0;
         }
 
@@ -28,7 +31,9 @@ internal sealed class IcalCommand : ICliCommand
         {
             "parse" => await ParseAsync(context, args.Skip(1).ToList()),
             "generate" => Generate(context, args.Skip(1).ToList()),
-            _ => throw new CliUsageException($"unknown ical subcommand '{args[0]}' (use parse or generate)"),
+            "expand" => await IcalExpandCommand.RunAsync(context, args.Skip(1).ToList()),
+            "bench-rrule" => RecurrenceBenchmark.Run(context, args.Skip(1).ToList()),
+            _ => throw new CliUsageException($"unknown ical subcommand '{args[0]}' (use parse, expand or generate)"),
         };
     }
 
@@ -144,9 +149,26 @@ internal sealed class IcalCommand : ICliCommand
 
             var reader = new IcalReader(input, IcalReaderOptions.Default with { KeepRawLines = false, Charset = charset });
             var items = new List<ComponentSummary>();
+            var vtimezones = new List<CalendarComponent>();
+            var resolver = new TimeZoneResolver();
+            CalendarComponent? calendar = null;
             while (reader.TryReadNext(out var item))
             {
-                Summarise(item.Component, items);
+                if (!ReferenceEquals(item.Calendar, calendar))
+                {
+                    // A new VCALENDAR: its own VTIMEZONEs and X-WR-TIMEZONE apply from here on.
+                    calendar = item.Calendar;
+                    vtimezones.Clear();
+                    resolver = new TimeZoneResolver(vtimezones, calendar?.GetProperty("X-WR-TIMEZONE")?.RawValue);
+                }
+
+                if (item.Component.Name == IcalNames.VTimeZone)
+                {
+                    vtimezones.Add(item.Component);
+                    resolver = new TimeZoneResolver(vtimezones, calendar?.GetProperty("X-WR-TIMEZONE")?.RawValue);
+                }
+
+                Summarise(item.Component, items, resolver);
             }
 
             if (json)
@@ -174,7 +196,7 @@ internal sealed class IcalCommand : ICliCommand
 
     private sealed record ComponentSummary(string Kind, string? Uid, string? Summary, string? When, int Line);
 
-    private static void Summarise(CalendarComponent component, List<ComponentSummary> into)
+    private static void Summarise(CalendarComponent component, List<ComponentSummary> into, TimeZoneResolver resolver)
     {
         if (component.Name is IcalNames.VEvent or IcalNames.VTodo or IcalNames.VJournal)
         {
@@ -185,20 +207,24 @@ internal sealed class IcalCommand : ICliCommand
                 component.Name,
                 component.GetProperty(IcalNames.Uid)?.RawValue,
                 summary is null ? null : IcalText.Unescape(summary.RawValue),
-                when is null ? null : DescribeTime(when),
+                when is null ? null : DescribeTime(when, resolver),
                 component.Line));
         }
 
         foreach (var child in component.Components)
         {
-            Summarise(child, into);
+            Summarise(child, into, resolver);
         }
     }
 
-    private static string DescribeTime(CalendarProperty p)
+    /// <summary>The instant (ISO 8601, UTC) when the value parses, with the value as written; the raw text otherwise.</summary>
+    private static string DescribeTime(CalendarProperty p, TimeZoneResolver resolver)
     {
         var tzid = p.GetParameter("TZID");
-        return string.IsNullOrEmpty(tzid) ? p.RawValue : $"{p.RawValue} ({tzid})";
+        var written = string.IsNullOrEmpty(tzid) ? p.RawValue : $"{p.RawValue} ({tzid})";
+        return IcalDateTime.TryParse(p, out var value)
+            ? $"{resolver.ToInstant(value).ToString("uuuu-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)} [{written}]"
+            : written;
     }
 
     private static string ToJson(List<ComponentSummary> items, IcalReader reader)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -48,12 +49,22 @@ public sealed class IcalReader : IDisposable
     private readonly ByteInternTable _names = new(4096);
     private readonly ByteInternTable _values = new(4096);
     private readonly byte[] _nameBytes = new byte[128];
+    private readonly CalendarParameter?[] _parameterCache = new CalendarParameter?[1024];
+    private static readonly CalendarParameter[] NoParameters = [];
 
     private readonly List<CalendarComponent> _stack = [];
     private readonly List<CalendarComponent> _roots = [];
-    private readonly Queue<IcalStreamItem> _ready = new();
+    // Components ready for TryReadNext, as parallel lists of references: a queue of the struct item would be a
+    // generic instantiation the runtime has no precompiled code for, and this sits on the per-component path.
+    private readonly List<CalendarComponent> _readyComponents = [];
+    private readonly List<CalendarComponent?> _readyCalendars = [];
+    private int _readyHead;
     private readonly List<IcalDiagnostic> _diagnostics = [];
     private bool _sawCalendarEnd;
+    private bool _strictUtf8;
+    private string? _lastClosedName;
+    private int _lastClosedCount;
+    private bool _invalidUtf8;
     private bool _forcedClose;
     private bool _finished;
 
@@ -116,9 +127,10 @@ public sealed class IcalReader : IDisposable
     /// Streaming: the next direct child of a VCALENDAR (or bare top-level component), fully read.
     /// Children handed out here are not kept in the calendar, so memory stays bounded.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryReadNext(out IcalStreamItem item)
     {
-        while (_ready.Count == 0)
+        while (_readyHead >= _readyComponents.Count)
         {
             if (_finished)
             {
@@ -129,7 +141,15 @@ public sealed class IcalReader : IDisposable
             Step();
         }
 
-        item = _ready.Dequeue();
+        item = new IcalStreamItem(_readyComponents[_readyHead], _readyCalendars[_readyHead]);
+        _readyHead++;
+        if (_readyHead == _readyComponents.Count)
+        {
+            _readyComponents.Clear();
+            _readyCalendars.Clear();
+            _readyHead = 0;
+        }
+
         return true;
     }
 
@@ -481,21 +501,22 @@ public sealed class IcalReader : IDisposable
 
     // ---------------------------------------------------------------- content lines
 
+    /// <summary>
+    /// Tokenises one unfolded line. UTF-8 is validated while decoding (names are ASCII-checked, values transcoded
+    /// strictly); on the first invalid byte the line is read again as Windows-1252 with a diagnostic (calendar.md 2.1).
+    /// Nothing is committed before the value is decoded, so the retry starts clean.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ProcessLine(ReadOnlySpan<byte> line, int rawStart, int rawStop, bool folded, int lineNo)
+    private void ProcessLine(ReadOnlySpan<byte> line, int rawStart, int rawStop, bool folded, int lineNo, Encoding? fallback = null)
     {
         if (line.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0)
         {
             return; // blank or whitespace-only line between or inside components
         }
 
-        var encoding = _forcedEncoding;
-        if (encoding is null && !Utf8.IsValid(line))
-        {
-            encoding = Windows1252.Value;
-            Diagnose(lineNo, null, "bytes are not valid UTF-8; decoded as Windows-1252");
-        }
-
+        var encoding = fallback ?? _forcedEncoding;
+        _strictUtf8 = encoding is null;
+        _invalidUtf8 = false;
         encoding ??= Utf8Strict;
 
         // Name: up to the first ';' or ':'.
@@ -506,7 +527,7 @@ public sealed class IcalReader : IDisposable
             return;
         }
 
-        var name = InternName(line[..nameEnd], upper: true, stripAll: true);
+        var name = InternName(line[..nameEnd]);
         if (name is null)
         {
             Diagnose(lineNo, null, "content line with an empty or invalid name was skipped");
@@ -514,18 +535,28 @@ public sealed class IcalReader : IDisposable
         }
 
         var colon = nameEnd;
-        IReadOnlyList<CalendarParameter> parameters = [];
+        var parameters = NoParameters;
         if (line[nameEnd] == (byte)';')
         {
             _params.Clear();
             colon = ParseParameters(line, nameEnd + 1, encoding, lineNo, name);
+            if (_invalidUtf8)
+            {
+                RetryAsWindows1252(line, rawStart, rawStop, folded, lineNo);
+                return;
+            }
+
             if (colon < 0)
             {
                 Diagnose(lineNo, name, "content line without ':' after its parameters was skipped");
                 return;
             }
 
-            if (_params.Count > 0)
+            if (_params.Count == 1)
+            {
+                parameters = _params[0].AsSingleList;
+            }
+            else if (_params.Count > 1)
             {
                 parameters = _params.ToArray();
             }
@@ -545,7 +576,21 @@ public sealed class IcalReader : IDisposable
             return;
         }
 
-        var value = valueBytes.IsEmpty ? string.Empty : encoding.GetString(valueBytes);
+        string value;
+        if (valueBytes.IsEmpty)
+        {
+            value = string.Empty;
+        }
+        else if (!_strictUtf8)
+        {
+            value = encoding.GetString(valueBytes);
+        }
+        else if (!TryDecodeUtf8(valueBytes, out value))
+        {
+            RetryAsWindows1252(line, rawStart, rawStop, folded, lineNo);
+            return;
+        }
+
         string? raw = null;
         if (_options.KeepRawLines)
         {
@@ -556,6 +601,47 @@ public sealed class IcalReader : IDisposable
         top.Properties.Add(new CalendarProperty(name, parameters, value) { Line = lineNo, RawLine = raw });
     }
 
+    private void RetryAsWindows1252(ReadOnlySpan<byte> line, int rawStart, int rawStop, bool folded, int lineNo)
+    {
+        Diagnose(lineNo, null, "bytes are not valid UTF-8; decoded as Windows-1252");
+        ProcessLine(line, rawStart, rawStop, folded, lineNo, Windows1252.Value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private string ShortAscii(ReadOnlySpan<byte> bytes)
+    {
+        var hash = ByteInternTable.Hash(bytes);
+        var known = _values.Find(bytes, hash);
+        if (known is not null)
+        {
+            return known;
+        }
+
+        var created = Encoding.ASCII.GetString(bytes);
+        _values.Add(bytes, hash, created);
+        return created;
+    }
+
+    /// <summary>One pass: validates and transcodes (Encoding.GetString would scan twice, plus a separate validation).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool TryDecodeUtf8(ReadOnlySpan<byte> bytes, out string value)
+    {
+        if (_chars.Length < bytes.Length)
+        {
+            _chars = new char[Math.Max(bytes.Length, _chars.Length * 2)];
+        }
+
+        if (Utf8.ToUtf16(bytes, _chars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            value = string.Empty;
+            return false;
+        }
+
+        value = new string(_chars, 0, written);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private string? RawText(ReadOnlySpan<byte> line, int rawStart, int rawStop, bool folded, Encoding encoding)
     {
         if (!folded)
@@ -645,7 +731,7 @@ public sealed class IcalReader : IDisposable
             }
 
             var delimiter = line[pos];
-            var pname = InternName(line[ns..pos], upper: true, stripAll: true);
+            var pname = InternName(line[ns..pos]);
             if (delimiter != (byte)'=')
             {
                 if (pname is not null)
@@ -742,7 +828,7 @@ public sealed class IcalReader : IDisposable
             }
             else if (_paramValues.Count == 1)
             {
-                _params.Add(new CalendarParameter(pname, _paramValues[0]));
+                _params.Add(SharedParameter(pname, _paramValues[0]));
             }
             else if (joinWithComma)
             {
@@ -760,6 +846,26 @@ public sealed class IcalReader : IDisposable
 
             pos++; // ';'
         }
+    }
+
+    /// <summary>
+    /// Parameters are immutable, so identical ones (<c>TZID=Europe/Berlin</c>, <c>VALUE=DATE</c>) are shared: a small
+    /// direct-mapped cache keyed by the (already shared) name and value instances.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private CalendarParameter SharedParameter(string name, string value)
+    {
+        // A cheap slot from the text's shape; a collision only costs a miss, since hits compare references.
+        var slot = ((name.Length * 31) + name[^1] + (value.Length * 131) + (value.Length > 0 ? value[^1] * 7 + value[0] : 0)) & (_parameterCache.Length - 1);
+        var cached = _parameterCache[slot];
+        if (cached is not null && ReferenceEquals(cached.Name, name) && ReferenceEquals(cached.Value, value))
+        {
+            return cached;
+        }
+
+        var created = new CalendarParameter(name, value);
+        _parameterCache[slot] = created;
+        return created;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -805,16 +911,13 @@ public sealed class IcalReader : IDisposable
         // Fast path: short printable ASCII without carets is its own text in every ASCII-compatible charset.
         if (bytes.Length <= ValueCacheMaxLength && bytes.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E) < 0 && bytes.IndexOf((byte)'^') < 0)
         {
-            var hash = ByteInternTable.Hash(bytes);
-            var known = _values.Find(bytes, hash);
-            if (known is not null)
-            {
-                return known;
-            }
+            return ShortAscii(bytes);
+        }
 
-            var created = Encoding.ASCII.GetString(bytes);
-            _values.Add(bytes, hash, created);
-            return created;
+        if (_strictUtf8 && !Utf8.IsValid(bytes))
+        {
+            _invalidUtf8 = true;
+            return string.Empty;
         }
 
         var needed = encoding.GetMaxCharCount(bytes.Length);
@@ -869,26 +972,51 @@ public sealed class IcalReader : IDisposable
     /// A name with all whitespace removed (<c>REFRESH - INTERVAL</c>), upper-cased and shared. Null when empty or
     /// when it holds characters no iCalendar name has (RFC 5545 §3.1: ALPHA, DIGIT, '-'; '_' and '.' tolerated).
     /// </summary>
+    /// <summary>Per byte: the upper-cased name character, 1 for whitespace (dropped), 0 for a byte no name may hold.</summary>
+    private static readonly byte[] NameMap = BuildNameMap();
+
+    private static byte[] BuildNameMap()
+    {
+        var map = new byte[256];
+        for (var b = 0; b < 256; b++)
+        {
+            map[b] = b switch
+            {
+                >= 'A' and <= 'Z' or >= '0' and <= '9' or '-' or '_' or '.' => (byte)b,
+                >= 'a' and <= 'z' => (byte)(b - 32),
+                ' ' or '\t' => 1,
+                _ => 0,
+            };
+        }
+
+        return map;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private string? InternName(ReadOnlySpan<byte> bytes, bool upper, bool stripAll)
+    private string? InternName(ReadOnlySpan<byte> bytes)
     {
         var buffer = _nameBytes;
+        var map = NameMap;
         var n = 0;
         var hash = ByteInternTable.Start;
         foreach (var b in bytes)
         {
-            if (stripAll && b is (byte)' ' or (byte)'\t')
+            var u = map[b];
+            if (u <= 1)
             {
+                if (u == 0)
+                {
+                    return null;
+                }
+
                 continue;
             }
 
-            if (!(b is >= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z' or >= (byte)'0' and <= (byte)'9'
-                  or (byte)'-' or (byte)'_' or (byte)'.') || n >= buffer.Length)
+            if (n >= buffer.Length)
             {
                 return null;
             }
 
-            var u = upper && b >= (byte)'a' ? (byte)(b - 32) : b;
             buffer[n++] = u;
             hash = ByteInternTable.Step(hash, u);
         }
@@ -916,7 +1044,7 @@ public sealed class IcalReader : IDisposable
     private void HandleBeginEnd(string keyword, ReadOnlySpan<byte> value, Encoding encoding, int lineNo, ReadOnlySpan<byte> line,
         int rawStart, int rawStop, bool folded)
     {
-        var componentName = InternName(value.Trim((byte)' ').Trim((byte)'\t'), upper: true, stripAll: true);
+        var componentName = InternName(value.Trim((byte)' ').Trim((byte)'\t'));
         if (componentName is null)
         {
             Diagnose(lineNo, keyword, $"{keyword} without a valid component name was ignored");
@@ -929,11 +1057,11 @@ public sealed class IcalReader : IDisposable
             if (componentName == IcalNames.VCalendar && _stack.Count > 0)
             {
                 Diagnose(lineNo, keyword, "BEGIN:VCALENDAR inside an open component: the open components were closed");
-                CloseAll(lineNo);
+                CloseAll();
             }
 
             var parent = _stack.Count > 0 ? _stack[^1] : null;
-            var component = new CalendarComponent(componentName)
+            var component = new CalendarComponent(componentName, componentName == _lastClosedName ? _lastClosedCount : 4)
             {
                 Line = lineNo,
                 RawBegin = raw,
@@ -981,20 +1109,21 @@ public sealed class IcalReader : IDisposable
         Pop(raw, missingEnd: false);
     }
 
-    private void CloseAll(int lineNo)
+    private void CloseAll()
     {
         while (_stack.Count > 0)
         {
             Pop(null, missingEnd: true);
         }
-
-        _ = lineNo;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pop(string? rawEnd, bool missingEnd)
     {
         var component = _stack[^1];
         _stack.RemoveAt(_stack.Count - 1);
+        _lastClosedName = component.Name;
+        _lastClosedCount = Math.Min(component.Properties.Count, 256);
         component.RawEnd = rawEnd;
         if (missingEnd)
         {
@@ -1009,7 +1138,8 @@ public sealed class IcalReader : IDisposable
             }
             else if (component.Name != IcalNames.VCalendar)
             {
-                _ready.Enqueue(new IcalStreamItem(component, null));
+                _readyComponents.Add(component);
+                _readyCalendars.Add(null);
             }
 
             return;
@@ -1018,7 +1148,8 @@ public sealed class IcalReader : IDisposable
         var parent = _stack[^1];
         if (!_tree && _stack.Count == 1 && parent.Name == IcalNames.VCalendar)
         {
-            _ready.Enqueue(new IcalStreamItem(component, parent));
+            _readyComponents.Add(component);
+            _readyCalendars.Add(parent);
             return;
         }
 
@@ -1035,7 +1166,7 @@ public sealed class IcalReader : IDisposable
         if (_stack.Count > 0)
         {
             Diagnose(_lineNo, null, $"input ended inside {_stack[^1].Name}: missing END lines were assumed");
-            CloseAll(_lineNo);
+            CloseAll();
         }
 
         _finished = true;

@@ -15,6 +15,7 @@ internal static class IcalStatsCollector
     /// <summary>Floating times read as UTC and DATE values at 00:00 UTC, so the sum does not depend on the machine.</summary>
     private static readonly TimeZoneResolverOptions ResolverOptions = new() { DefaultZone = DateTimeZone.Utc, UseCalendarTimeZone = false };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static IcalStats Collect(Stream input, IcalReaderOptions? options = null)
     {
         var reader = new IcalReader(input, (options ?? IcalReaderOptions.Default) with { KeepRawLines = false });

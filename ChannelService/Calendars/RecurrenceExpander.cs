@@ -12,7 +12,10 @@ public sealed class RecurrenceExpansionOptions
     public long MaxWorkPerSeries { get; init; } = 2_000_000;
 }
 
-/// <summary>One instance of a (possibly recurring) component inside the window.</summary>
+/// <summary>
+/// One instance of a (possibly recurring) component inside the window. A struct: a year of a dense series is tens of
+/// thousands of these, and as objects they made garbage collection the main cost of an expansion.
+/// </summary>
 /// <param name="Uid">UID of the series (null when the component had none).</param>
 /// <param name="RecurrenceId">The instant of the instance's original start: the key overrides match on.</param>
 /// <param name="OriginalStart">The original start as written in the master's frame (kind, wall clock, TZID).</param>
@@ -24,7 +27,7 @@ public sealed class RecurrenceExpansionOptions
 /// <param name="Status">STATUS of the component that applies, upper-cased (null when absent).</param>
 /// <param name="Component">The component to read SUMMARY etc. from: the override when there is one, else the master.</param>
 /// <param name="Override">The RECURRENCE-ID component, if any.</param>
-public sealed record Occurrence(
+public readonly record struct Occurrence(
     string? Uid,
     Instant RecurrenceId,
     IcalDateTime OriginalStart,
@@ -85,10 +88,7 @@ public static class RecurrenceExpander
         foreach (var key in order)
         {
             var g = groups[key];
-            var r = ExpandSeries(g.Master, g.Overrides, resolver, from, to, options);
-            all.AddRange(r.Occurrences);
-            diagnostics.AddRange(r.Diagnostics);
-            truncated |= r.Truncated;
+            truncated |= ExpandSeriesInto(g.Master, g.Overrides, resolver, from, to, options, all, diagnostics);
         }
 
         all.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : string.CompareOrdinal(a.Uid, b.Uid));
@@ -105,9 +105,19 @@ public static class RecurrenceExpander
     /// <summary>Expands one series: a master (may be null: overrides without a master) and its RECURRENCE-ID components.</summary>
     public static ExpansionResult ExpandSeries(CalendarComponent? master, IReadOnlyList<CalendarComponent> overrides, TimeZoneResolver resolver, Instant from, Instant to, RecurrenceExpansionOptions? options = null)
     {
-        options ??= new RecurrenceExpansionOptions();
-        var diagnostics = new List<string>();
         var result = new List<Occurrence>();
+        var diagnostics = new List<string>();
+        var truncated = ExpandSeriesInto(master, overrides, resolver, from, to, options ?? new RecurrenceExpansionOptions(), result, diagnostics);
+        return new ExpansionResult(result, diagnostics, truncated);
+    }
+
+    /// <summary>
+    /// Appends one series' instances (sorted by start) to <paramref name="result"/>, so bulk callers can reuse one list
+    /// instead of allocating a large one per series. Returns whether a cap cut the series off.
+    /// </summary>
+    public static bool ExpandSeriesInto(CalendarComponent? master, IReadOnlyList<CalendarComponent> overrides, TimeZoneResolver resolver, Instant from, Instant to, RecurrenceExpansionOptions options, List<Occurrence> result, List<string> diagnostics)
+    {
+        var first = result.Count;
         var truncated = false;
         var uid = (master ?? overrides.FirstOrDefault())?.GetProperty("UID")?.RawValue.Trim();
 
@@ -160,15 +170,15 @@ public static class RecurrenceExpander
 
             var genFrom = from - span.Approximate - maxShift - Duration.FromDays(2);
             var genTo = to + maxShift + Duration.FromDays(2);
-            var candidates = new List<Candidate>();
+            var candidates = Buffers.Candidates();
             var rrules = master.GetProperties("RRULE").ToList();
             var isRecurring = rrules.Count > 0 || master.GetProperty("RDATE") is not null;
             long budget = options.MaxWorkPerSeries;
-            var locals = new List<LocalDateTime>();
+            var locals = Buffers.Keys();
 
             if (rrules.Count == 0)
             {
-                locals.Add(dtstart.Local);
+                locals.Add(RecurrenceIterator.Key(dtstart.Local));
             }
 
             var seenRules = new HashSet<string>(StringComparer.Ordinal);
@@ -177,7 +187,7 @@ public static class RecurrenceExpander
                 if (!RecurrenceRule.TryParse(rr.RawValue, out var rule, out var error))
                 {
                     diagnostics.Add($"{uid}: RRULE ignored: {error}");
-                    locals.Add(dtstart.Local);
+                    locals.Add(RecurrenceIterator.Key(dtstart.Local));
                     continue;
                 }
 
@@ -207,11 +217,11 @@ public static class RecurrenceExpander
             // One zone serves the whole rule output: resolve it once (this also records an unresolvable TZID).
             resolver.ToInstant(dtstart);
             var mapper = new LocalTimeMapper(masterZone);
-            candidates.Capacity = locals.Count + 4;
-            foreach (var local in locals)
+            candidates.EnsureCapacity(locals.Count + 4);
+            foreach (var key in locals)
             {
-                var value = new IcalDateTime(dtstart.Kind, local, dtstart.TzId);
-                candidates.Add(new Candidate(value, mapper.ToInstant(local), null));
+                var local = RecurrenceIterator.FromKey(key);
+                candidates.Add(new Candidate(new IcalDateTime(dtstart.Kind, local, dtstart.TzId), mapper.ToInstant(key, local), null));
             }
 
             foreach (var rdate in master.GetProperties("RDATE"))
@@ -270,57 +280,63 @@ public static class RecurrenceExpander
                 candidates.Sort((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : (b.ExplicitEnd.HasValue ? 1 : 0) - (a.ExplicitEnd.HasValue ? 1 : 0));
             }
 
-            result.Capacity = candidates.Count + exact.Count;
-            for (var i = 0; i < candidates.Count; i++)
+            result.EnsureCapacity(first + candidates.Count + exact.Count);
+            // The per-instance loop lives in its own method: inside this large method the JIT optimised it poorly.
+            EmitInstances();
+
+            void EmitInstances()
             {
-                var c = candidates[i];
-                if (i > 0 && candidates[i - 1].At == c.At)
+                for (var i = 0; i < candidates.Count; i++)
                 {
-                    continue;
-                }
-
-                if ((exInstants.Count > 0 && exInstants.Contains(c.At)) || (exDates.Count > 0 && exDates.Contains(c.Value.Local.Date)))
-                {
-                    continue;
-                }
-
-                var ov = exact.Count == 0 ? null : FindExact(c, exact, exactByDate, isDateSeries);
-                if (ov is not null)
-                {
-                    matched.Add(ov);
-                    var occ = FromOverride(ov, uid, c.At, c.Value, span, resolver, masterStatus, isRecurring);
-                    if (Overlaps(occ, from, to))
+                    var c = candidates[i];
+                    if (i > 0 && candidates[i - 1].At == c.At)
                     {
-                        result.Add(occ);
+                        continue;
                     }
 
-                    continue;
-                }
+                    if ((exInstants.Count > 0 && exInstants.Contains(c.At)) || (exDates.Count > 0 && exDates.Contains(c.Value.Local.Date)))
+                    {
+                        continue;
+                    }
 
-                var range = ranges.Count == 0 ? null : ranges.LastOrDefault(r => r.RidInstant < c.At);
-                Instant start;
-                Instant end;
-                CalendarComponent component = master;
-                string? status = masterStatus;
-                if (range is not null)
-                {
-                    var shift = ShiftOf(range, resolver);
-                    start = c.At + shift;
-                    var rangeSpan = SpanOf(range.Component, range.Start ?? c.Value, resolver, diagnostics, uid, span);
-                    end = rangeSpan.IsZero ? start : start + rangeSpan.Approximate;
-                    component = range.Component;
-                    status = Status(range.Component) ?? masterStatus;
-                }
-                else
-                {
-                    start = c.At;
-                    end = c.ExplicitEnd ?? EndFrom(c.Value, c.At, span, resolver);
-                }
+                    var ov = exact.Count == 0 ? null : FindExact(c, exact, exactByDate, isDateSeries);
+                    if (ov is not null)
+                    {
+                        matched.Add(ov);
+                        var occ = FromOverride(ov, uid, c.At, c.Value, span, resolver, masterStatus, isRecurring);
+                        if (Overlaps(occ, from, to))
+                        {
+                            result.Add(occ);
+                        }
 
-                var occurrence = new Occurrence(uid, c.At, c.Value, start, end, isRecurring, range is not null, status == "CANCELLED", status, component, range?.Component);
-                if (Overlaps(occurrence, from, to))
-                {
-                    result.Add(occurrence);
+                        continue;
+                    }
+
+                    var range = ranges.Count == 0 ? null : LatestRangeBefore(ranges, c.At);
+                    Instant start;
+                    Instant end;
+                    CalendarComponent component = master;
+                    string? status = masterStatus;
+                    if (range is not null)
+                    {
+                        var shift = ShiftOf(range, resolver);
+                        start = c.At + shift;
+                        var rangeSpan = SpanOf(range.Component, range.Start ?? c.Value, resolver, diagnostics, uid, span);
+                        end = rangeSpan.IsZero ? start : start + rangeSpan.Approximate;
+                        component = range.Component;
+                        status = Status(range.Component) ?? masterStatus;
+                    }
+                    else
+                    {
+                        start = c.At;
+                        end = c.ExplicitEnd ?? EndFrom(c.Value, c.At, span, resolver);
+                    }
+
+                    var occurrence = new Occurrence(uid, c.At, c.Value, start, end, isRecurring, range is not null, status == "CANCELLED", status, component, range?.Component);
+                    if (Overlaps(occurrence, from, to))
+                    {
+                        result.Add(occurrence);
+                    }
                 }
             }
         }
@@ -347,18 +363,42 @@ public static class RecurrenceExpander
             }
         }
 
-        if (!IsSorted(result))
+        if (!IsSorted(result, first))
         {
-            result.Sort((a, b) => a.Start.CompareTo(b.Start));
+            result.Sort(first, result.Count - first, OccurrenceByStart.Instance);
         }
 
-        if (result.Count > options.MaxOccurrences)
+        if (result.Count - first > options.MaxOccurrences)
         {
-            result.RemoveRange(options.MaxOccurrences, result.Count - options.MaxOccurrences);
+            result.RemoveRange(first + options.MaxOccurrences, result.Count - first - options.MaxOccurrences);
             truncated = true;
         }
 
-        return new ExpansionResult(result, diagnostics, truncated);
+        return truncated;
+    }
+
+    private sealed class OccurrenceByStart : IComparer<Occurrence>
+    {
+        public static readonly OccurrenceByStart Instance = new();
+
+        public int Compare(Occurrence x, Occurrence y) => x.Start.CompareTo(y.Start);
+    }
+
+    /// <summary>The THISANDFUTURE override in force for an instance: the latest one before it (ranges are sorted).</summary>
+    private static OverrideInfo? LatestRangeBefore(List<OverrideInfo> ranges, Instant at)
+    {
+        OverrideInfo? found = null;
+        foreach (var r in ranges)
+        {
+            if (r.RidInstant >= at)
+            {
+                break;
+            }
+
+            found = r;
+        }
+
+        return found;
     }
 
     private static bool IsSorted(List<Candidate> list)
@@ -374,9 +414,9 @@ public static class RecurrenceExpander
         return true;
     }
 
-    private static bool IsSorted(List<Occurrence> list)
+    private static bool IsSorted(List<Occurrence> list, int first)
     {
-        for (var i = 1; i < list.Count; i++)
+        for (var i = first + 1; i < list.Count; i++)
         {
             if (list[i - 1].Start > list[i].Start)
             {
@@ -416,7 +456,7 @@ public static class RecurrenceExpander
     private static Duration ShiftOf(OverrideInfo range, TimeZoneResolver resolver) =>
         range.Start is { } s ? resolver.ToInstant(s) - range.RidInstant : Duration.Zero;
 
-    private static bool Overlaps(Occurrence o, Instant from, Instant to) =>
+    private static bool Overlaps(in Occurrence o, Instant from, Instant to) =>
         o.Start < to && (o.End > from || (o.End <= o.Start && o.Start >= from));
 
     private static Instant Clamp(Instant i)
@@ -539,6 +579,35 @@ public static class RecurrenceExpander
         public bool Equals(Instant x, Instant y) => x == y;
 
         public int GetHashCode(Instant obj) => (int)((ulong)(obj.ToUnixTimeTicks() * -7046029254386353131L) >> 32);
+    }
+
+    /// <summary>
+    /// Per-thread scratch lists: a year of a dense series needs lists above the large-object threshold, and allocating
+    /// them per call made the garbage collector the main cost of an expansion. Oversized lists are not kept.
+    /// </summary>
+    private static class Buffers
+    {
+        private const int MaxKept = 1 << 20;
+
+        [ThreadStatic]
+        private static List<long>? keys;
+
+        [ThreadStatic]
+        private static List<Candidate>? candidates;
+
+        public static List<long> Keys()
+        {
+            var list = keys is { Capacity: <= MaxKept } l ? l : keys = new List<long>(1024);
+            list.Clear();
+            return list;
+        }
+
+        public static List<Candidate> Candidates()
+        {
+            var list = candidates is { Capacity: <= MaxKept } c ? c : candidates = new List<Candidate>(1024);
+            list.Clear();
+            return list;
+        }
     }
 
     private readonly record struct Candidate(IcalDateTime Value, Instant At, Instant? ExplicitEnd);

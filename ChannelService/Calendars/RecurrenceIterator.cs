@@ -133,12 +133,12 @@ internal sealed class RecurrenceIterator
     }
 
     /// <summary>
-    /// Appends to <paramref name="output"/> every start (wall clock) in [<paramref name="windowStart"/>, <paramref name="windowEnd"/>].
+    /// Appends to <paramref name="output"/> every start (wall clock as <see cref="Key"/> seconds) in [<paramref name="windowStart"/>, <paramref name="windowEnd"/>].
     /// DTSTART itself is always the first occurrence and counts toward COUNT (RFC 5545 §3.8.5.3).
     /// <paramref name="until"/> is UNTIL already coerced into DTSTART's frame (inclusive).
     /// Every period and candidate costs one unit of <paramref name="budget"/>.
     /// </summary>
-    public RecurrenceStop Enumerate(LocalDateTime? until, LocalDateTime windowStart, LocalDateTime windowEnd, int maxOccurrences, ref long budget, List<LocalDateTime> output)
+    public RecurrenceStop Enumerate(LocalDateTime? until, LocalDateTime windowStart, LocalDateTime windowEnd, int maxOccurrences, ref long budget, List<long> output)
     {
         var untilKey = until is { } u ? Key(u) : long.MaxValue;
         var winStart = Key(windowStart);
@@ -148,11 +148,11 @@ internal sealed class RecurrenceIterator
         var emitted = 0;
         var produced = 0;
 
-        bool Emit(long key, List<LocalDateTime> output, ref int emitted)
+        bool Emit(long key, List<long> output, ref int emitted)
         {
             if (key >= winStart)
             {
-                output.Add(FromKey(key));
+                output.Add(key);
                 emitted++;
             }
 
@@ -624,7 +624,7 @@ internal sealed class RecurrenceIterator
 
     internal static LocalDateTime FromKey(long key)
     {
-        var day = (int)Math.Floor(key / 86400.0);
+        var day = (int)(key >= 0 ? key / 86400 : ((key + 1) / 86400) - 1);
         var sod = (int)(key - ((long)day * 86400));
         var (y, m, d) = CivilFromDays(day);
         return new LocalDateTime(y, m, d, sod / 3600, (sod / 60) % 60, sod % 60);

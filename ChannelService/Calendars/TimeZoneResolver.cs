@@ -156,12 +156,14 @@ public sealed class TimeZoneResolver
 
     /// <summary>
     /// calendar.md 2.4: use the named zone (which knows future rule changes) only when the file's VTIMEZONE agrees with
-    /// it; checked in winter and summer of the current year, or of the VTIMEZONE's last transition if it ends earlier.
+    /// it; checked four times in the current year, or in the VTIMEZONE's last year with transitions if its rules end earlier.
     /// </summary>
     private bool Agrees(DateTimeZone named, VTimeZoneZone custom)
     {
+        // A VTIMEZONE whose rules stop (no open RRULE) is compared in its last year with data; one that stopped
+        // before 1970 (Outlook's single 1601 observance) describes a fixed offset that still holds now.
         var year = options.Clock.GetUtcNow().Year;
-        if (custom.LastTransition is { } last && last.InUtc().Year < year)
+        if (custom.LastTransition is { } last && last.InUtc().Year < year && last.InUtc().Year >= 1970)
         {
             year = last.InUtc().Year;
         }
@@ -232,14 +234,17 @@ internal sealed class LocalTimeMapper(DateTimeZone zone)
     private Instant safeStart = Instant.MaxValue;
     private Instant safeEnd = Instant.MinValue;
 
-    public Instant ToInstant(LocalDateTime local)
+    public Instant ToInstant(LocalDateTime local) => ToInstant(RecurrenceIterator.Key(local), local);
+
+    /// <summary>Same, with the wall clock also given as seconds since 1970-01-01T00:00 local (<see cref="RecurrenceIterator.Key"/>).</summary>
+    public Instant ToInstant(long localSeconds, LocalDateTime local)
     {
+        var guess = Instant.FromUnixTimeSeconds(localSeconds - offset.Seconds);
         if (isFixed)
         {
-            return local.WithOffset(offset).ToInstant();
+            return guess;
         }
 
-        var guess = local.WithOffset(offset).ToInstant();
         if (guess >= safeStart && guess < safeEnd)
         {
             return guess;

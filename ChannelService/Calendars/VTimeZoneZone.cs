@@ -81,11 +81,11 @@ public sealed class VTimeZoneZone : DateTimeZone
                 continue;
             }
 
-            var locals = new List<LocalDateTime>();
+            var locals = new List<long>();
             var rrules = observance.GetProperties("RRULE").ToList();
             if (rrules.Count == 0)
             {
-                locals.Add(start.Local);
+                locals.Add(RecurrenceIterator.Key(start.Local));
             }
 
             foreach (var rr in rrules)
@@ -93,7 +93,7 @@ public sealed class VTimeZoneZone : DateTimeZone
                 if (!RecurrenceRule.TryParse(rr.RawValue, out var rule, out var error))
                 {
                     diagnostics.Add($"VTIMEZONE {id}: {error}");
-                    locals.Add(start.Local);
+                    locals.Add(RecurrenceIterator.Key(start.Local));
                     continue;
                 }
 
@@ -109,9 +109,9 @@ public sealed class VTimeZoneZone : DateTimeZone
                     until, start.Local, new LocalDateTime(LastYear, 1, 1, 0, 0), MaxOnsetsPerObservance, ref budget, locals);
             }
 
-            foreach (var local in locals)
+            foreach (var key in locals)
             {
-                onsets.Add((local.WithOffset(from).ToInstant(), from, to, name, daylight));
+                onsets.Add((Instant.FromUnixTimeSeconds(key - from.Seconds), from, to, name, daylight));
             }
 
             foreach (var rdate in observance.GetProperties("RDATE"))

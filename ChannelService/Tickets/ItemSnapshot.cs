@@ -94,12 +94,12 @@ public sealed record ItemSnapshot
     {
         var allDay = occurrence?.OriginalStart.IsDate ?? item.Start?.IsDate ?? false;
         SnapshotTime? Point(Instant instant) => allDay ? SnapshotTime.OfDate(instant, resolver.FloatingZone) : new SnapshotTime(instant, false);
-        var start = occurrence is not null ? Point(occurrence.Start)
+        var start = occurrence is { } os ? Point(os.Start)
             : item.Start is { } s ? SnapshotTime.Of(s, resolver) : null;
         SnapshotTime? end = null;
         if (item.Kind == CalendarItemKind.Event)
         {
-            end = occurrence is not null ? Point(occurrence.End)
+            end = occurrence is { } oe ? Point(oe.End)
                 : item.EndInstant(resolver) is { } e ? Point(e) : null;
         }
 
