@@ -65,7 +65,8 @@ fi
 [ -f "$PUBLISH_DIR/ChannelService.dll" ] || fail "no ChannelService.dll in $PUBLISH_DIR"
 
 # Started from / on purpose: the published service must not depend on its working directory.
-(cd / && Channel__PublicBaseUrl="$BASE" Channel__DataDirectory="$T/data" ASPNETCORE_URLS="http://127.0.0.1:$SERVICE_PORT" \
+# Sources on loopback are allowed for this test only: the feed below is served from 127.0.0.1.
+(cd / && Channel__PublicBaseUrl="$BASE" Channel__DataDirectory="$T/data" Channel__AllowPrivateNetworkSources=true ASPNETCORE_URLS="http://127.0.0.1:$SERVICE_PORT" \
   DOTNET_NOLOGO=1 exec dotnet "$PUBLISH_DIR/ChannelService.dll") >"$T/service.log" 2>&1 &
 SERVICE_PID=$!
 for _ in $(seq 1 120); do
@@ -150,9 +151,25 @@ ok "/installer-app.zip downloads ($(wc -c <"$T/installer-app.zip") bytes)"
 
 # Endpoints still being built answer 501 with a JSON error; nginx must pass that through, not its own HTML page.
 code=$(curl_https -D "$T/pull.headers" -o "$T/pull.json" -w '%{http_code}' -X POST -d "metadata=&state=" "$BASE/pull")
-[ "$code" = 501 ] && grep -qi "^content-type: application/json" "$T/pull.headers" && grep -q '"error"' "$T/pull.json" \
-  || fail "POST /pull answered $code: $(cat "$T/pull.json")"
-ok "POST /pull's 501 JSON error passes through intact"
+[ "$code" = 401 ] && grep -qi "^content-type: application/json" "$T/pull.headers" && grep -q '"error"' "$T/pull.json" \
+  || fail "POST /pull without metadata answered $code: $(cat "$T/pull.json")"
+ok "POST /pull without metadata: a 401 JSON error passes through intact"
+
+# A real pull through the proxy: a feed served on loopback, an account minted by the command line with the
+# service's own keys, and the pull answering it as an external resource.
+FEED_PORT="$(free_port)"
+mkdir -p "$T/feed"
+printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VTODO\r\nUID:nginx-check-1\r\nSUMMARY:Checked through nginx\r\nEND:VTODO\r\nEND:VCALENDAR\r\n' >"$T/feed/feed.ics"
+(cd "$T/feed" && exec python3 -m http.server "$FEED_PORT" --bind 127.0.0.1) >"$T/feed.log" 2>&1 &
+FEED_PID=$!
+for _ in $(seq 1 50); do curl -fsS -o /dev/null "http://127.0.0.1:$FEED_PORT/feed.ics" 2>/dev/null && break; sleep 0.1; done
+metadata=$(Channel__DataDirectory="$T/data" dotnet "$PUBLISH_DIR/ChannelService.dll" metadata new --kind ics --url "http://127.0.0.1:$FEED_PORT/feed.ics" --name "nginx check") \
+  || fail "metadata new failed"
+code=$(curl_https -o "$T/pull-real.json" -w '%{http_code}' -X POST --data-urlencode "metadata=$metadata" --data-urlencode "state=" "$BASE/pull")
+kill "$FEED_PID" 2>/dev/null || true
+[ "$code" = 200 ] && grep -q '"subject","value":"Checked through nginx"' "$T/pull-real.json" && grep -q '"state":"' "$T/pull-real.json" \
+  || fail "a real POST /pull answered $code: $(cat "$T/pull-real.json")"
+ok "a real pull through https returns the feed's task as an external resource"
 
 code=$(curl -sS -o /dev/null -D "$T/redirect.headers" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/about")
 [ "$code" = 301 ] && grep -qi "^location: https://" "$T/redirect.headers" || fail "plain http answered $code instead of a redirect to https"
@@ -160,6 +177,6 @@ ok "plain http redirects to https"
 
 if [ -n "${ARTIFACTS_DIR:-}" ]; then
   mkdir -p "$ARTIFACTS_DIR"
-  cp "$T/manifest.json" "$T/installer-app.zip" "$ARTIFACTS_DIR/"
+  cp "$T/manifest.json" "$T/installer-app.zip" "$T/pull-real.json" "$ARTIFACTS_DIR/"
 fi
 echo "all checks passed behind nginx at $BASE"

@@ -34,13 +34,15 @@ public sealed class NginxDeploymentTests
                 .And.Contain("ok: /health is 200 through https")
                 .And.Contain("ok: /about renders")
                 .And.Contain("ok: /installer-app.zip downloads")
-                .And.Contain("ok: POST /pull's 501 JSON error passes through intact"));
+                .And.Contain("ok: POST /pull without metadata: a 401 JSON error passes through intact")
+                .And.Contain("ok: a real pull through https returns the feed's task as an external resource"));
 
             // What came through the proxy is what Zendesk accepts: the manifest by its schema, the app by its validator.
             var baseUrl = $"https://127.0.0.1:{httpsPort}";
             var manifest = await File.ReadAllTextAsync(Path.Combine(artifacts, "manifest.json"));
             ZendeskSchemas.AssertValid("manifest.json", manifest);
             Assert.That((string)JsonNode.Parse(manifest)!["urls"]!["admin_ui"]!, Is.EqualTo(baseUrl + "/admin"));
+            ZendeskSchemas.AssertValid("pull_payload.json", await File.ReadAllTextAsync(Path.Combine(artifacts, "pull-real.json")));
             var zip = await File.ReadAllBytesAsync(Path.Combine(artifacts, "installer-app.zip"));
             Assert.That(ZendeskAppValidator.Validate(zip), Is.Empty);
             var requirements = JsonNode.Parse(ZendeskAppValidator.ReadZip(zip).Single(e => e.Path == "requirements.json").Content)!;

@@ -101,13 +101,14 @@ internal sealed partial class PullService(
         }
 
         // 2. Read the source (network; no transaction open).
-        var source = sources.Create(account);
+        ISource source;
         SourceChanges changes;
         using (var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             budget.CancelAfter(SourceBudget);
             try
             {
+                source = sources.Create(account);
                 var cursor = await store.GetCursorAsync(accountId, budget.Token);
                 changes = await source.ReadChangesAsync(cursor, budget.Token);
             }
