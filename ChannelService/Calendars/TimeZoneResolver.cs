@@ -28,7 +28,7 @@ public enum FloatingZoneSource
 }
 
 /// <summary>
-/// Resolves TZIDs for one calendar in the order of calendar.md 2.4: a known name (IANA, vendor prefix, alias,
+/// Resolves TZIDs for one calendar (one instance per calendar and thread: it caches without locks) in the order of calendar.md 2.4: a known name (IANA, vendor prefix, alias,
 /// Windows id, Outlook display name; <see cref="TimeZoneNames"/>) unless the file's own VTIMEZONE for that TZID
 /// disagrees with it, then the VTIMEZONE's rules, then nothing (the value is treated as floating and flagged).
 /// Lookups are cached per TZID, so resolving many values in one zone costs a dictionary hit and a NodaTime mapping.
@@ -42,6 +42,8 @@ public sealed class TimeZoneResolver
     private readonly TimeZoneResolverOptions options;
     private string? lastTzid;
     private DateTimeZone? lastZone;
+    private LocalTimeMapper? floatingMapper;
+    private LocalTimeMapper? zonedMapper;
 
     public TimeZoneResolver(IEnumerable<CalendarComponent>? vtimezoneComponents = null, string? calendarTimeZone = null, TimeZoneResolverOptions? options = null)
     {
@@ -203,9 +205,16 @@ public sealed class TimeZoneResolver
                     zone = FloatingZone;
                 }
 
-                return ToInstant(value.Local, zone);
+                // Feeds use one or two zones for thousands of values: keep a mapper for the zone used last.
+                var mapper = zonedMapper;
+                if (mapper is null || !ReferenceEquals(mapper.Zone, zone))
+                {
+                    zonedMapper = mapper = new LocalTimeMapper(zone);
+                }
+
+                return mapper.ToInstant(value.Local);
             default:
-                return ToInstant(value.Local, FloatingZone);
+                return (floatingMapper ??= new LocalTimeMapper(FloatingZone)).ToInstant(value.Local);
         }
     }
 
@@ -228,6 +237,8 @@ public sealed class TimeZoneResolver
 /// </summary>
 internal sealed class LocalTimeMapper(DateTimeZone zone)
 {
+    public DateTimeZone Zone => zone;
+
     private static readonly Duration Margin = Duration.FromDays(2);
     private readonly bool isFixed = zone.MinOffset == zone.MaxOffset;
     private Offset offset = zone.MinOffset;
