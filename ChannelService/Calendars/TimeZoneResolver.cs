@@ -42,6 +42,8 @@ public sealed class TimeZoneResolver
     private readonly TimeZoneResolverOptions options;
     private string? lastTzid;
     private DateTimeZone? lastZone;
+    private const int MaxCustomZones = 100;
+    private int customZonesBuilt;
     private LocalTimeMapper? floatingMapper;
     private LocalTimeMapper? zonedMapper;
 
@@ -126,7 +128,20 @@ public sealed class TimeZoneResolver
     private DateTimeZone? ResolveUncached(string tzid)
     {
         var named = TimeZoneNames.Resolve(tzid);
-        var custom = FindVTimeZone(tzid) is { } vtz ? VTimeZoneZone.TryCreate(vtz, diagnostics) : null;
+        VTimeZoneZone? custom = null;
+        if (FindVTimeZone(tzid) is { } vtz)
+        {
+            // Each VTIMEZONE costs a bounded expansion; a hostile file with thousands of them gets a bounded total.
+            if (++customZonesBuilt <= MaxCustomZones)
+            {
+                custom = VTimeZoneZone.TryCreate(vtz, diagnostics);
+            }
+            else if (customZonesBuilt == MaxCustomZones + 1)
+            {
+                diagnostics.Add($"more than {MaxCustomZones} VTIMEZONEs in use; the rest are not evaluated");
+            }
+        }
+
         if (named is not null && custom is not null && !Agrees(named, custom))
         {
             diagnostics.Add($"TZID {tzid}: the file's VTIMEZONE disagrees with {named.Id}; using the VTIMEZONE");
