@@ -1057,7 +1057,7 @@ public sealed class IcalReader : IDisposable
             if (componentName == IcalNames.VCalendar && _stack.Count > 0)
             {
                 Diagnose(lineNo, keyword, "BEGIN:VCALENDAR inside an open component: the open components were closed");
-                CloseAll(lineNo);
+                CloseAll();
             }
 
             var parent = _stack.Count > 0 ? _stack[^1] : null;
@@ -1109,14 +1109,12 @@ public sealed class IcalReader : IDisposable
         Pop(raw, missingEnd: false);
     }
 
-    private void CloseAll(int lineNo)
+    private void CloseAll()
     {
         while (_stack.Count > 0)
         {
             Pop(null, missingEnd: true);
         }
-
-        _ = lineNo;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -1168,7 +1166,7 @@ public sealed class IcalReader : IDisposable
         if (_stack.Count > 0)
         {
             Diagnose(_lineNo, null, $"input ended inside {_stack[^1].Name}: missing END lines were assumed");
-            CloseAll(_lineNo);
+            CloseAll();
         }
 
         _finished = true;
