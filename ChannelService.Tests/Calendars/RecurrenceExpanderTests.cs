@@ -221,6 +221,21 @@ public sealed class RecurrenceExpanderTests
         Assert.That(r.Occurrences.Select(o => o.OriginalStart.Local.Day), Is.EqualTo(new[] { 8, 9, 10 }));
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Wall_Times_In_A_Dst_Gap_Move_Forward_And_Count_Once(bool withExdate)
+    {
+        // 02:00 and 02:30 do not exist on 2025-03-09 in New York: they move to 03:00 and 03:30 EDT (RFC 5545 §3.3.5),
+        // which the rule also produces, so each instant appears once.
+        var ev = C("VEVENT", P("UID", "x"), P("DTSTART", "20250309T010000", NewYork), P("RRULE", "FREQ=MINUTELY;INTERVAL=30;COUNT=6"));
+        if (withExdate)
+        {
+            ev.Properties.Add(P("EXDATE", "20250101T000000Z"));
+        }
+
+        Assert.That(Starts(Expand(null, ev)), Is.EqualTo(new[] { "2025-03-09T06:00:00Z", "2025-03-09T06:30:00Z", "2025-03-09T07:00:00Z", "2025-03-09T07:30:00Z" }));
+    }
+
     [Test]
     public void Events_Without_A_Readable_Dtstart_Are_Reported_Not_Thrown()
     {

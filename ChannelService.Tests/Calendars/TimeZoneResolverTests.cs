@@ -163,6 +163,17 @@ public sealed class TimeZoneResolverTests
     }
 
     [Test]
+    public void Hostile_Vtimezones_Are_Bounded_In_Number_And_Work()
+    {
+        var zones = Enumerable.Range(0, 120).Select(i => C("VTIMEZONE", P("TZID", "Zone " + i),
+            C("STANDARD", P("DTSTART", "16010101T000000"), P("TZOFFSETFROM", "+0100"), P("TZOFFSETTO", "+0100"), P("RRULE", "FREQ=SECONDLY;BYSETPOS=2"))));
+        var resolver = new TimeZoneResolver(zones);
+        var resolved = Enumerable.Range(0, 120).Count(i => resolver.Resolve("Zone " + i) is not null);
+        Assert.That(resolved, Is.EqualTo(100));
+        Assert.That(resolver.Diagnostics, Has.Some.Contains("VTIMEZONEs in use"));
+    }
+
+    [Test]
     public void Skipped_Local_Time_Moves_Forward_By_The_Gap()
     {
         var resolver = new TimeZoneResolver();

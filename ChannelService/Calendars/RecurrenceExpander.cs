@@ -218,10 +218,20 @@ public static class RecurrenceExpander
             resolver.ToInstant(dtstart);
             var mapper = new LocalTimeMapper(masterZone);
             candidates.EnsureCapacity(locals.Count + 4);
-            foreach (var key in locals)
+            if (rrules.Count <= 1 && exact.Count == 0 && master.GetProperty("RDATE") is null && master.GetProperty("EXDATE") is null)
             {
-                var local = RecurrenceIterator.FromKey(key);
-                candidates.Add(new Candidate(new IcalDateTime(dtstart.Kind, local, dtstart.TzId), mapper.ToInstant(key, local), null));
+                // The common case (one rule, nothing to add, remove or override) goes straight from wall-clock keys
+                // to instances; the keys are already sorted and distinct.
+                result.EnsureCapacity(first + locals.Count);
+                EmitPlain(locals, dtstart, mapper, resolver, master, uid, span, isRecurring, masterStatus, from, to, result);
+            }
+            else
+            {
+                foreach (var key in locals)
+                {
+                    var local = RecurrenceIterator.FromKey(key);
+                    candidates.Add(new Candidate(new IcalDateTime(dtstart.Kind, local, dtstart.TzId), mapper.ToInstant(key, local), null));
+                }
             }
 
             foreach (var rdate in master.GetProperties("RDATE"))
@@ -375,6 +385,46 @@ public static class RecurrenceExpander
         }
 
         return truncated;
+    }
+
+    private static void EmitPlain(List<long> keys, IcalDateTime dtstart, LocalTimeMapper mapper, TimeZoneResolver resolver, CalendarComponent master, string? uid, SeriesSpan span, bool isRecurring, string? status, Instant from, Instant to, List<Occurrence> result)
+    {
+        var cancelled = status == "CANCELLED";
+        var first = result.Count;
+        var latest = Instant.MinValue;
+        foreach (var key in keys)
+        {
+            var local = RecurrenceIterator.FromKey(key);
+            var at = mapper.ToInstant(key, local);
+
+            // Wall-clock times inside a DST gap move forward (RFC 5545 §3.3.5), onto instants the rule may also produce
+            // and out of order; keep one of each (the caller sorts when needed).
+            if (at <= latest && HasStart(result, first, at))
+            {
+                continue;
+            }
+
+            latest = Instant.Max(latest, at);
+            var value = new IcalDateTime(dtstart.Kind, local, dtstart.TzId);
+            var occurrence = new Occurrence(uid, at, value, at, EndFrom(value, at, span, resolver), isRecurring, false, cancelled, status, master, null);
+            if (Overlaps(occurrence, from, to))
+            {
+                result.Add(occurrence);
+            }
+        }
+    }
+
+    private static bool HasStart(List<Occurrence> list, int first, Instant at)
+    {
+        for (var i = list.Count - 1; i >= first; i--)
+        {
+            if (list[i].Start == at)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private sealed class OccurrenceByStart : IComparer<Occurrence>

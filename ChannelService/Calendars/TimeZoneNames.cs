@@ -15,6 +15,8 @@ namespace ChannelService.Calendars;
 /// </summary>
 public static class TimeZoneNames
 {
+    private const int MaxCached = 10_000;
+
     private static readonly ConcurrentDictionary<string, DateTimeZone?> Cache = new(StringComparer.Ordinal);
 
     private static readonly FrozenDictionary<string, string> TzdbIgnoreCase =
@@ -137,7 +139,20 @@ public static class TimeZoneNames
             return null;
         }
 
-        return Cache.TryGetValue(tzid, out var zone) ? zone : Cache.GetOrAdd(tzid, ResolveUncached(tzid));
+        if (Cache.TryGetValue(tzid, out var zone))
+        {
+            return zone;
+        }
+
+        zone = ResolveUncached(tzid);
+
+        // TZIDs come from the network: a feed full of invented names must not grow the process-wide cache forever.
+        if (Cache.Count < MaxCached)
+        {
+            Cache.TryAdd(tzid, zone);
+        }
+
+        return zone;
     }
 
     private static DateTimeZone? ResolveUncached(string raw)

@@ -28,7 +28,7 @@ public enum FloatingZoneSource
 }
 
 /// <summary>
-/// Resolves TZIDs for one calendar in the order of calendar.md 2.4: a known name (IANA, vendor prefix, alias,
+/// Resolves TZIDs for one calendar (one instance per calendar and thread: it caches without locks) in the order of calendar.md 2.4: a known name (IANA, vendor prefix, alias,
 /// Windows id, Outlook display name; <see cref="TimeZoneNames"/>) unless the file's own VTIMEZONE for that TZID
 /// disagrees with it, then the VTIMEZONE's rules, then nothing (the value is treated as floating and flagged).
 /// Lookups are cached per TZID, so resolving many values in one zone costs a dictionary hit and a NodaTime mapping.
@@ -42,6 +42,10 @@ public sealed class TimeZoneResolver
     private readonly TimeZoneResolverOptions options;
     private string? lastTzid;
     private DateTimeZone? lastZone;
+    private const int MaxCustomZones = 100;
+    private int customZonesBuilt;
+    private LocalTimeMapper? floatingMapper;
+    private LocalTimeMapper? zonedMapper;
 
     public TimeZoneResolver(IEnumerable<CalendarComponent>? vtimezoneComponents = null, string? calendarTimeZone = null, TimeZoneResolverOptions? options = null)
     {
@@ -124,7 +128,20 @@ public sealed class TimeZoneResolver
     private DateTimeZone? ResolveUncached(string tzid)
     {
         var named = TimeZoneNames.Resolve(tzid);
-        var custom = FindVTimeZone(tzid) is { } vtz ? VTimeZoneZone.TryCreate(vtz, diagnostics) : null;
+        VTimeZoneZone? custom = null;
+        if (FindVTimeZone(tzid) is { } vtz)
+        {
+            // Each VTIMEZONE costs a bounded expansion; a hostile file with thousands of them gets a bounded total.
+            if (++customZonesBuilt <= MaxCustomZones)
+            {
+                custom = VTimeZoneZone.TryCreate(vtz, diagnostics);
+            }
+            else if (customZonesBuilt == MaxCustomZones + 1)
+            {
+                diagnostics.Add($"more than {MaxCustomZones} VTIMEZONEs in use; the rest are not evaluated");
+            }
+        }
+
         if (named is not null && custom is not null && !Agrees(named, custom))
         {
             diagnostics.Add($"TZID {tzid}: the file's VTIMEZONE disagrees with {named.Id}; using the VTIMEZONE");
@@ -203,9 +220,16 @@ public sealed class TimeZoneResolver
                     zone = FloatingZone;
                 }
 
-                return ToInstant(value.Local, zone);
+                // Feeds use one or two zones for thousands of values: keep a mapper for the zone used last.
+                var mapper = zonedMapper;
+                if (mapper is null || !ReferenceEquals(mapper.Zone, zone))
+                {
+                    zonedMapper = mapper = new LocalTimeMapper(zone);
+                }
+
+                return mapper.ToInstant(value.Local);
             default:
-                return ToInstant(value.Local, FloatingZone);
+                return (floatingMapper ??= new LocalTimeMapper(FloatingZone)).ToInstant(value.Local);
         }
     }
 
@@ -228,6 +252,8 @@ public sealed class TimeZoneResolver
 /// </summary>
 internal sealed class LocalTimeMapper(DateTimeZone zone)
 {
+    public DateTimeZone Zone => zone;
+
     private static readonly Duration Margin = Duration.FromDays(2);
     private readonly bool isFixed = zone.MinOffset == zone.MaxOffset;
     private Offset offset = zone.MinOffset;

@@ -104,7 +104,8 @@ public sealed class VTimeZoneZone : DateTimeZone
                     { Kind: IcalDateKind.Date } u => u.Local.PlusDays(1).PlusSeconds(-1),
                     { } u => u.Local,
                 };
-                long budget = 500_000;
+                // Real observances need a few thousand units (one or two onsets a year up to 2200); hostile rules stop here.
+                long budget = 30_000;
                 new RecurrenceIterator(rule, start.Local, false).Enumerate(
                     until, start.Local, new LocalDateTime(LastYear, 1, 1, 0, 0), MaxOnsetsPerObservance, ref budget, locals);
             }
