@@ -208,8 +208,9 @@ internal sealed class CalDavClient
                 }
 
                 // RFC 6578 §3.2 precondition DAV:valid-sync-token: 403 (Radicale, sabre/dav) or 409 (Radicale's notes say
-                // some servers do); some servers answer 400. Any refusal of a non-empty token means: start over.
-                if (current.Length > 0 && reply.Status is 400 or 403 or 409)
+                // some servers do); some servers answer 400. Any refusal of a non-empty token means: start over (and if the
+                // server no longer offers the report at all, the empty-token attempt hands over to the fallback).
+                if (current.Length > 0 && reply.Status is 400 or 403 or 405 or 409 or 415 or 422 or 501)
                 {
                     full = true;
                     current = string.Empty;
@@ -497,6 +498,7 @@ internal sealed class CalDavClient
         bool followRedirects = true)
     {
         var origin = url;
+        var retried = false;
         for (var hop = 0; ; hop++)
         {
             using var request = new HttpRequestMessage(method, url);
@@ -537,6 +539,14 @@ internal sealed class CalDavClient
                 var body = await ReadLimitedAsync(response.Content, url, cancellationToken);
                 var etag = response.Headers.TryGetValues("ETag", out var values) ? values.FirstOrDefault()?.Trim() : null;
                 return new DavReply(status, url, string.IsNullOrEmpty(etag) ? null : etag, body);
+            }
+            catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ResponseEnded && !retried)
+            {
+                // The server closed a pooled connection before answering: Radicale's WSGI server speaks HTTP/1.0 and
+                // closes after every response, and the pool can hand out the socket before the FIN arrives. No byte
+                // of an answer came back, so sending once more is safe; a conditional PUT that did land answers 412.
+                retried = true;
+                hop--;
             }
             catch (HttpRequestException ex)
             {
