@@ -17,7 +17,6 @@ public sealed class CalDavClientRadicaleTests
     [OneTimeTearDown]
     public async Task StopRadicale()
     {
-
         _clients.ForEach(c => c.Dispose());
         await _server.DisposeAsync();
     }
