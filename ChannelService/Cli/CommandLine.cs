@@ -36,6 +36,7 @@ internal static class CommandLine
     /// <summary>Every command the executable knows. Add new commands here.</summary>
     private static readonly ICliCommand[] Commands =
     [
+        new Sources.CalDav.CalDavBenchCommand(),
     ];
 
     public static bool IsCommand(string[] args) =>

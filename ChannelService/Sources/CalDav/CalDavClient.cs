@@ -165,19 +165,19 @@ internal sealed class CalDavClient
         collectionUrl = EnsureSlash(collectionUrl);
         switch (CalDavCursor.Parse(cursor, collectionUrl.AbsolutePath))
         {
-            case CalDavCursor.Token t:
+            case CalDavCursor.Token t when _options.UseSyncCollection:
                 return await SyncCollectionAsync(collectionUrl, t.SyncToken, cancellationToken)
                     ?? await CTagSyncAsync(collectionUrl, null, null, cancellationToken);
             case CalDavCursor.CTag c:
                 return await CTagSyncAsync(collectionUrl, c, cursor, cancellationToken);
             default:
                 var collection = await GetCollectionAsync(collectionUrl, cancellationToken);
-                if (collection.SupportsSyncCollection && await SyncCollectionAsync(collectionUrl, string.Empty, cancellationToken) is { } initial)
+                if (_options.UseSyncCollection && collection.SupportsSyncCollection && await SyncCollectionAsync(collectionUrl, string.Empty, cancellationToken) is { } initial)
                 {
                     return initial;
                 }
 
-                return await CTagSyncAsync(collectionUrl, null, null, cancellationToken);
+                return await CTagSyncAsync(collectionUrl, null, null, cancellationToken, collection);
         }
     }
 
@@ -287,11 +287,12 @@ internal sealed class CalDavClient
     /// every member's getetag (Depth: 1) and diff. The ctag is read before the listing, so a change racing the
     /// listing moves the ctag again and is seen next time.
     /// </summary>
-    private async Task<CalDavSyncResult> CTagSyncAsync(Uri collectionUrl, CalDavCursor.CTag? previous, string? previousCursor, CancellationToken cancellationToken)
+    private async Task<CalDavSyncResult> CTagSyncAsync(
+        Uri collectionUrl, CalDavCursor.CTag? previous, string? previousCursor, CancellationToken cancellationToken, CalDavCollection? known = null)
     {
         const string Doing = "listing the collection";
         var path = collectionUrl.AbsolutePath;
-        var collection = await GetCollectionAsync(collectionUrl, cancellationToken);
+        var collection = known ?? await GetCollectionAsync(collectionUrl, cancellationToken);
 
         var previousMap = previous?.InlineMap;
         if (previous?.SnapshotId is { } snapshot)

@@ -26,6 +26,12 @@ internal sealed class CalDavClientOptions
     /// <summary>Bound on sync-collection continuations after 507 truncation (RFC 6578 §3.6).</summary>
     public int MaxSyncPages { get; init; } = 1000;
 
+    /// <summary>
+    /// Use RFC 6578 sync-collection when the server lists it. Off forces the getctag + getetag fallback, for servers
+    /// whose sync-collection is known to be unreliable (python-caldav lists SOGo, DAViCal, Synology as fragile).
+    /// </summary>
+    public bool UseSyncCollection { get; init; } = true;
+
     /// <summary>Bound on redirects followed for one request.</summary>
     public int MaxRedirects { get; init; } = 5;
 }
