@@ -431,6 +431,51 @@ public sealed class CalDavClientRadicaleTests
         Assert.That(counter.CountOf("PUT"), Is.EqualTo(3), "one create and two refused updates");
     }
 
+    // ------------------------------------------------------------ benchmark command
+
+    [Test]
+    public async Task Bench_Command_Prints_Full_And_Incremental_Figures_Side_By_Side()
+    {
+        var tasks = await _server.CreateCollectionAsync(components: "VTODO");
+        _server.WriteItems(tasks, Enumerable.Range(0, 30).Select(i => ($"b{i}.ics", Ics.Todo($"b{i}", $"bench {i}"))));
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var before = Environment.GetEnvironmentVariable("CALDAV_PASSWORD");
+        int exit;
+        try
+        {
+            Environment.SetEnvironmentVariable("CALDAV_PASSWORD", _server.Password);
+            exit = await ChannelService.Cli.CommandLine.RunAsync(
+                ["caldav-bench", "--url", tasks.AbsoluteUri, "--user", _server.UserName, "--repeat", "1"],
+                new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(),
+                TextReader.Null,
+                stdout,
+                stderr);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("CALDAV_PASSWORD", before);
+        }
+
+        var text = stdout.ToString();
+        Assert.That(exit, Is.EqualTo(0), stderr.ToString());
+        Assert.That(text, Does.Match(@"full resync \(sync-collection \+ multiget\)\s+30\s+3\s"));
+        Assert.That(text, Does.Match(@"incremental \(sync-collection \+ multiget\)\s+1\s+2\s"));
+        Assert.That(text, Does.Match(@"incremental fallback \(ctag \+ etag PROPFIND\)\s+1\s+3\s"));
+    }
+
+    [Test]
+    public async Task Bench_Command_Rejects_A_Missing_Url_With_Exit_Code_2()
+    {
+        var stderr = new StringWriter();
+
+        var exit = await ChannelService.Cli.CommandLine.RunAsync(
+            ["caldav-bench", "--user", "alice"], new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), TextReader.Null, TextWriter.Null, stderr);
+
+        Assert.That(exit, Is.EqualTo(2));
+        Assert.That(stderr.ToString(), Does.Contain("--url"));
+    }
+
     // ------------------------------------------------------------ helpers
 
     private (CalDavClient Client, HttpTrafficCounter Counter) Connect(
