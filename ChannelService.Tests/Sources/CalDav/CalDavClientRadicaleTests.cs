@@ -178,6 +178,38 @@ public sealed class CalDavClientRadicaleTests
         Assert.That(next.IsFullResync, Is.False, "the new token is accepted");
     }
 
+    [Test]
+    public async Task Names_With_Spaces_And_At_Signs_Round_Trip_Through_Sync_Multiget_And_Get()
+    {
+        var tasks = await _server.CreateCollectionAsync(components: "VTODO");
+        var url = new Uri(tasks, "task%201%40example.test.ics");
+        var (client, _) = Connect();
+        var created = await client.CreateAsync(url, Ics.Todo("task 1@example.test", "odd name"));
+
+        var listing = await client.SyncAsync(tasks, null);
+        var fetched = await client.MultigetAsync(tasks, listing.Changed.Select(c => c.Href));
+        var got = await client.GetAsync(CalDavClient.ObjectUrl(tasks, listing.Changed.Single().Href));
+
+        Assert.That(created.Status, Is.EqualTo(CalDavWriteStatus.Written));
+        Assert.That(listing.Changed.Single().Href, Is.EqualTo(url.AbsolutePath));
+        Assert.That(fetched.Missing, Is.Empty);
+        Assert.That(fetched.Objects.Single().ETag, Is.EqualTo(created.ETag));
+        Assert.That(got.Body, Does.Contain("UID:task 1@example.test"));
+    }
+
+    [Test]
+    public void Syncing_A_Collection_That_Does_Not_Exist_Is_Not_Found()
+    {
+        var (client, _) = Connect();
+        var missing = new Uri(_server.BaseUrl, "/alice/no-such-list/");
+
+        var first = Assert.ThrowsAsync<CalDavException>(() => client.SyncAsync(missing, null));
+        var later = Assert.ThrowsAsync<CalDavException>(() => client.SyncAsync(missing, "s1:http://radicale.org/ns/sync/" + new string('1', 64)));
+
+        Assert.That(first!.Kind, Is.EqualTo(CalDavErrorKind.NotFound));
+        Assert.That(later!.Kind, Is.EqualTo(CalDavErrorKind.NotFound));
+    }
+
     // ------------------------------------------------------------ ctag + etag fallback
 
     [Test]
