@@ -543,9 +543,10 @@ internal sealed class CalDavClient
             }
             catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ResponseEnded && !retried)
             {
-                // The server closed a pooled connection before answering: Radicale's WSGI server speaks HTTP/1.0 and
-                // closes after every response, and the pool can hand out the socket before the FIN arrives. No byte
-                // of an answer came back, so sending once more is safe; a conditional PUT that did land answers 412.
+                // The connection ended before any answer. Seen against Radicale (a WSGI server that answers HTTP/1.0
+                // and closes after every response): Radicale's log showed the request never arrived, i.e. it went out
+                // on a connection the server had already closed. Sending once more is safe; a conditional PUT that did
+                // land would answer 412, which the callers handle.
                 retried = true;
                 hop--;
             }
