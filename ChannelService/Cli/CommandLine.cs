@@ -37,6 +37,7 @@ internal static class CommandLine
     private static readonly ICliCommand[] Commands =
     [
         new ChannelService.Calendars.IcalCommand(),
+        new Sources.CalDav.CalDavBenchCommand(),
     ];
 
     public static bool IsCommand(string[] args) =>
