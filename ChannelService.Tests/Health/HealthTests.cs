@@ -58,3 +58,27 @@ public sealed class HealthTests
         Assert.That(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"], Is.Not.Null);
     }
 }
+
+public sealed class StartupTests
+{
+    [Test]
+    public async Task First_Start_Creates_The_Database_And_The_Key_File_In_The_Data_Directory()
+    {
+        using var factory = new ServiceFactory();
+        using var client = factory.CreateClient();
+        (await client.GetAsync("/health")).EnsureSuccessStatusCode();
+
+        Assert.That(File.Exists(Path.Combine(factory.DataDirectory, "channel.db")), Is.True);
+        Assert.That(File.Exists(Path.Combine(factory.DataDirectory, "keys.json")), Is.True);
+    }
+
+    [Test]
+    public void A_Corrupt_Key_File_Stops_The_Service_At_Start()
+    {
+        using var factory = new ServiceFactory();
+        Directory.CreateDirectory(factory.DataDirectory);
+        File.WriteAllText(Path.Combine(factory.DataDirectory, "keys.json"), "{ not json");
+
+        Assert.That(() => factory.CreateClient(), Throws.Exception);
+    }
+}

@@ -19,7 +19,7 @@ public sealed class SourceListingTests
         Assert.That(listing.Items.Select(i => i.Key), Is.Unique);
         foreach (var item in listing.Items)
         {
-            var back = SourceItemCalendar.Parse(item);
+            var back = SourceItemCalendar.Parse(item.ToSourceItem());
             Assert.That(back, Is.Not.Null, item.Key);
             Assert.That(back!.Item.ContentVersion, Is.EqualTo(item.ContentVersion), $"{file}: {item.Uid}");
             Assert.That(back.Item.Uid, Is.EqualTo(item.Uid));

@@ -36,8 +36,12 @@ internal static class CommandLine
     /// <summary>Every command the executable knows. Add new commands here.</summary>
     private static readonly ICliCommand[] Commands =
     [
+        new MetadataCommand(),
+        new KeysCommand(),
+        new Installer.InstallerAppCommand(),
         new ChannelService.Calendars.IcalCommand(),
         new Sources.CalDav.CalDavBenchCommand(),
+        new ChannelService.Sources.Feeds.FeedBenchmarkCommand(),
     ];
 
     public static bool IsCommand(string[] args) =>

@@ -34,6 +34,12 @@ public sealed class ChannelOptions
     /// <summary>Manifest <c>author</c>.</summary>
     public string IntegrationAuthor { get; set; } = "ChannelService";
 
+    /// <summary>
+    /// Addresses or CIDR ranges of reverse proxies whose <c>X-Forwarded-For/Proto/Host</c> headers are believed.
+    /// Empty means loopback only (a proxy on the same machine), see <see cref="TrustedProxyNetworks"/>.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     /// <summary>Full path of <see cref="DataDirectory"/>.</summary>
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory);
 
@@ -90,7 +96,35 @@ public sealed class ChannelOptions
             errors.Add("Channel:IntegrationId must be 1 to 511 characters.");
         }
 
+        foreach (var proxy in TrustedProxies)
+        {
+            if (!TryParseNetwork(proxy, out _))
+            {
+                errors.Add($"Channel:TrustedProxies: '{proxy}' is neither an IP address nor a CIDR range (e.g. 10.0.0.5 or 10.0.0.0/24).");
+            }
+        }
+
         return errors;
+    }
+
+    /// <summary>
+    /// The networks whose forwarded headers are trusted. The configured list replaces the default rather than
+    /// adding to it (configuration binding appends to list defaults, so the default lives here, not in the property).
+    /// </summary>
+    public IReadOnlyList<IPNetwork> TrustedProxyNetworks() =>
+        TrustedProxies.Count == 0
+            ? [new IPNetwork(IPAddress.Loopback, 8), new IPNetwork(IPAddress.IPv6Loopback, 128)]
+            : TrustedProxies.Select(p => TryParseNetwork(p, out var n) ? n : throw new InvalidOperationException($"Invalid Channel:TrustedProxies entry '{p}'.")).ToList();
+
+    private static bool TryParseNetwork(string text, out IPNetwork network)
+    {
+        if (IPAddress.TryParse(text, out var address) && !text.Contains('/', StringComparison.Ordinal))
+        {
+            network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        return IPNetwork.TryParse(text, out network);
     }
 
     public static bool IsLoopbackHost(string host)

@@ -5,7 +5,33 @@ using ChannelService.Calendars;
 namespace ChannelService.Sources;
 
 /// <summary>The items of one parsed calendar text, keyed and de-duplicated, plus what was wrong with it.</summary>
-internal sealed record SourceListing(IReadOnlyList<SourceItem> Items, IReadOnlyList<string> Warnings, int Events, int Tasks, int OpenTasks);
+internal sealed record SourceListing(IReadOnlyList<ListedItem> Items, IReadOnlyList<string> Warnings, int Events, int Tasks, int OpenTasks);
+
+/// <summary>
+/// One listed item before its raw text is written: diffing needs only the key and version, and writing the
+/// self-contained VCALENDAR for every unchanged item of a large feed would cost more than the parse.
+/// </summary>
+internal sealed class ListedItem(string key, CalendarItem item, CalendarComponent? calendar, IReadOnlyDictionary<string, CalendarComponent> vtimezones)
+{
+    public string Key { get; } = key;
+
+    public CalendarItem Item { get; } = item;
+
+    public string? Uid => Item.Uid;
+
+    public string ContentVersion => Item.ContentVersion;
+
+    public SourceItem ToSourceItem() => new()
+    {
+        Key = Key,
+        Kind = Item.Kind,
+        Uid = Item.Uid,
+        RecurrenceId = SourceItemKeys.RecurrenceIdText(Item),
+        ContentVersion = Item.ContentVersion,
+        RawIcs = SourceListingBuilder.RawCalendarText(Item.Component, calendar, vtimezones),
+        WebUrl = SourceListingBuilder.HttpUrl(Item.Url),
+    };
+}
 
 /// <summary>
 /// Turns parsed iCalendar roots into <see cref="SourceItem"/>s: one per (UID, RECURRENCE-ID), events and tasks
@@ -111,13 +137,13 @@ internal static class SourceListingBuilder
             }
         }
 
-        var items = new List<SourceItem>(order.Count);
+        var items = new List<ListedItem>(order.Count);
         int events = 0, tasks = 0, open = 0;
         foreach (var key in order)
         {
             var entries = byKey[key];
             var (item, calendar) = entries.Count == 1 ? entries[0] : PickOne(entries, duplicateWarnings);
-            items.Add(ToSourceItem(key, item, calendar, vtimezones));
+            items.Add(new ListedItem(key, item, calendar, vtimezones));
             if (item.Kind == CalendarItemKind.Event)
             {
                 events++;
@@ -219,17 +245,6 @@ internal static class SourceListingBuilder
         Walk(component);
         return set;
     }
-
-    private static SourceItem ToSourceItem(string key, CalendarItem item, CalendarComponent? calendar, IReadOnlyDictionary<string, CalendarComponent> vtimezones) => new()
-    {
-        Key = key,
-        Kind = item.Kind,
-        Uid = item.Uid,
-        RecurrenceId = SourceItemKeys.RecurrenceIdText(item),
-        ContentVersion = item.ContentVersion,
-        RawIcs = RawCalendarText(item.Component, calendar, vtimezones),
-        WebUrl = HttpUrl(item.Url),
-    };
 
     /// <summary>The URL property when it is an absolute http(s) URL; anything else (mailto:, relative, junk) is no page to open.</summary>
     internal static string? HttpUrl(string? url) =>

@@ -67,7 +67,7 @@ internal sealed record SourceChanges
     /// <summary>The cursor to store with the applied changes and pass to the next read. Opaque, ASCII, at most a few hundred characters.</summary>
     public required string? Cursor { get; init; }
 
-    /// <summary>Added and changed items, in source order (see <see cref="SourceItem.Change"/>).</summary>
+    /// <summary>Added and changed items (see <see cref="SourceItem.Change"/>): items with a UID in source order, then those without.</summary>
     public required IReadOnlyList<SourceItem> Upserts { get; init; }
 
     /// <summary>Items gone from the source. Only ever non-empty when <see cref="CompleteListing"/> is true.</summary>

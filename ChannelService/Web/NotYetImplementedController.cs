@@ -15,7 +15,6 @@ public sealed class NotYetImplementedController : ControllerBase
     [HttpPost("/channelback")]
     [HttpGet("/clickthrough")]
     [HttpPost("/events")]
-    [HttpGet("/about")]
     [HttpGet("/dashboard")]
     public IActionResult NotImplemented() =>
         StatusCode(StatusCodes.Status501NotImplemented, new ErrorResponse($"{Request.Path} is not implemented in this version of ChannelService."));

@@ -1,4 +1,5 @@
 using System.Collections;
+using ChannelService.Accounts;
 
 namespace ChannelService.Web;
 
@@ -40,7 +41,10 @@ public sealed class RequestLogScope(string endpoint) : IReadOnlyList<KeyValuePai
     public override string ToString() => $"Endpoint:{Endpoint} AccountId:{accountId ?? "-"}";
 }
 
-public static class RequestLogScopeExtensions
+/// <summary>The request's metadata, decoded once by the log-scope middleware for the controller to reuse.</summary>
+internal sealed record DecodedMetadata(AccountMetadata? Account, CodecRejection? Rejection);
+
+public static partial class RequestLogScopeExtensions
 {
     /// <summary>Paths Zendesk (or an agent's browser sent by Zendesk) calls.</summary>
     private static readonly string[] ZendeskPaths = ["/admin", "/pull", "/channelback", "/clickthrough", "/events", "/health", "/manifest.json", "/files", "/inbox"];
@@ -62,10 +66,51 @@ public static class RequestLogScopeExtensions
 
             var scope = new RequestLogScope(endpoint);
             context.Features.Set(scope);
+            await DecodeMetadataAsync(context, scope);
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ChannelService.Requests");
             using (logger.BeginScope(scope))
             {
                 await next(context);
+                LogAnswered(logger, context.Request.Method, endpoint, context.Response.StatusCode);
             }
         });
+
+    /// <summary>The decoded metadata of this request (null when the request carried none).</summary>
+    internal static DecodedMetadata? GetDecodedMetadata(this HttpContext context) => context.Features.Get<DecodedMetadata>();
+
+    /// <summary>
+    /// Zendesk posts <c>metadata</c> as a form field (pull, channelback, admin) or, for pull, in the query string.
+    /// Decoding it here puts the account id into every log line of the request; the controller reuses the result.
+    /// </summary>
+    private static async Task DecodeMetadataAsync(HttpContext context, RequestLogScope scope)
+    {
+        string? metadata = context.Request.Query["metadata"];
+        if (context.Request.HasFormContentType)
+        {
+            var form = await context.Request.ReadFormAsync(context.RequestAborted);
+            if (form.TryGetValue("metadata", out var value) && !string.IsNullOrEmpty(value))
+            {
+                metadata = value;
+            }
+        }
+
+        if (string.IsNullOrEmpty(metadata))
+        {
+            return;
+        }
+
+        var codec = context.RequestServices.GetRequiredService<MetadataCodec>();
+        if (codec.TryDecode(metadata, out var account, out var reason))
+        {
+            scope.SetAccount(account.AccountId);
+            context.Features.Set(new DecodedMetadata(account, null));
+        }
+        else
+        {
+            context.Features.Set(new DecodedMetadata(null, reason));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Endpoint} answered {StatusCode}")]
+    private static partial void LogAnswered(ILogger logger, string method, string endpoint, int statusCode);
 }

@@ -1,3 +1,4 @@
+using ChannelService.Accounts;
 using ChannelService.Configuration;
 using ChannelService.Data;
 using ChannelService.Manifest;
@@ -5,6 +6,8 @@ using ChannelService.Sources.Http;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Mvc.Razor;
 using Microsoft.Extensions.Options;
 
 namespace ChannelService.Web;
@@ -28,7 +31,25 @@ public static class ServiceSetup
         builder.Services.AddSingleton<Database>();
         builder.Services.AddSingleton<ManifestRenderer>();
         builder.Services.AddSourceHttp(builder.Configuration);
+        builder.Services.AddAccounts();
+        builder.Services.AddSingleton<ChannelService.Sources.SourceItemStore>();
         builder.Services.AddControllersWithViews().AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions));
+
+        // Feature folders: a controller's views sit beside it (About/Index.cshtml); the layout stays in Views/Shared.
+        builder.Services.Configure<RazorViewEngineOptions>(o => o.ViewLocationFormats.Insert(0, "/{1}/{0}" + RazorViewEngine.ViewExtension));
+
+        // Behind a TLS reverse proxy the request arrives as http from the proxy: believe its X-Forwarded-* headers,
+        // but only from the proxies the operator trusts (loopback by default), so nobody else can claim https.
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ChannelOptions>>((forwarded, channel) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var network in channel.Value.TrustedProxyNetworks())
+            {
+                forwarded.KnownIPNetworks.Add(network);
+            }
+        });
         return builder;
     }
 
@@ -43,11 +64,18 @@ public static class ServiceSetup
         }
 
         await app.Services.GetRequiredService<Database>().InitializeAsync();
+
+        // Loading the key ring here creates keys.json on first start, and a broken key file stops the service
+        // before it answers any request rather than failing every pull.
+        app.Services.GetRequiredService<KeyRing>();
     }
 
     public static WebApplication MapChannelService(this WebApplication app)
     {
+        app.UseForwardedHeaders();
+        app.UseFramingPolicy();
         app.UseJsonErrors();
+        app.UseStaticFiles();
         app.UseZendeskLogScope();
         app.MapControllers();
         return app;

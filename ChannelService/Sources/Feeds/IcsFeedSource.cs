@@ -172,11 +172,11 @@ internal sealed class IcsFeedSource : ISource
             listed.Add(item.Key);
             if (!known.TryGetValue(item.Key, out var before))
             {
-                upserts.Add(item with { Change = SourceChangeKind.Added });
+                upserts.Add(item.ToSourceItem() with { Change = SourceChangeKind.Added });
             }
             else if (before.Deleted || before.ContentVersion != item.ContentVersion)
             {
-                upserts.Add(item with { Change = SourceChangeKind.Changed, PreviousVersion = before.ContentVersion });
+                upserts.Add(item.ToSourceItem() with { Change = SourceChangeKind.Changed, PreviousVersion = before.ContentVersion });
             }
         }
 

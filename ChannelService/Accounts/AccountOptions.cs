@@ -1,0 +1,318 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.Json;
+using NodaTime;
+
+namespace ChannelService.Accounts;
+
+internal enum TaskScope
+{
+    Open,
+    All,
+}
+
+internal enum RecurrenceMode
+{
+    Occurrence,
+    Series,
+}
+
+internal enum ChangeNoteVisibility
+{
+    Public,
+    Internal,
+}
+
+internal enum ReplyTarget
+{
+    Comment,
+    Description,
+    Both,
+}
+
+/// <summary>Thrown when account options are unknown or out of range; the message names the key.</summary>
+internal sealed class AccountOptionsException(string message) : Exception(message);
+
+/// <summary>
+/// Per-account settings. Operators and the admin UI set them as <c>key=value</c> strings; metadata stores only the
+/// values that differ from the defaults, so a default changed in a later release reaches accounts that never set it.
+/// </summary>
+internal sealed record AccountOptions
+{
+    public const int MaxAuthorNameLength = 100;
+    public const int MaxCustomFields = 20;
+    public const int MaxPropertyNameLength = 64;
+
+    public static AccountOptions Default { get; } = new();
+
+    /// <summary><c>tasks</c>: import only open tasks, or completed and cancelled ones too.</summary>
+    public TaskScope Tasks { get; init; } = TaskScope.Open;
+
+    /// <summary><c>window_past_days</c>: how far back event occurrences become tickets.</summary>
+    public int WindowPastDays { get; init; } = 1;
+
+    /// <summary><c>window_future_days</c>: how far ahead event occurrences become tickets.</summary>
+    public int WindowFutureDays { get; init; } = 30;
+
+    /// <summary><c>recurring</c>: one ticket per occurrence, or one per series.</summary>
+    public RecurrenceMode Recurring { get; init; } = RecurrenceMode.Occurrence;
+
+    /// <summary><c>time_zone</c>: IANA id for floating times; null means the feed's own zone, else UTC.</summary>
+    public string? TimeZone { get; init; }
+
+    /// <summary><c>author_name</c>: name shown as the author of imported items when the source names none.</summary>
+    public string? AuthorName { get; init; }
+
+    /// <summary><c>change_notes</c>: whether change comments are public or internal notes.</summary>
+    public ChangeNoteVisibility ChangeNotes { get; init; } = ChangeNoteVisibility.Public;
+
+    /// <summary><c>reply_commands</c>: whether <c>#done</c>, <c>#reopen</c>, <c>#due</c> in replies act on the item.</summary>
+    public bool ReplyCommands { get; init; } = true;
+
+    /// <summary><c>reply_target</c>: where agent replies are written on the item.</summary>
+    public ReplyTarget ReplyTarget { get; init; } = ReplyTarget.Both;
+
+    /// <summary><c>event_replies</c>: write replies back to events (off: server scheduling could e-mail attendees).</summary>
+    public bool EventReplies { get; init; }
+
+    /// <summary><c>custom_fields</c>: Zendesk ticket field id → iCalendar property name (upper case).</summary>
+    public ImmutableSortedDictionary<long, string> CustomFields { get; init; } = ImmutableSortedDictionary<long, string>.Empty;
+
+    /// <summary>Every option key, in the order help texts list them.</summary>
+    public static IReadOnlyList<string> Keys => Setters.Keys;
+
+    /// <summary>Applies <c>key=value</c> pairs on top of the defaults. Throws <see cref="AccountOptionsException"/>.</summary>
+    public static AccountOptions Parse(IEnumerable<KeyValuePair<string, string>> values)
+    {
+        var options = Default;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, value) in values)
+        {
+            if (!seen.Add(key))
+            {
+                throw new AccountOptionsException($"Option '{key}' is given more than once.");
+            }
+
+            options = options.With(key, value);
+        }
+
+        return options;
+    }
+
+    /// <summary>Returns a copy with one option set. Throws <see cref="AccountOptionsException"/> naming the key.</summary>
+    public AccountOptions With(string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        var setter = Setters.Find(key)
+            ?? throw new AccountOptionsException($"Unknown option '{Printable(key)}'. Known options: {string.Join(", ", Keys)}.");
+        return setter(this, value.Trim());
+    }
+
+    /// <summary>The options as <c>key=value</c> strings; by default only those that differ from the defaults.</summary>
+    public IReadOnlyDictionary<string, string> ToDictionary(bool includeDefaults = false)
+    {
+        var all = new (string Key, string Value, string DefaultValue)[]
+        {
+            ("tasks", Lower(Tasks), Lower(Default.Tasks)),
+            ("window_past_days", Int(WindowPastDays), Int(Default.WindowPastDays)),
+            ("window_future_days", Int(WindowFutureDays), Int(Default.WindowFutureDays)),
+            ("recurring", Lower(Recurring), Lower(Default.Recurring)),
+            ("time_zone", TimeZone ?? "", ""),
+            ("author_name", AuthorName ?? "", ""),
+            ("change_notes", Lower(ChangeNotes), Lower(Default.ChangeNotes)),
+            ("reply_commands", OnOff(ReplyCommands), OnOff(Default.ReplyCommands)),
+            ("reply_target", Lower(ReplyTarget), Lower(Default.ReplyTarget)),
+            ("event_replies", OnOff(EventReplies), OnOff(Default.EventReplies)),
+            ("custom_fields", CustomFieldsJson(CustomFields), "{}"),
+        };
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value, defaultValue) in all)
+        {
+            if (includeDefaults || value != defaultValue)
+            {
+                result[key] = value;
+            }
+        }
+
+        return result;
+    }
+
+    public bool Equals(AccountOptions? other) =>
+        other is not null
+        && Tasks == other.Tasks
+        && WindowPastDays == other.WindowPastDays
+        && WindowFutureDays == other.WindowFutureDays
+        && Recurring == other.Recurring
+        && TimeZone == other.TimeZone
+        && AuthorName == other.AuthorName
+        && ChangeNotes == other.ChangeNotes
+        && ReplyCommands == other.ReplyCommands
+        && ReplyTarget == other.ReplyTarget
+        && EventReplies == other.EventReplies
+        && CustomFields.SequenceEqual(other.CustomFields);
+
+    public override int GetHashCode() =>
+        HashCode.Combine(Tasks, WindowPastDays, WindowFutureDays, Recurring, TimeZone, AuthorName, HashCode.Combine(ChangeNotes, ReplyCommands, ReplyTarget, EventReplies, CustomFields.Count));
+
+    private static readonly OptionSetters Setters = new()
+    {
+        ["tasks"] = (o, v) => o with { Tasks = Choice<TaskScope>("tasks", v) },
+        ["window_past_days"] = (o, v) => o with { WindowPastDays = Days("window_past_days", v) },
+        ["window_future_days"] = (o, v) => o with { WindowFutureDays = Days("window_future_days", v) },
+        ["recurring"] = (o, v) => o with { Recurring = Choice<RecurrenceMode>("recurring", v) },
+        ["time_zone"] = (o, v) => o with { TimeZone = Zone(v) },
+        ["author_name"] = (o, v) => o with { AuthorName = Author(v) },
+        ["change_notes"] = (o, v) => o with { ChangeNotes = Choice<ChangeNoteVisibility>("change_notes", v) },
+        ["reply_commands"] = (o, v) => o with { ReplyCommands = Switch("reply_commands", v) },
+        ["reply_target"] = (o, v) => o with { ReplyTarget = Choice<ReplyTarget>("reply_target", v) },
+        ["event_replies"] = (o, v) => o with { EventReplies = Switch("event_replies", v) },
+        ["custom_fields"] = (o, v) => o with { CustomFields = ParseCustomFields(v) },
+    };
+
+    private static T Choice<T>(string key, string value)
+        where T : struct, Enum
+    {
+        foreach (var candidate in Enum.GetValues<T>())
+        {
+            if (Lower(candidate) == value)
+            {
+                return candidate;
+            }
+        }
+
+        throw new AccountOptionsException($"Option '{key}' must be one of {string.Join("|", Enum.GetValues<T>().Select(Lower))}.");
+    }
+
+    private static int Days(string key, string value)
+    {
+        if (value.Length <= 4
+            && value.All(char.IsAsciiDigit)
+            && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var days)
+            && days <= 3650)
+        {
+            return days;
+        }
+
+        throw new AccountOptionsException($"Option '{key}' must be a whole number of days from 0 to 3650.");
+    }
+
+    private static bool Switch(string key, string value) => value switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => throw new AccountOptionsException($"Option '{key}' must be on or off."),
+    };
+
+    private static string? Zone(string value)
+    {
+        if (value.Length == 0)
+        {
+            return null;
+        }
+
+        // Only IANA ids: they are what RFC 5545 producers and NodaTime share; Windows names are converted by the parser, not here.
+        return DateTimeZoneProviders.Tzdb.GetZoneOrNull(value) is not null
+            ? value
+            : throw new AccountOptionsException("Option 'time_zone' must be an IANA time zone id such as Europe/Berlin.");
+    }
+
+    private static string? Author(string value)
+    {
+        if (value.Length > MaxAuthorNameLength || value.Any(char.IsControl))
+        {
+            throw new AccountOptionsException($"Option 'author_name' must be at most {MaxAuthorNameLength} characters without control characters.");
+        }
+
+        return value.Length == 0 ? null : value;
+    }
+
+    private static ImmutableSortedDictionary<long, string> ParseCustomFields(string value)
+    {
+        const string Expected = "Option 'custom_fields' must be a JSON object mapping Zendesk ticket field ids to iCalendar property names, e.g. {\"360001234567\":\"X-PRIORITY-CLASS\"}.";
+        if (value.Length == 0)
+        {
+            return ImmutableSortedDictionary<long, string>.Empty;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(value, new JsonDocumentOptions { MaxDepth = 2 });
+        }
+        catch (JsonException)
+        {
+            throw new AccountOptionsException(Expected);
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new AccountOptionsException(Expected);
+            }
+
+            var builder = ImmutableSortedDictionary.CreateBuilder<long, string>();
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.Name.Length is 0 or > 19
+                    || !property.Name.All(char.IsAsciiDigit)
+                    || !long.TryParse(property.Name, NumberStyles.None, CultureInfo.InvariantCulture, out var fieldId)
+                    || fieldId <= 0)
+                {
+                    throw new AccountOptionsException("Option 'custom_fields': keys must be Zendesk ticket field ids (positive whole numbers).");
+                }
+
+                // RFC 5545 §3.1: a property name is an iana-token or x-name, 1*(ALPHA / DIGIT / "-"); names are case-insensitive.
+                var name = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : "";
+                if (name.Length is 0 or > MaxPropertyNameLength || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+                {
+                    throw new AccountOptionsException($"Option 'custom_fields': field {fieldId} must map to an iCalendar property name (letters, digits, '-', at most {MaxPropertyNameLength}).");
+                }
+
+                if (!builder.TryAdd(fieldId, name.ToUpperInvariant()))
+                {
+                    throw new AccountOptionsException($"Option 'custom_fields': field {fieldId} is listed more than once.");
+                }
+            }
+
+            return builder.Count > MaxCustomFields
+                ? throw new AccountOptionsException($"Option 'custom_fields' may map at most {MaxCustomFields} fields.")
+                : builder.ToImmutable();
+        }
+    }
+
+    private static string CustomFieldsJson(ImmutableSortedDictionary<long, string> fields) =>
+        JsonSerializer.Serialize(fields.ToDictionary(f => f.Key.ToString(CultureInfo.InvariantCulture), f => f.Value));
+
+    private static string Lower<T>(T value)
+        where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string OnOff(bool value) => value ? "on" : "off";
+
+    /// <summary>Keys come from operators and browsers: keep error messages one printable line.</summary>
+    private static string Printable(string key) =>
+        key.Length > 40 || key.Any(c => char.IsControl(c) || c > '~') ? "(unprintable)" : key;
+
+    /// <summary>Ordered lookup: help and error texts list keys in declaration order.</summary>
+    private sealed class OptionSetters : IEnumerable<KeyValuePair<string, Func<AccountOptions, string, AccountOptions>>>
+    {
+        private readonly List<KeyValuePair<string, Func<AccountOptions, string, AccountOptions>>> items = [];
+
+        public IReadOnlyList<string> Keys => items.Select(i => i.Key).ToArray();
+
+        public Func<AccountOptions, string, AccountOptions> this[string key]
+        {
+            set => items.Add(new(key, value));
+        }
+
+        public Func<AccountOptions, string, AccountOptions>? Find(string key) =>
+            items.FirstOrDefault(i => i.Key == key).Value;
+
+        public IEnumerator<KeyValuePair<string, Func<AccountOptions, string, AccountOptions>>> GetEnumerator() => items.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
