@@ -1,15 +1,7 @@
+using ChannelService.Accounts;
 using ChannelService.Sources.Http;
 
 namespace ChannelService.Sources;
-
-/// <summary>The kinds of source an account can connect (design §1).</summary>
-internal enum SourceKind
-{
-    CalDavTasks,
-    CalDavCalendar,
-    IcsFeed,
-    WebhookInbox,
-}
 
 /// <summary>What a source can do besides being read; the manifest's <c>allow_channelback</c> follows <see cref="CanComment"/>.</summary>
 internal sealed record SourceCapabilities(bool CanComment, bool CanChangeTaskStatus)

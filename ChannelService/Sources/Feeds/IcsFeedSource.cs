@@ -1,4 +1,5 @@
 using System.Globalization;
+using ChannelService.Accounts;
 using ChannelService.Calendars;
 using ChannelService.Sources.Http;
 
@@ -35,7 +36,7 @@ internal sealed class IcsFeedSource : ISource
         urlHash = FeedCursor.HashUrl(url);
     }
 
-    public SourceKind Kind => SourceKind.IcsFeed;
+    public SourceKind Kind => SourceKind.Ics;
 
     public SourceCapabilities Capabilities => SourceCapabilities.ReadOnly;
 
