@@ -61,6 +61,9 @@ internal sealed class CalDavSource : ISource
 
     public SourceCapabilities Capabilities => new(CanComment: true, CanChangeTaskStatus: settings.Kind == SourceKind.CalDavTasks);
 
+    /// <summary>The account whose items the store holds.</summary>
+    public string AccountId => settings.AccountId;
+
     /// <summary>The collection URL, with a trailing slash.</summary>
     public Uri Collection { get; }
 
