@@ -44,6 +44,9 @@ internal interface ISource
     /// <summary>Changes a task's status (<c>#done</c>, <c>#reopen</c>). Sources without tasks, or read-only ones, say so in the result.</summary>
     Task<SourceWriteResult> ChangeTaskStatusAsync(SourceTaskStatusWrite change, CancellationToken cancellationToken = default);
 
+    /// <summary>Moves a task's due date (<c>#due</c>). Sources without tasks, or read-only ones, say so in the result.</summary>
+    Task<SourceWriteResult> ChangeTaskDueAsync(SourceTaskDueWrite change, CancellationToken cancellationToken = default);
+
     /// <summary>Where an agent can see the item in the source's own web UI; null when there is no such page.</summary>
     Uri? WebUrl(SourceItem item);
 

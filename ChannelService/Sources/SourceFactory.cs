@@ -22,7 +22,10 @@ internal sealed class SourceFactory(SourceHttpClient http, SourceItemStore store
         switch (account.Kind)
         {
             case SourceKind.Ics:
-                var credentials = account.Username is { Length: > 0 } user ? SourceCredentials.Basic(user, account.Secret ?? string.Empty) : null;
+                // A user name means Basic; a secret alone is a bearer token (private feed URLs of some services).
+                var credentials = account.Username is { Length: > 0 } user ? SourceCredentials.Basic(user, account.Secret ?? string.Empty)
+                    : account.Secret is { Length: > 0 } token ? SourceCredentials.Bearer(token)
+                    : null;
                 return new IcsFeedSource(new IcsFeedSettings(account.AccountId, account.Url, credentials), http, store);
             case SourceKind.CalDavTasks or SourceKind.CalDavCalendar:
                 return CreateCalDav(account);

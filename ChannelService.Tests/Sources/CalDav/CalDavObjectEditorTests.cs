@@ -134,4 +134,30 @@ public sealed class CalDavObjectEditorTests
 
         Assert.That(edit.Outcome, Is.EqualTo(CalDavEditOutcome.Rejected));
     }
+
+    [Test]
+    public void A_New_Due_Date_Replaces_Due_Drops_Duration_And_Is_Idempotent()
+    {
+        var task = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"
+            + "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+            + "BEGIN:VTODO\r\nUID:t-2\r\nDTSTAMP:20261120T090000Z\r\nDTSTART:20261201T090000Z\r\nDURATION:P1D\r\nSUMMARY:Ship\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
+        var key = SourceItemKeys.For("t-2", null);
+        var zoned = new IcalDateTime(IcalDateKind.Zoned, new NodaTime.LocalDateTime(2026, 12, 5, 17, 0), "Europe/Berlin");
+
+        var moved = CalDavObjectEditor.SetTaskDue(task, Url, key, "r-1", zoned, Now);
+        var again = CalDavObjectEditor.SetTaskDue(moved.Body!, Url, key, "r-1", zoned, Now);
+        var sameValue = CalDavObjectEditor.SetTaskDue(moved.Body!, Url, key, "r-2", zoned, Now);
+        var unknownZone = CalDavObjectEditor.SetTaskDue(task, Url, key, "r-3", zoned with { TzId = "America/Chicago" }, Now);
+        var beforeStart = CalDavObjectEditor.SetTaskDue(task, Url, key, "r-4", IcalDateTime.ForUtc(NodaTime.Instant.FromUtc(2026, 11, 30, 0, 0)), Now);
+        var dateOnly = CalDavObjectEditor.SetTaskDue(task, Url, key, "r-5", IcalDateTime.ForDate(new NodaTime.LocalDate(2026, 12, 5)), Now);
+
+        Assert.That(moved.Body, Is.EqualTo(task
+            .Replace("DTSTAMP:20261120T090000Z", "DTSTAMP:20261122T040000Z", StringComparison.Ordinal)
+            .Replace("DURATION:P1D\r\nSUMMARY:Ship\r\n", "SUMMARY:Ship\r\nDUE;X-ZENDESK-REQUEST-ID=r-1;TZID=Europe/Berlin:20261205T170000\r\nLAST-MODIFIED:20261122T040000Z\r\n", StringComparison.Ordinal)));
+        Assert.That(again.Outcome, Is.EqualTo(CalDavEditOutcome.AlreadyApplied));
+        Assert.That(sameValue.Outcome, Is.EqualTo(CalDavEditOutcome.AlreadyApplied));
+        Assert.That(unknownZone.Outcome, Is.EqualTo(CalDavEditOutcome.Rejected));
+        Assert.That(beforeStart.Outcome, Is.EqualTo(CalDavEditOutcome.Rejected));
+        Assert.That(dateOnly.Outcome, Is.EqualTo(CalDavEditOutcome.Rejected), "DUE must have DTSTART's value type");
+    }
 }

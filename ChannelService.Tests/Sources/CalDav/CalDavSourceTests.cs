@@ -291,6 +291,27 @@ public sealed class CalDavSourceTests
     }
 
     [Test]
+    public async Task A_Due_Date_Change_Reaches_The_Server_Once()
+    {
+        var collection = await server.CreateCollectionAsync(components: "VTODO");
+        await Put(collection, "t.ics", Ics.Todo("t-1", "Call back", "DUE;VALUE=DATE:20261201"));
+        var source = Source(collection, SourceKind.CalDavTasks);
+        await Pull(source);
+        var key = SourceItemKeys.For("t-1", null);
+        var due = IcalDateTime.ForDate(new NodaTime.LocalDate(2026, 12, 9));
+
+        var moved = await source.ChangeTaskDueAsync(new SourceTaskDueWrite(key, "req-9", due, null));
+        var again = await source.ChangeTaskDueAsync(new SourceTaskDueWrite(key, "req-9", due, null));
+        var item = SourceItemCalendar.Parse((await source.ReadItemAsync(key))!)!.Item;
+        var onCalendar = await Source(collection, SourceKind.CalDavCalendar).ChangeTaskDueAsync(new SourceTaskDueWrite(key, "req-10", due, null));
+
+        Assert.That(moved.Outcome, Is.EqualTo(SourceWriteOutcome.Written), moved.Message);
+        Assert.That(again.Outcome, Is.EqualTo(SourceWriteOutcome.AlreadyApplied));
+        Assert.That(item.Due, Is.EqualTo(due));
+        Assert.That(onCalendar.Outcome, Is.EqualTo(SourceWriteOutcome.Rejected));
+    }
+
+    [Test]
     public async Task A_Reply_To_An_Event_With_Attendees_Is_Refused_By_Default_And_Nothing_Is_Written()
     {
         var collection = await server.CreateCollectionAsync(components: "VEVENT");

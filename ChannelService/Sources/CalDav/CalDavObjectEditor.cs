@@ -176,6 +176,74 @@ internal static class CalDavObjectEditor
     }
 
     /// <summary>
+    /// Sets a task's DUE (RFC 5545 §3.8.2.3), tagged with the request id. DURATION goes (DUE and DURATION must not
+    /// both appear, §3.6.2). Refused when DUE would not have DTSTART's value type or would fall before it, or when a
+    /// zoned value names a TZID the object has no VTIMEZONE for (§3.2.19).
+    /// </summary>
+    public static CalDavEdit SetTaskDue(string body, string objectUrl, string itemKey, string requestId, IcalDateTime due, DateTimeOffset now)
+    {
+        var (parse, component) = Find(body, objectUrl, itemKey);
+        if (component is null)
+        {
+            return new CalDavEdit(CalDavEditOutcome.ItemNotFound, Message: "The task is no longer in this calendar object.");
+        }
+
+        if (component.Name != "VTODO")
+        {
+            return new CalDavEdit(CalDavEditOutcome.Rejected, Message: "Only tasks have a due date to change; this item is an event.");
+        }
+
+        var current = component.GetProperty("DUE");
+        if (current?.GetParameter(RequestIdParameter) == requestId)
+        {
+            return new CalDavEdit(CalDavEditOutcome.AlreadyApplied);
+        }
+
+        var item = CalendarItemReader.Read(component);
+        if (item.Due == due)
+        {
+            return new CalDavEdit(CalDavEditOutcome.AlreadyApplied);
+        }
+
+        if (item.Start is { } start)
+        {
+            if (start.IsDate != due.IsDate)
+            {
+                return new CalDavEdit(CalDavEditOutcome.Rejected, Message: start.IsDate
+                    ? "This task starts on a date without a time, so its due date must be a date too."
+                    : "This task starts at a time of day, so its due date needs a time too.");
+            }
+
+            if (start.Kind == due.Kind && start.TzId == due.TzId && due.Local < start.Local)
+            {
+                return new CalDavEdit(CalDavEditOutcome.Rejected, Message: "The due date would be before the task's start.");
+            }
+        }
+
+        if (due.Kind == IcalDateKind.Zoned && !parse.Roots.SelectMany(r => r.Components).Any(c => c.Name == "VTIMEZONE" && c.GetProperty("TZID")?.RawValue.Trim() == due.TzId))
+        {
+            return new CalDavEdit(CalDavEditOutcome.Rejected, Message: $"The time zone {due.TzId} is not defined in this task; give the due date in UTC or as a date.");
+        }
+
+        List<CalendarParameter> parameters = [new(RequestIdParameter, requestId)];
+        var text = due.ToString();
+        if (due.Kind == IcalDateKind.Date)
+        {
+            parameters.Add(new CalendarParameter("VALUE", "DATE"));
+        }
+        else if (due.Kind == IcalDateKind.Zoned)
+        {
+            parameters.Add(new CalendarParameter("TZID", due.TzId!));
+            text = text[(text.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        }
+
+        Set(component, new CalendarProperty("DUE", parameters, text));
+        Remove(component, "DURATION");
+        Touch(component, now);
+        return new CalDavEdit(CalDavEditOutcome.Changed, IcalWriter.WriteToString(parse.Roots));
+    }
+
+    /// <summary>
     /// The description without our reply blocks (what the producer wrote), so the pull can tell an echo of our
     /// own reply from an edit by a person. A block whose end line was removed by someone is kept as text.
     /// </summary>

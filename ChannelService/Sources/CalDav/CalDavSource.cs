@@ -268,6 +268,22 @@ internal sealed class CalDavSource : ISource
             cancellationToken);
     }
 
+    public Task<SourceWriteResult> ChangeTaskDueAsync(SourceTaskDueWrite change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (settings.Kind != SourceKind.CalDavTasks)
+        {
+            return Task.FromResult(new SourceWriteResult(SourceWriteOutcome.Rejected, "This account reads a calendar: only tasks have a due date to change."));
+        }
+
+        return UpdateAsync(
+            change.ItemKey,
+            (body, url) => CalDavObjectEditor.SetTaskDue(body, url, change.ItemKey, change.RequestId, change.Due, time.GetUtcNow()),
+            "The task's due date was changed.",
+            "The task already had that due date.",
+            cancellationToken);
+    }
+
     public Uri? WebUrl(SourceItem item) => item.WebUrl is { } u && Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri : null;
 
     /// <summary>

@@ -83,6 +83,9 @@ internal sealed class IcsFeedSource : ISource
     public Task<SourceWriteResult> ChangeTaskStatusAsync(SourceTaskStatusWrite change, CancellationToken cancellationToken = default) =>
         Task.FromResult(SourceWriteResult.ReadOnly("An iCalendar feed"));
 
+    public Task<SourceWriteResult> ChangeTaskDueAsync(SourceTaskDueWrite change, CancellationToken cancellationToken = default) =>
+        Task.FromResult(SourceWriteResult.ReadOnly("An iCalendar feed"));
+
     public Uri? WebUrl(SourceItem item) => item.WebUrl is { } u ? new Uri(u) : null;
 
     public async Task<SourceProbe> ProbeAsync(CancellationToken cancellationToken = default)
