@@ -33,6 +33,13 @@ public static class ServiceSetup
         builder.Services.AddSourceHttp(builder.Configuration);
         builder.Services.AddAccounts();
         builder.Services.AddSingleton<ChannelService.Sources.SourceItemStore>();
+        builder.Services.AddSingleton<ChannelService.Sources.CalDav.ICalDavEtagStore>(s =>
+            new ChannelService.Sources.CalDav.SqliteCalDavEtagStore(s.GetRequiredService<Database>(), s.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(s => new ChannelService.Sources.SourceFactory(
+            s.GetRequiredService<ChannelService.Sources.Http.SourceHttpClient>(),
+            s.GetRequiredService<ChannelService.Sources.SourceItemStore>(),
+            s.GetRequiredService<ChannelService.Sources.CalDav.ICalDavEtagStore>(),
+            s.GetRequiredService<TimeProvider>()));
         builder.Services.AddControllersWithViews().AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions));
 
         // Feature folders: a controller's views sit beside it (About/Index.cshtml); the layout stays in Views/Shared.
