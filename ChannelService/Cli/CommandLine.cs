@@ -41,6 +41,7 @@ internal static class CommandLine
         new Installer.InstallerAppCommand(),
         new ChannelService.Calendars.IcalCommand(),
         new Pull.PreviewCommand(),
+        new Sources.CalDav.CalDavBenchCommand(),
         new ChannelService.Sources.Feeds.FeedBenchmarkCommand(),
     ];
 

@@ -85,7 +85,7 @@ internal sealed class PreviewCommand : ICliCommand
             var store = new SourceItemStore(database, clock);
             var http = SourceHttpClient.Create(httpOptions, timeProvider: null);
             var states = new PullStateCodec(keys);
-            var pulls = new PullService(database, store, new SourceFactory(http, store), states, clock, NullLogger<PullService>.Instance);
+            var pulls = new PullService(database, store, new SourceFactory(http, store, new Sources.CalDav.SqliteCalDavEtagStore(database, clock), clock), states, clock, NullLogger<PullService>.Instance);
 
             var resources = new List<ExternalResource>();
             PullState? state = null;

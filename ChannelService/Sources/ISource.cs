@@ -1,15 +1,7 @@
+using ChannelService.Accounts;
 using ChannelService.Sources.Http;
 
 namespace ChannelService.Sources;
-
-/// <summary>The kinds of source an account can connect (design §1).</summary>
-internal enum SourceKind
-{
-    CalDavTasks,
-    CalDavCalendar,
-    IcsFeed,
-    WebhookInbox,
-}
 
 /// <summary>What a source can do besides being read; the manifest's <c>allow_channelback</c> follows <see cref="CanComment"/>.</summary>
 internal sealed record SourceCapabilities(bool CanComment, bool CanChangeTaskStatus)
@@ -51,6 +43,9 @@ internal interface ISource
 
     /// <summary>Changes a task's status (<c>#done</c>, <c>#reopen</c>). Sources without tasks, or read-only ones, say so in the result.</summary>
     Task<SourceWriteResult> ChangeTaskStatusAsync(SourceTaskStatusWrite change, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves a task's due date (<c>#due</c>). Sources without tasks, or read-only ones, say so in the result.</summary>
+    Task<SourceWriteResult> ChangeTaskDueAsync(SourceTaskDueWrite change, CancellationToken cancellationToken = default);
 
     /// <summary>Where an agent can see the item in the source's own web UI; null when there is no such page.</summary>
     Uri? WebUrl(SourceItem item);

@@ -7,7 +7,9 @@ using Microsoft.Data.Sqlite;
 namespace ChannelService.Sources;
 
 /// <summary>A known version of an item, for diffing a fresh listing against the store.</summary>
-internal sealed record KnownSourceItem(string Key, string? Uid, string? RecurrenceId, string ContentVersion, bool Deleted);
+/// <param name="Href">CalDAV: the resource holding the item (a removed resource removes all its items); null for feeds.</param>
+/// <param name="ETag">CalDAV: the resource's ETag when the item last changed (a full resync skips resources whose ETag still matches).</param>
+internal sealed record KnownSourceItem(string Key, string? Uid, string? RecurrenceId, string ContentVersion, bool Deleted, string? Href = null, string? ETag = null);
 
 /// <summary>An item as stored, with its bookkeeping.</summary>
 internal sealed record StoredSourceItem(SourceItem Item, bool Deleted, DateTimeOffset FirstSeen, DateTimeOffset ChangedAt, DateTimeOffset? DeletedAt);
@@ -58,10 +60,10 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<KnownRow>(new CommandDefinition(
-            "SELECT item_key AS Key, uid AS Uid, recurrence_id AS RecurrenceId, content_version AS ContentVersion, deleted AS Deleted FROM source_items WHERE account_id = @accountId",
+            "SELECT item_key AS Key, uid AS Uid, recurrence_id AS RecurrenceId, content_version AS ContentVersion, deleted AS Deleted, href AS Href, etag AS ETag FROM source_items WHERE account_id = @accountId",
             new { accountId },
             cancellationToken: cancellationToken));
-        return rows.ToDictionary(r => r.Key, r => new KnownSourceItem(r.Key, r.Uid, r.RecurrenceId, r.ContentVersion, r.Deleted != 0), StringComparer.Ordinal);
+        return rows.ToDictionary(r => r.Key, r => new KnownSourceItem(r.Key, r.Uid, r.RecurrenceId, r.ContentVersion, r.Deleted != 0, r.Href, r.ETag), StringComparer.Ordinal);
     }
 
     public async Task<StoredSourceItem?> GetAsync(string accountId, string itemKey, CancellationToken cancellationToken = default)
@@ -160,6 +162,10 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         public string ContentVersion { get; init; } = string.Empty;
 
         public long Deleted { get; init; }
+
+        public string? Href { get; init; }
+
+        public string? ETag { get; init; }
     }
 
     private sealed class ItemRow

@@ -112,6 +112,12 @@ internal enum SourceTaskStatus
 /// <summary>A status change for a task (<c>#done</c>, <c>#reopen</c>), idempotent per <paramref name="RequestId"/>.</summary>
 internal sealed record SourceTaskStatusWrite(string ItemKey, string RequestId, SourceTaskStatus Status, string? ExpectedVersion);
 
+/// <summary>
+/// A new due date for a task (<c>#due</c>), idempotent per <paramref name="RequestId"/>. A zoned value needs a
+/// VTIMEZONE of that TZID in the task's object (RFC 5545 §3.2.19); dates and UTC times always work.
+/// </summary>
+internal sealed record SourceTaskDueWrite(string ItemKey, string RequestId, IcalDateTime Due, string? ExpectedVersion);
+
 internal enum SourceWriteOutcome
 {
     /// <summary>Written; <see cref="SourceWriteResult.NewVersion"/> is the source's new version (ETag) when it gave one.</summary>

@@ -32,8 +32,14 @@ public static class ServiceSetup
         builder.Services.AddSingleton<ManifestRenderer>();
         builder.Services.AddSourceHttp(builder.Configuration);
         builder.Services.AddAccounts();
-        builder.Services.AddSingleton<Sources.SourceItemStore>();
-        builder.Services.AddSingleton<Pull.ISourceFactory, Pull.SourceFactory>();
+        builder.Services.AddSingleton<ChannelService.Sources.SourceItemStore>();
+        builder.Services.AddSingleton<ChannelService.Sources.CalDav.ICalDavEtagStore>(s =>
+            new ChannelService.Sources.CalDav.SqliteCalDavEtagStore(s.GetRequiredService<Database>(), s.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<ChannelService.Sources.ISourceFactory>(s => new ChannelService.Sources.SourceFactory(
+            s.GetRequiredService<ChannelService.Sources.Http.SourceHttpClient>(),
+            s.GetRequiredService<ChannelService.Sources.SourceItemStore>(),
+            s.GetRequiredService<ChannelService.Sources.CalDav.ICalDavEtagStore>(),
+            s.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<Pull.PullService>();
         builder.Services.AddControllersWithViews()
             .ConfigureApplicationPartManager(parts => parts.FeatureProviders.Add(new InternalControllerFeatureProvider()))

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ChannelService.Accounts;
 using ChannelService.Calendars;
 using ChannelService.Sources.Http;
 
@@ -35,7 +36,7 @@ internal sealed class IcsFeedSource : ISource
         urlHash = FeedCursor.HashUrl(url);
     }
 
-    public SourceKind Kind => SourceKind.IcsFeed;
+    public SourceKind Kind => SourceKind.Ics;
 
     public SourceCapabilities Capabilities => SourceCapabilities.ReadOnly;
 
@@ -80,6 +81,9 @@ internal sealed class IcsFeedSource : ISource
         Task.FromResult(SourceWriteResult.ReadOnly("An iCalendar feed"));
 
     public Task<SourceWriteResult> ChangeTaskStatusAsync(SourceTaskStatusWrite change, CancellationToken cancellationToken = default) =>
+        Task.FromResult(SourceWriteResult.ReadOnly("An iCalendar feed"));
+
+    public Task<SourceWriteResult> ChangeTaskDueAsync(SourceTaskDueWrite change, CancellationToken cancellationToken = default) =>
         Task.FromResult(SourceWriteResult.ReadOnly("An iCalendar feed"));
 
     public Uri? WebUrl(SourceItem item) => item.WebUrl is { } u ? new Uri(u) : null;

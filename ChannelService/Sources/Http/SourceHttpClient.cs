@@ -18,6 +18,7 @@ internal sealed class SourceHttpClient : IDisposable
     };
 
     private readonly HttpClient http;
+    private readonly SocketsHttpHandler handler;
     private readonly SourceHttpOptions options;
     private readonly SourceNetworkPolicy policy;
     private readonly TimeProvider timeProvider;
@@ -44,7 +45,7 @@ internal sealed class SourceHttpClient : IDisposable
             options.SourceConnectTimeout,
             this.timeProvider);
 
-        var handler = new SocketsHttpHandler
+        handler = new SocketsHttpHandler
         {
             ConnectCallback = connector.ConnectAsync,
 
@@ -76,6 +77,20 @@ internal sealed class SourceHttpClient : IDisposable
         new(options, resolver, connect: null, timeProvider);
 
     public SourceHttpOptions Options => options;
+
+    /// <summary>
+    /// A plain <see cref="HttpClient"/> over the same guarded handler (SSRF check at connect time, no proxy, no
+    /// automatic redirects or decompression, no cookies), for protocol clients that build their own requests, such
+    /// as <see cref="CalDav.CalDavClient"/>. They follow redirects themselves, and every new connection a redirect
+    /// needs goes through the guard again. Its timeout is <see cref="SourceHttpOptions.SourceRequestTimeout"/>.
+    /// Disposing it leaves the shared handler alone.
+    /// </summary>
+    public HttpClient CreateProtocolClient()
+    {
+        var client = new HttpClient(handler, disposeHandler: false) { Timeout = options.SourceRequestTimeout };
+        client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ChannelService", typeof(SourceHttpClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
+        return client;
+    }
 
     /// <summary>GET with optional conditional headers; a 304 comes back with <see cref="SourceResponse.NotModified"/>.</summary>
     public Task<SourceResponse> GetAsync(Uri url, SourceCredentials? credentials = null, string? ifNoneMatch = null, DateTimeOffset? ifModifiedSince = null, CancellationToken cancellationToken = default) =>
