@@ -14,8 +14,6 @@ public sealed class NotYetImplementedController : ControllerBase
     [HttpPost("/pull")]
     [HttpPost("/channelback")]
     [HttpGet("/clickthrough")]
-    [HttpPost("/events")]
-    [HttpGet("/dashboard")]
     public IActionResult NotImplemented() =>
         StatusCode(StatusCodes.Status501NotImplemented, new ErrorResponse($"{Request.Path} is not implemented in this version of ChannelService."));
 }

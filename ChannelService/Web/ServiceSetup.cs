@@ -3,6 +3,7 @@ using ChannelService.Configuration;
 using ChannelService.Data;
 using ChannelService.Manifest;
 using ChannelService.Sources.Http;
+using ChannelService.Zendesk;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -32,6 +33,7 @@ public static class ServiceSetup
         builder.Services.AddSingleton<ManifestRenderer>();
         builder.Services.AddSourceHttp(builder.Configuration);
         builder.Services.AddAccounts();
+        builder.Services.AddZendeskPush();
         builder.Services.AddControllersWithViews().AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions));
 
         // Feature folders: a controller's views sit beside it (About/Index.cshtml); the layout stays in Views/Shared.
