@@ -142,6 +142,42 @@ public sealed class PushDeliveryTests
     }
 
     [Test]
+    public async Task A_Slow_Zendesk_Times_Out_And_The_Repeat_Is_Dropped_As_Already_Imported()
+    {
+        await using var slowFactory = new ServiceFactory(new Dictionary<string, string?>
+        {
+            ["Channel:PushClientId"] = "channelservice-tests",
+            ["Channel:ZendeskBaseUrl"] = zendesk.BaseUrl,
+            ["Channel:PushLinger"] = "00:00:00",
+            ["Channel:ZendeskTimeout"] = "00:00:00.500",
+        });
+        using var slowClient = slowFactory.CreateClient();
+        var (accountId, secret) = await InboxTestAccounts.CreateAsync(slowFactory, Token);
+        zendesk.Delay = TimeSpan.FromSeconds(1);
+
+        using (await slowClient.SendAsync(InboxTestClient.Signed(accountId, secret, InboxTestClient.Message("m1", "t").ToJsonString())))
+        {
+        }
+
+        Assert.That(await zendesk.WaitForImportsAsync(1, TimeSpan.FromSeconds(10)), Is.True);
+        zendesk.Delay = TimeSpan.Zero;
+        var outbox = slowFactory.Services.GetRequiredService<Outbox>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await outbox.PendingCountAsync(accountId) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(zendesk.Calls.Count, Is.GreaterThanOrEqualTo(2), "the timed-out call was repeated");
+            Assert.That(zendesk.Calls.Select(c => c.ExternalIds.Single()).Distinct().Count(), Is.EqualTo(1));
+            Assert.That(zendesk.ImportOrder, Has.Count.EqualTo(1), "Zendesk imported it once although it was sent twice");
+        });
+        Assert.That(await outbox.PendingCountAsync(accountId), Is.Zero, "the already_imported answer completes the item");
+    }
+
+    [Test]
     public async Task Report_Error_And_Validate_Token_Carry_The_Push_Token_And_Match_Zendesks_Schema()
     {
         var (accountId, _) = await InboxTestAccounts.CreateAsync(factory, Token);
@@ -151,10 +187,16 @@ public sealed class PushDeliveryTests
         var reported = await reporter.ReportAsync(accountId, $"{accountId}-reply-1", "The inbox callback answered HTTP 500.", CancellationToken.None);
         var valid = await factory.Services.GetRequiredService<ZendeskClient>().ValidateTokenAsync(credentials!, CancellationToken.None);
         var invalid = await factory.Services.GetRequiredService<ZendeskClient>().ValidateTokenAsync(credentials! with { Token = "wrong" }, CancellationToken.None);
+        var (withoutPush, _) = await InboxTestAccounts.CreateAsync(factory);
+        var recordedOnly = await reporter.ReportAsync(withoutPush, $"{withoutPush}-reply-1", "The inbox callback refused the reply.", CancellationToken.None);
+        var dashboardErrors = await factory.Services.GetRequiredService<ChannelService.Events.ServiceErrors>().RecentAsync(5);
 
         Assert.Multiple(() =>
         {
             Assert.That(reported, Is.True);
+            Assert.That(recordedOnly, Is.False);
+            Assert.That(dashboardErrors.Single().AccountId, Is.EqualTo(withoutPush));
+            Assert.That(dashboardErrors.Single().Message, Does.Contain("refused the reply"));
             Assert.That(valid.Kind, Is.EqualTo(ZendeskOutcomeKind.Accepted));
             Assert.That(invalid.Kind, Is.EqualTo(ZendeskOutcomeKind.Rejected));
             Assert.That(zendesk.OtherCalls.Select(c => c.Endpoint), Is.EqualTo(new[] { "report_error", "validate_token", "validate_token" }));
