@@ -33,6 +33,11 @@ internal sealed record ZendeskOutcome(ZendeskOutcomeKind Kind, int? StatusCode, 
 /// The outbound Zendesk Channel Framework API (spec §8): push, validate_token, channelback/report_error, with Flurl.Http.
 /// Never throws for HTTP or network failures: every outcome is a <see cref="ZendeskOutcome"/> the caller can act on.
 /// Tokens go only into the Authorization header, never into a message or log line.
+/// Flurl.Http 2.4.2 is the only version the package feed serves, and restore pairs it with Flurl 3.0.1 (its
+/// dependency is "Flurl >= 2.8.2"). Flurl 3 changed Url APIs that Flurl.Http 2.x can reach, so this class keeps to
+/// calls proven at run time by the push tests against a fake Zendesk (FlurlClient(HttpClient), Request(string),
+/// WithOAuthBearerToken, WithHeader, WithTimeout, AllowAnyHttpStatus, SendAsync) and builds JSON with
+/// System.Text.Json instead of Flurl's Newtonsoft helpers.
 /// </summary>
 internal sealed class ZendeskClient : IDisposable
 {
