@@ -178,6 +178,22 @@ public sealed class PushDeliveryTests
     }
 
     [Test]
+    public async Task Without_Push_Client_Id_Nothing_Is_Pushed_And_Messages_Wait_For_The_Pull()
+    {
+        await using var pullOnly = new ServiceFactory(new Dictionary<string, string?> { ["Channel:ZendeskBaseUrl"] = zendesk.BaseUrl });
+        using var pullClient = pullOnly.CreateClient();
+        var (accountId, secret) = await InboxTestAccounts.CreateAsync(pullOnly, Token);
+
+        using (await pullClient.SendAsync(InboxTestClient.Signed(accountId, secret, InboxTestClient.Message("m1", "t").ToJsonString())))
+        {
+        }
+
+        await Task.Delay(1000);
+        Assert.That(zendesk.Calls, Is.Empty);
+        Assert.That(await pullOnly.Services.GetRequiredService<IInboxBacklog>().TakePendingAsync(accountId, 200), Has.Count.EqualTo(1));
+    }
+
+    [Test]
     public async Task Report_Error_And_Validate_Token_Carry_The_Push_Token_And_Match_Zendesks_Schema()
     {
         var (accountId, _) = await InboxTestAccounts.CreateAsync(factory, Token);

@@ -23,12 +23,18 @@ internal sealed record EventLogEntry
 /// <summary>Every event callback received, without its metadata (a bearer credential), newest first for the dashboard.</summary>
 internal sealed class EventLog(Database database)
 {
+    /// <summary>Entries kept; older ones are deleted as new ones arrive.</summary>
+    public const int MaxEntries = 10_000;
+
     public async Task AppendAsync(EventLogEntry entry, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(
             "INSERT INTO event_log (received_at, type_id, subdomain, account_id, error, summary) VALUES (@ReceivedAt, @TypeId, @Subdomain, @AccountId, @Error, @Summary)",
             entry);
+
+        // Unsigned input must not grow the database without bound: the newest entries are what the dashboard shows.
+        await connection.ExecuteAsync("DELETE FROM event_log WHERE id <= (SELECT MAX(id) FROM event_log) - @MaxEntries", new { MaxEntries });
     }
 
     public async Task<IReadOnlyList<EventLogEntry>> RecentAsync(int max, CancellationToken cancellationToken = default)

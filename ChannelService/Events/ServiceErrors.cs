@@ -26,6 +26,7 @@ internal sealed class ServiceErrors(Database database, TimeProvider time)
         await connection.ExecuteAsync(
             "INSERT INTO service_errors (at, account_id, source, message) VALUES (@Now, @accountId, @source, @message)",
             new { Now = time.GetUtcNow(), accountId, source, message = message.Length <= 1000 ? message : message[..1000] });
+        await connection.ExecuteAsync("DELETE FROM service_errors WHERE id <= (SELECT MAX(id) FROM service_errors) - 10000");
     }
 
     public async Task<IReadOnlyList<ServiceError>> RecentAsync(int max, CancellationToken cancellationToken = default)

@@ -81,7 +81,16 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
         await connection.ExecuteAsync(
             "UPDATE outbox SET status = 'delivered', delivered_at = @Now, last_error = NULL WHERE account_id = @accountId AND seq IN @seqs AND status = 'pending'",
             new { accountId, seqs, Now = time.GetUtcNow() });
+
+        // Delivered messages are kept a while (dashboard counts, the sender's thread name for replies), not for ever:
+        // they hold people's messages, and Zendesk has its own copy.
+        await connection.ExecuteAsync(
+            "DELETE FROM outbox WHERE account_id = @accountId AND status = 'delivered' AND delivered_at < @Cutoff",
+            new { accountId, Cutoff = time.GetUtcNow() - DeliveredRetention });
     }
+
+    /// <summary>How long a delivered item stays in the table.</summary>
+    public static readonly TimeSpan DeliveredRetention = TimeSpan.FromDays(30);
 
     /// <summary>The sender's own thread name behind one of our thread ids (inbox replies carry it back), if still stored.</summary>
     public async Task<string?> SourceThreadAsync(string accountId, string threadId, CancellationToken cancellationToken = default)
