@@ -68,10 +68,48 @@ internal static class ZendeskSchemas
                 manifest["properties"]!["urls"] = new JsonObject { ["$ref"] = "#/definitions/urls" };
             }
 
+            InlineEventBase(Path.GetFileName(file), node, TestPaths.ZendeskSchemas);
             File.WriteAllText(Path.Combine(folder, Path.GetFileName(file)), node.ToJsonString());
         }
 
         return folder;
+    }
+
+    /// <summary>
+    /// The event callback schemas are a root <c>$ref</c> to <c>event_callback_base.json#/definitions/event_callback_base</c>
+    /// with the type's <c>properties</c> beside it. NJsonSchema cannot resolve a definition behind another file's root
+    /// <c>$ref</c>, and draft 4 ignores keywords beside <c>$ref</c>; both parts are meant to apply, so the base is inlined
+    /// into an <c>allOf</c> with the type's own properties.
+    /// </summary>
+    private static void InlineEventBase(string fileName, JsonNode node, string sourceFolder)
+    {
+        if (!fileName.StartsWith("event_callback_", StringComparison.Ordinal) || node is not JsonObject root)
+        {
+            return;
+        }
+
+        var baseFile = JsonNode.Parse(File.ReadAllText(Path.Combine(sourceFolder, "event_callback_base.json")))!;
+        ReplaceAny(baseFile);
+        var baseDefinition = baseFile["definitions"]!["event_callback_base"]!.DeepClone();
+        if (fileName == "event_callback_base.json")
+        {
+            root.Remove("$ref");
+            root["allOf"] = new JsonArray(baseDefinition);
+            return;
+        }
+
+        if (root["$ref"] is JsonValue reference && reference.GetValue<string>() == "event_callback_base.json#/definitions/event_callback_base")
+        {
+            root.Remove("$ref");
+            var own = new JsonObject();
+            if (root["properties"] is { } properties)
+            {
+                root.Remove("properties");
+                own["properties"] = properties;
+            }
+
+            root["allOf"] = new JsonArray(baseDefinition, own);
+        }
     }
 
     private static void ReplaceAny(JsonNode? node)

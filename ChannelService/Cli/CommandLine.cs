@@ -38,6 +38,7 @@ internal static class CommandLine
     [
         new MetadataCommand(),
         new KeysCommand(),
+        new AccountsCommand(),
         new Installer.InstallerAppCommand(),
         new ChannelService.Calendars.IcalCommand(),
         new Pull.PreviewCommand(),

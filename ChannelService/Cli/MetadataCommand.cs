@@ -46,9 +46,30 @@ internal sealed class MetadataCommand : ICliCommand
 
     private static async Task<int> NewAsync(CliContext context, IReadOnlyList<string> args)
     {
-        var parsed = CliArguments.Parse(args, ["--kind", "--url", "--username", "--name", "--option*"], ["--password-stdin"]);
+        var parsed = CliArguments.Parse(
+            args,
+            ["--kind", "--url", "--callback-url", "--username", "--name", "--option*", "--subdomain", "--push-id"],
+            ["--password-stdin", "--push-token-stdin"]);
         var kind = parsed.Value("--kind") ?? throw new CliUsageException("--kind is required");
-        var url = parsed.Value("--url") ?? throw new CliUsageException("--url is required");
+        if (parsed.Value("--url") is not null && parsed.Value("--callback-url") is not null)
+        {
+            throw new CliUsageException("give --url or --callback-url, not both");
+        }
+
+        var url = parsed.Value("--url") ?? parsed.Value("--callback-url")
+            ?? throw new CliUsageException(kind == "inbox" ? "--callback-url is required for an inbox account" : "--url is required");
+
+        var subdomain = parsed.Value("--subdomain");
+        var pushId = parsed.Value("--push-id");
+        if (subdomain is not null && !Zendesk.PushCredentialsStore.IsValidSubdomain(subdomain))
+        {
+            throw new CliUsageException("--subdomain must be the Zendesk subdomain only (letters, digits, hyphens), e.g. acme for acme.zendesk.com");
+        }
+
+        if ((pushId is not null || parsed.Has("--push-token-stdin")) && (pushId is null || !parsed.Has("--push-token-stdin") || subdomain is null))
+        {
+            throw new CliUsageException("push needs --subdomain, --push-id and --push-token-stdin together");
+        }
 
         var options = new List<KeyValuePair<string, string>>();
         foreach (var option in parsed.Values("--option"))
@@ -73,11 +94,22 @@ internal sealed class MetadataCommand : ICliCommand
             }
         }
 
+        string? pushToken = null;
+        if (parsed.Has("--push-token-stdin"))
+        {
+            // The line after the password when both are read from standard input.
+            pushToken = (await context.Stdin.ReadLineAsync())?.Trim();
+            if (string.IsNullOrEmpty(pushToken))
+            {
+                throw new CliUsageException("--push-token-stdin given but standard input holds no token" + (secret is null ? "" : " (it is read from the line after the password)"));
+            }
+        }
+
         var request = new NewAccountRequest(kind, url, parsed.Value("--username"), secret, parsed.Value("--name"), options);
         AccountMetadata account;
         try
         {
-            account = request.Create(TimeProvider.System);
+            account = request.Create(TimeProvider.System) with { Subdomain = subdomain?.ToLowerInvariant(), InstancePushId = pushId };
         }
         catch (ValidationException ex)
         {
@@ -93,6 +125,32 @@ internal sealed class MetadataCommand : ICliCommand
         catch (EncodedValueTooLargeException ex)
         {
             throw new CliUsageException(ex.Message);
+        }
+
+        // Inbox accounts and pushing accounts need the service's database (the inbox secret, the push token), so they
+        // are registered there exactly as the admin UI registers them.
+        if (account.Kind == SourceKind.Inbox || pushToken is not null)
+        {
+            var store = await CliStore.OpenAsync(context, createKeys: true);
+            await store.Accounts.UpsertAsync(account);
+            if (pushToken is not null)
+            {
+                try
+                {
+                    await store.PushCredentials.SaveAsync(account.AccountId, subdomain!, pushId!, pushToken);
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new CliUsageException(ex.Message);
+                }
+            }
+
+            if (account.Kind == SourceKind.Inbox)
+            {
+                var inboxSecret = await store.Inbox.RegisterAsync(account.AccountId, new Uri(account.Url));
+                await context.Stderr.WriteLineAsync($"Inbox account {account.AccountId}: messages go to POST /inbox/{account.AccountId}, signed with this secret (shown once; replace it with accounts rotate-inbox-secret):");
+                await context.Stderr.WriteLineAsync(inboxSecret);
+            }
         }
 
         await context.Stdout.WriteLineAsync(metadata);
@@ -175,6 +233,8 @@ internal sealed class MetadataCommand : ICliCommand
 
     private static string NewUsage => $"""
         Usage: ChannelService metadata new --kind <kind> --url <url> [--username U] [--password-stdin] [--name N] [--option key=value ...]
+                                           [--subdomain S [--push-id ID --push-token-stdin]]
+               ChannelService metadata new --kind inbox --callback-url <url> [--name N] [--subdomain S ...]
 
           --kind <kind>       {string.Join("|", SourceKinds.WireNames)}
           --url <url>         collection, feed or callback URL (http/https; webcal for ics); no credentials inside
@@ -182,8 +242,14 @@ internal sealed class MetadataCommand : ICliCommand
           --password-stdin    read the password or token from the first line of standard input
           --name <n>          display name of the account
           --option key=value  repeatable; keys: {string.Join(", ", AccountOptions.Keys)}
+          --callback-url <u>  inbox: where agents' replies are POSTed (same as --url)
+          --subdomain <s>     the Zendesk subdomain (acme for acme.zendesk.com)
+          --push-id <id>      the instance_push_id Zendesk gave the account (with --push-token-stdin)
+          --push-token-stdin  read the zendesk_access_token from standard input (the line after the password, if any)
 
-        Prints the metadata string (at most 5000 characters) to standard output.
+        Prints the metadata string (at most 5000 characters) to standard output. Inbox accounts and accounts with push
+        credentials are also registered in the service's database; an inbox account's signing secret is printed once,
+        on standard error.
 
         """;
 

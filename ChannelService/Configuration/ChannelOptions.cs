@@ -25,6 +25,30 @@ public sealed class ChannelOptions
     /// <summary>Global OAuth client id for push; when set it appears in the manifest as <c>push_client_id</c>.</summary>
     public string? PushClientId { get; set; }
 
+    /// <summary>
+    /// Base URL of the Zendesk API for every subdomain, replacing <c>https://{subdomain}.zendesk.com</c> (a proxy, or a
+    /// fake Zendesk in tests). Empty: the real one.
+    /// </summary>
+    public string? ZendeskBaseUrl { get; set; }
+
+    /// <summary>Resources per push call: Zendesk's schema allows 256, the docs 200 (spec §8), so 200 at most.</summary>
+    public int PushBatchSize { get; set; } = 200;
+
+    /// <summary>How long the push worker waits for a burst to settle before it sends a part-filled batch.</summary>
+    public TimeSpan PushLinger { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Timeout of one call to the Zendesk API.</summary>
+    public TimeSpan ZendeskTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>User name for <c>GET /dashboard</c> (HTTP Basic). The dashboard answers 404 unless both are set.</summary>
+    public string? DashboardUser { get; set; }
+
+    /// <summary>Password for <c>GET /dashboard</c>.</summary>
+    public string? DashboardPassword { get; set; }
+
+    /// <summary>True when push is configured: the manifest carries the client id and Zendesk issues push tokens.</summary>
+    public bool PushEnabled => !string.IsNullOrWhiteSpace(PushClientId);
+
     /// <summary>Manifest <c>name</c>: the default channel name shown in Zendesk.</summary>
     public string IntegrationName { get; set; } = "Calendar & Tasks (ChannelService)";
 
@@ -81,6 +105,26 @@ public sealed class ChannelOptions
         {
             // DOC says 127, SCHEMA says 128: the stricter limit is safe for both.
             errors.Add("Channel:PushClientId is at most 127 characters.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(ZendeskBaseUrl) && (!Uri.TryCreate(ZendeskBaseUrl, UriKind.Absolute, out var zendesk) || (zendesk.Scheme != Uri.UriSchemeHttps && zendesk.Scheme != Uri.UriSchemeHttp)))
+        {
+            errors.Add($"Channel:ZendeskBaseUrl must be an absolute http(s) URL such as https://zendesk-proxy.example.com; got '{ZendeskBaseUrl}'.");
+        }
+
+        if (PushBatchSize is < 1 or > 200)
+        {
+            errors.Add("Channel:PushBatchSize must be 1 to 200 (Zendesk documents at most 200 resources per push).");
+        }
+
+        if (PushLinger < TimeSpan.Zero || PushLinger > TimeSpan.FromMinutes(1) || ZendeskTimeout <= TimeSpan.Zero || ZendeskTimeout > TimeSpan.FromMinutes(5))
+        {
+            errors.Add("Channel:PushLinger must be 0 to 00:01:00 and Channel:ZendeskTimeout above 0 and at most 00:05:00.");
+        }
+
+        if (string.IsNullOrEmpty(DashboardUser) != string.IsNullOrEmpty(DashboardPassword))
+        {
+            errors.Add("Channel:DashboardUser and Channel:DashboardPassword must be set together (or neither, which turns the dashboard off).");
         }
 
         foreach (var (value, name) in new[] { (IntegrationName, "IntegrationName"), (IntegrationAuthor, "IntegrationAuthor") })

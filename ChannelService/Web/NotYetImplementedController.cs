@@ -13,8 +13,6 @@ public sealed class NotYetImplementedController : ControllerBase
     [HttpPost("/admin")]
     [HttpPost("/channelback")]
     [HttpGet("/clickthrough")]
-    [HttpPost("/events")]
-    [HttpGet("/dashboard")]
     public IActionResult NotImplemented() =>
         StatusCode(StatusCodes.Status501NotImplemented, new ErrorResponse($"{Request.Path} is not implemented in this version of ChannelService."));
 }

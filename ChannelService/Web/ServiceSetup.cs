@@ -3,6 +3,7 @@ using ChannelService.Configuration;
 using ChannelService.Data;
 using ChannelService.Manifest;
 using ChannelService.Sources.Http;
+using ChannelService.Zendesk;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -41,6 +42,7 @@ public static class ServiceSetup
             s.GetRequiredService<ChannelService.Sources.CalDav.ICalDavEtagStore>(),
             s.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<Pull.PullService>();
+        builder.Services.AddZendeskPush();
         builder.Services.AddControllersWithViews()
             .ConfigureApplicationPartManager(parts => parts.FeatureProviders.Add(new InternalControllerFeatureProvider()))
             .AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions));

@@ -1,0 +1,107 @@
+using ChannelService.Data;
+using Dapper;
+
+namespace ChannelService.Accounts;
+
+/// <summary>One row of the account registry, as operators see it (no secrets).</summary>
+internal sealed record AccountRecord
+{
+    public required string AccountId { get; init; }
+
+    public required string Kind { get; init; }
+
+    public string Name { get; init; } = "";
+
+    public string? Subdomain { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    public DateTimeOffset? DeactivatedAt { get; init; }
+
+    public string? LastError { get; init; }
+
+    public DateTimeOffset? LastPullAt { get; init; }
+
+    public string? LastPullResult { get; init; }
+}
+
+/// <summary>
+/// The accounts the service knows (admin UI, CLI, create_integration_instance). Secrets never live here: source
+/// credentials stay in Zendesk's encrypted metadata, push tokens and inbox secrets in their own sealed tables.
+/// </summary>
+internal sealed class AccountRegistry(Database database, TimeProvider time)
+{
+    private const string Columns = """
+        account_id AS AccountId, kind AS Kind, name AS Name, subdomain AS Subdomain, created_at AS CreatedAt,
+        updated_at AS UpdatedAt, deactivated_at AS DeactivatedAt, last_error AS LastError,
+        last_pull_at AS LastPullAt, last_pull_result AS LastPullResult
+        """;
+
+    /// <summary>Registers the account or refreshes its name, kind and subdomain; a re-created account is active again.</summary>
+    public async Task UpsertAsync(AccountMetadata account, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO accounts (account_id, kind, name, subdomain, created_at, updated_at)
+            VALUES (@AccountId, @Kind, @Name, @Subdomain, @CreatedAt, @Now)
+            ON CONFLICT (account_id) DO UPDATE SET kind = excluded.kind, name = excluded.name,
+                subdomain = COALESCE(excluded.subdomain, accounts.subdomain), updated_at = excluded.updated_at,
+                deactivated_at = NULL, last_error = NULL
+            """,
+            new { account.AccountId, Kind = account.Kind.ToWire(), Name = account.DisplayName ?? "", account.Subdomain, account.CreatedAt, Now = time.GetUtcNow() });
+    }
+
+    public async Task<IReadOnlyList<AccountRecord>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<AccountRecord>($"SELECT {Columns} FROM accounts ORDER BY created_at, account_id")).ToList();
+    }
+
+    public async Task<AccountRecord?> GetAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<AccountRecord>($"SELECT {Columns} FROM accounts WHERE account_id = @accountId", new { accountId });
+    }
+
+    /// <summary>Marks the account deactivated by Zendesk, keeping the error Zendesk gave for the dashboard.</summary>
+    public async Task<bool> DeactivateAsync(string accountId, string? error, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "UPDATE accounts SET deactivated_at = @Now, last_error = @error, updated_at = @Now WHERE account_id = @accountId",
+            new { accountId, error, Now = time.GetUtcNow() }) > 0;
+    }
+
+    public async Task<bool> ActivateAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "UPDATE accounts SET deactivated_at = NULL, last_error = NULL, updated_at = @Now WHERE account_id = @accountId",
+            new { accountId, Now = time.GetUtcNow() }) > 0;
+    }
+
+    /// <summary>For the pull endpoint: when it last ran for the account and what came of it (shown on the dashboard).</summary>
+    public async Task RecordPullAsync(string accountId, string result, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "UPDATE accounts SET last_pull_at = @Now, last_pull_result = @result WHERE account_id = @accountId",
+            new { accountId, result, Now = time.GetUtcNow() });
+    }
+
+    /// <summary>Deletes everything stored about the account (destroy_integration_instance), in one transaction.</summary>
+    public async Task PurgeAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        foreach (var table in new[] { "outbox", "push_credentials", "inbox_accounts", "service_errors", "accounts" })
+        {
+            await connection.ExecuteAsync($"DELETE FROM {table} WHERE account_id = @accountId", new { accountId }, transaction);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

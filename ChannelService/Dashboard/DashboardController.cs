@@ -1,0 +1,122 @@
+using System.Security.Cryptography;
+using System.Text;
+using ChannelService.Accounts;
+using ChannelService.Configuration;
+using ChannelService.Events;
+using ChannelService.Zendesk;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace ChannelService.Dashboard;
+
+public sealed record DashboardAccountRow(string AccountId, string Kind, string Name, string? Subdomain, string Status, string? LastPull, string? LastPullResult, bool CanPush, long Pending, long Parked, long Delivered, string? LastError);
+
+public sealed record DashboardEventRow(string At, string TypeId, string? AccountId, string? Error, string Summary);
+
+public sealed record DashboardErrorRow(string At, string? AccountId, string Source, string Message);
+
+public sealed record DashboardParkedRow(string AccountId, string ExternalId, string? Reason, string CreatedAt);
+
+public sealed record DashboardModel(
+    bool PushEnabled,
+    IReadOnlyList<DashboardAccountRow> Accounts,
+    IReadOnlyList<DashboardParkedRow> Parked,
+    IReadOnlyList<DashboardEventRow> Events,
+    IReadOnlyList<DashboardErrorRow> Errors,
+    string GeneratedAt);
+
+/// <summary>
+/// <c>GET /dashboard</c> (the manifest's dashboard_url, spec §6): per-account status for operators, behind HTTP Basic
+/// with <c>Channel:DashboardUser</c>/<c>Channel:DashboardPassword</c>; 404 when those are not configured, so an
+/// unconfigured service exposes nothing. Shows no secret: ids, counts, times and error texts only.
+/// </summary>
+public sealed class DashboardController(IOptions<ChannelOptions> options) : Controller
+{
+    private const int RecentRows = 50;
+
+    [HttpGet("/dashboard")]
+    public async Task<IActionResult> Index(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (string.IsNullOrEmpty(settings.DashboardUser) || string.IsNullOrEmpty(settings.DashboardPassword))
+        {
+            return NotFound();
+        }
+
+        if (!Authorized(Request.Headers.Authorization, settings.DashboardUser, settings.DashboardPassword))
+        {
+            Response.Headers.WWWAuthenticate = "Basic realm=\"ChannelService dashboard\", charset=\"UTF-8\"";
+            return Unauthorized();
+        }
+
+        Response.Headers.CacheControl = "no-store";
+        var services = HttpContext.RequestServices;
+        var accounts = await services.GetRequiredService<AccountRegistry>().ListAsync(cancellationToken);
+        var outbox = services.GetRequiredService<Outbox>();
+        var counts = (await outbox.CountsAsync(cancellationToken)).ToDictionary(c => c.AccountId);
+        var credentials = services.GetRequiredService<PushCredentialsStore>();
+        var rows = new List<DashboardAccountRow>();
+        foreach (var a in accounts)
+        {
+            counts.TryGetValue(a.AccountId, out var c);
+            rows.Add(new DashboardAccountRow(
+                a.AccountId,
+                a.Kind,
+                a.Name,
+                a.Subdomain,
+                a.DeactivatedAt is null ? "active" : $"deactivated {Format(a.DeactivatedAt.Value)}",
+                a.LastPullAt is { } pulled ? Format(pulled) : null,
+                a.LastPullResult,
+                settings.PushEnabled && await credentials.HasAsync(a.AccountId, cancellationToken),
+                c?.Pending ?? 0,
+                c?.Parked ?? 0,
+                c?.Delivered ?? 0,
+                a.LastError ?? c?.LastError));
+        }
+
+        var parked = (await outbox.ParkedAsync(RecentRows, cancellationToken))
+            .Select(p => new DashboardParkedRow(p.AccountId, p.ExternalId, p.LastError, Format(p.CreatedAt))).ToList();
+        var events = (await services.GetRequiredService<EventLog>().RecentAsync(RecentRows, cancellationToken))
+            .Select(e => new DashboardEventRow(Format(e.ReceivedAt), e.TypeId, e.AccountId, e.Error, e.Summary)).ToList();
+        var errors = (await services.GetRequiredService<ServiceErrors>().RecentAsync(RecentRows, cancellationToken))
+            .Select(e => new DashboardErrorRow(Format(e.At), e.AccountId, e.Source, e.Message)).ToList();
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        return View(new DashboardModel(settings.PushEnabled, rows, parked, events, errors, Format(now)));
+    }
+
+    /// <summary>
+    /// HTTP Basic (RFC 7617). Both parts are hashed before the constant-time comparison so neither the content nor
+    /// the length of the configured credential leaks through timing.
+    /// </summary>
+    internal static bool Authorized(string? header, string user, string password)
+    {
+        if (header is null || !header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return false;
+        }
+
+        var userOk = CryptographicOperations.FixedTimeEquals(Hash(decoded[..colon]), Hash(user));
+        var passwordOk = CryptographicOperations.FixedTimeEquals(Hash(decoded[(colon + 1)..]), Hash(password));
+        return userOk & passwordOk;
+    }
+
+    private static byte[] Hash(string text) => SHA256.HashData(Encoding.UTF8.GetBytes(text));
+
+    private static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,171 @@
+using ChannelService.Data;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace ChannelService.Zendesk;
+
+/// <summary>One resource waiting for Zendesk; <see cref="Resource"/> is the external_resource JSON exactly as it will be sent.</summary>
+internal sealed record OutboxItem(long Seq, string AccountId, string ExternalId, string ThreadId, string Resource, long Attempts);
+
+/// <summary>Counts per account for the dashboard.</summary>
+internal sealed record OutboxCounts(string AccountId, long Pending, long Parked, long Delivered, string? LastError);
+
+/// <summary>A parked item: Zendesk refused it (processing_error, unknown parent); an operator may retry it.</summary>
+internal sealed record ParkedItem
+{
+    public long Seq { get; init; }
+
+    public string AccountId { get; init; } = "";
+
+    public string ExternalId { get; init; } = "";
+
+    public string? LastError { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>
+/// The hand-over to the pull endpoint for accounts that cannot push (no <c>Channel:PushClientId</c>, or no push
+/// credentials stored for the account). The pull puts <see cref="TakePendingAsync"/>'s resources, in order, into its
+/// response and calls <see cref="AcknowledgeAsync"/> once it has answered 200; anything not acknowledged comes again
+/// with the next pull, and the deterministic external ids make that repeat harmless.
+/// </summary>
+internal interface IInboxBacklog
+{
+    /// <summary>Up to <paramref name="max"/> pending resources of the account, oldest first (arrival order keeps threads in order).</summary>
+    Task<IReadOnlyList<OutboxItem>> TakePendingAsync(string accountId, int max, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks the given items (by <see cref="OutboxItem.Seq"/>) delivered.</summary>
+    Task AcknowledgeAsync(string accountId, IReadOnlyCollection<long> seqs, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// The outbox table (design §9): work for Zendesk is inserted in the transaction that accepts it and leaves only
+/// when Zendesk has answered for it, so a crash at any point loses nothing. Delivery is at least once; the
+/// external ids are deterministic, so Zendesk drops a repeat as <c>already_imported</c>.
+/// </summary>
+internal sealed class Outbox(Database database, TimeProvider time) : IInboxBacklog
+{
+    private const string ItemColumns = "seq AS Seq, account_id AS AccountId, external_id AS ExternalId, thread_id AS ThreadId, resource AS Resource, attempts AS Attempts";
+
+    /// <summary>Raised after an item is enqueued, so the push worker wakes without polling.</summary>
+    public event Action<string>? Enqueued;
+
+    /// <summary>Inserts the item inside the caller's transaction. False when the same external id is already queued (a repeat).</summary>
+    public async Task<bool> EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, string accountId, string externalId, string threadId, string authorExternalId, string resource, string? sourceThread = null)
+    {
+        var inserted = await connection.ExecuteAsync(
+            """
+            INSERT OR IGNORE INTO outbox (account_id, external_id, thread_id, source_thread, author_external_id, resource, created_at)
+            VALUES (@accountId, @externalId, @threadId, @sourceThread, @authorExternalId, @resource, @Now)
+            """,
+            new { accountId, externalId, threadId, sourceThread, authorExternalId, resource, Now = time.GetUtcNow() },
+            transaction);
+        return inserted > 0;
+    }
+
+    /// <summary>Tells listeners (the push worker) that the account has new work; call after the transaction committed.</summary>
+    public void NotifyEnqueued(string accountId) => Enqueued?.Invoke(accountId);
+
+    public async Task<IReadOnlyList<OutboxItem>> TakePendingAsync(string accountId, int max, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<OutboxItem>(
+            $"SELECT {ItemColumns} FROM outbox WHERE account_id = @accountId AND status = 'pending' ORDER BY seq LIMIT @max",
+            new { accountId, max })).ToList();
+    }
+
+    public async Task AcknowledgeAsync(string accountId, IReadOnlyCollection<long> seqs, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "UPDATE outbox SET status = 'delivered', delivered_at = @Now, last_error = NULL WHERE account_id = @accountId AND seq IN @seqs AND status = 'pending'",
+            new { accountId, seqs, Now = time.GetUtcNow() });
+
+        // Delivered messages are kept a while (dashboard counts, the sender's thread name for replies), not for ever:
+        // they hold people's messages, and Zendesk has its own copy.
+        await connection.ExecuteAsync(
+            "DELETE FROM outbox WHERE account_id = @accountId AND status = 'delivered' AND delivered_at < @Cutoff",
+            new { accountId, Cutoff = time.GetUtcNow() - DeliveredRetention });
+    }
+
+    /// <summary>How long a delivered item stays in the table.</summary>
+    public static readonly TimeSpan DeliveredRetention = TimeSpan.FromDays(30);
+
+    /// <summary>The sender's own thread name behind one of our thread ids (inbox replies carry it back), if still stored.</summary>
+    public async Task<string?> SourceThreadAsync(string accountId, string threadId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string?>(
+            "SELECT source_thread FROM outbox WHERE account_id = @accountId AND thread_id = @threadId AND source_thread IS NOT NULL LIMIT 1",
+            new { accountId, threadId });
+    }
+
+    public async Task<long> PendingCountAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE account_id = @accountId AND status = 'pending'", new { accountId });
+    }
+
+    /// <summary>Accounts with pending work and stored push credentials: the ones the push worker serves.</summary>
+    public async Task<IReadOnlyList<string>> AccountsToPushAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(
+            "SELECT DISTINCT o.account_id FROM outbox o JOIN push_credentials p ON p.account_id = o.account_id WHERE o.status = 'pending' ORDER BY o.account_id")).ToList();
+    }
+
+    /// <summary>Zendesk refused the item for good (its answer is kept); the rest of the account's work continues.</summary>
+    public async Task ParkAsync(long seq, string description, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "UPDATE outbox SET status = 'parked', attempts = attempts + 1, last_error = @description WHERE seq = @seq AND status = 'pending'",
+            new { seq, description = Truncate(description, 1000) });
+    }
+
+    /// <summary>A failed attempt that will be repeated (429, 5xx, timeout): counted and described for the dashboard.</summary>
+    public async Task RecordFailedAttemptAsync(IReadOnlyCollection<long> seqs, string error, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = @error WHERE seq IN @seqs AND status = 'pending'",
+            new { seqs, error = Truncate(error, 1000) });
+    }
+
+    /// <summary>Puts the account's parked items back in the queue (operator command after fixing the cause). Returns how many.</summary>
+    public async Task<int> RetryParkedAsync(string accountId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync("UPDATE outbox SET status = 'pending' WHERE account_id = @accountId AND status = 'parked'", new { accountId });
+    }
+
+    /// <summary>Deletes what is stored about one author of the account (destroy_user_identity, a GDPR erasure). Returns how many items.</summary>
+    public async Task<int> PurgeAuthorAsync(string accountId, string authorExternalId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync("DELETE FROM outbox WHERE account_id = @accountId AND author_external_id = @authorExternalId", new { accountId, authorExternalId });
+    }
+
+    public async Task<IReadOnlyList<OutboxCounts>> CountsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<OutboxCounts>(
+            """
+            SELECT account_id AS AccountId,
+                   SUM(status = 'pending') AS Pending, SUM(status = 'parked') AS Parked, SUM(status = 'delivered') AS Delivered,
+                   (SELECT last_error FROM outbox e WHERE e.account_id = o.account_id AND e.last_error IS NOT NULL ORDER BY e.seq DESC LIMIT 1) AS LastError
+            FROM outbox o GROUP BY account_id ORDER BY account_id
+            """)).ToList();
+    }
+
+    public async Task<IReadOnlyList<ParkedItem>> ParkedAsync(int max, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<ParkedItem>(
+            "SELECT seq AS Seq, account_id AS AccountId, external_id AS ExternalId, last_error AS LastError, created_at AS CreatedAt FROM outbox WHERE status = 'parked' ORDER BY seq DESC LIMIT @max",
+            new { max })).ToList();
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+}
