@@ -10,7 +10,6 @@ namespace ChannelService.Web;
 [ApiController]
 public sealed class NotYetImplementedController : ControllerBase
 {
-    [HttpPost("/admin")]
     [HttpPost("/pull")]
     [HttpPost("/channelback")]
     [HttpGet("/clickthrough")]

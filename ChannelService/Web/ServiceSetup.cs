@@ -1,4 +1,5 @@
 using ChannelService.Accounts;
+using ChannelService.Admin;
 using ChannelService.Configuration;
 using ChannelService.Data;
 using ChannelService.Manifest;
@@ -32,6 +33,7 @@ public static class ServiceSetup
         builder.Services.AddSingleton<ManifestRenderer>();
         builder.Services.AddSourceHttp(builder.Configuration);
         builder.Services.AddAccounts();
+        builder.Services.AddAdminUi();
         builder.Services.AddSingleton<ChannelService.Sources.SourceItemStore>();
         builder.Services.AddControllersWithViews().AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions));
 
@@ -77,6 +79,7 @@ public static class ServiceSetup
         app.UseJsonErrors();
         app.UseStaticFiles();
         app.UseZendeskLogScope();
+        app.UseAdminLocalization();
         app.MapControllers();
         return app;
     }
