@@ -15,6 +15,8 @@ internal static class AdminServiceCollectionExtensions
         services.AddSingleton<ConnectionTester>();
         services.AddSingleton<IConnectionTester, IcsConnectionTester>();
         services.AddSingleton<IConnectionTester, InboxConnectionTester>();
+        services.AddSingleton<Sandbox.SandboxStore>();
+        services.AddHttpClient(nameof(Sandbox.SandboxController));
         return services;
     }
 
