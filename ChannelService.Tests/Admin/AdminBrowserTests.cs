@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using ChannelService.Accounts;
+using ChannelService.Tests.Sources.Http;
+using ChannelService.Tests.Support;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace ChannelService.Tests.Admin;
+
+/// <summary>
+/// The admin UI in a real browser (Debian's chromium, driven by Playwright), framed by a loopback page that posts
+/// exactly as Zendesk does and receives the return_url post. One browser for the fixture; a screenshot per step.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in [OneTimeTearDown].")]
+public sealed class AdminBrowserTests
+{
+    private static readonly string[] ChromiumArgs =
+        ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+    private readonly ConcurrentQueue<Dictionary<string, string>> received = new();
+    private ServiceFactory service = null!;
+    private LoopbackServer feed = null!;
+    private LoopbackServer zendesk = null!;
+    private IPlaywright playwright = null!;
+    private IBrowser browser = null!;
+    private IPage page = null!;
+    private IBrowserContext context = null!;
+    private string serviceUrl = "";
+    private Dictionary<string, string> zendeskFields = [];
+    private int step;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        feed = TestFeeds.Start();
+        zendesk = new LoopbackServer(ServeZendeskAsync);
+
+        // Loopback sources are allowed by range, so the private-network refusal for 10.0.0.0/8 stays real.
+        service = new ServiceFactory(new Dictionary<string, string?>
+        {
+            ["Channel:AllowedSourceNetworks:0"] = "127.0.0.0/8",
+            ["Channel:ReturnUrlHosts:0"] = $"127.0.0.1:{zendesk.Port}",
+        });
+        service.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        service.StartServer();
+        serviceUrl = service.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+
+        playwright = await Playwright.CreateAsync();
+        browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await browser.DisposeAsync();
+        playwright.Dispose();
+        service.Dispose();
+        await zendesk.DisposeAsync();
+        await feed.DisposeAsync();
+    }
+
+    [SetUp]
+    public async Task NewPageAsync()
+    {
+        received.Clear();
+        step = 0;
+        context = await browser.NewContextAsync(new() { ViewportSize = new() { Width = 900, Height = 1100 } });
+        page = await context.NewPageAsync();
+    }
+
+    [TearDown]
+    public async Task ClosePageAsync() => await context.DisposeAsync();
+
+    private MetadataCodec Codec => service.Services.GetRequiredService<MetadataCodec>();
+
+    private IFrameLocator Admin => page.FrameLocator("iframe[name=admin]");
+
+    [Test]
+    public async Task Admin_Adds_An_ICalendar_Feed_And_Zendesk_Receives_Its_Metadata_Then_Edits_It()
+    {
+        var url = feed.Url("/feed.ics").ToString();
+        await OpenAdminAsync(name: "", metadata: "", state: "");
+        await Admin.GetByLabel("iCalendar feed").CheckAsync();
+        await ScreenshotAsync("choose-kind");
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+
+        await Admin.GetByLabel("Feed address").FillAsync(url);
+        await Admin.GetByLabel("User name").FillAsync(TestFeeds.User);
+        await Admin.GetByLabel("Password or token").FillAsync(TestFeeds.Password);
+        await ScreenshotAsync("enter-feed");
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Test connection" }).ClickAsync();
+        await Assertions.Expect(Admin.Locator("#test-result")).ToContainTextAsync("Found 1 events and 7 tasks.");
+        await Assertions.Expect(Admin.Locator("#test-result li").First).ToHaveTextAsync("Task number 1");
+        await Assertions.Expect(Admin.Locator("#test-result")).ToBeFocusedAsync();
+        await ScreenshotAsync("test-passed");
+
+        await Admin.GetByText("Options").ClickAsync();
+        await Admin.GetByLabel("Days ahead").FillAsync("45");
+        await Admin.GetByLabel("Time zone").FillAsync("Europe/Berlin");
+        await Admin.GetByLabel("Account name in Zendesk").FillAsync("Team feed");
+        await ScreenshotAsync("options");
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+
+        var first = await ReturnPostAsync();
+        await ScreenshotAsync("returned-to-zendesk");
+        Assert.That(first["name"], Is.EqualTo("Team feed"));
+        Assert.That(first.ContainsKey("state"), Is.False);
+        var account = Codec.Decode(first["metadata"]);
+        Assert.That((account.Kind, account.Url, account.Username, account.Secret, account.Options.WindowFutureDays, account.Options.TimeZone),
+            Is.EqualTo((SourceKind.Ics, url, TestFeeds.User, TestFeeds.Password, 45, "Europe/Berlin")));
+
+        // Edit as Zendesk does: stored name, metadata and state are posted back.
+        await OpenAdminAsync(name: "Team feed", metadata: first["metadata"], state: "cursor-after-pulls");
+        await Assertions.Expect(Admin.GetByLabel("Password or token")).ToHaveValueAsync("");
+        await Assertions.Expect(Admin.Locator("#password-help")).ToHaveTextAsync("Leave blank to keep the saved password.");
+        Assert.That(await Admin.Locator("html").InnerHTMLAsync(), Does.Not.Contain(TestFeeds.Password));
+        await ScreenshotAsync("edit");
+        await Admin.GetByText("Options").ClickAsync();
+        await Admin.GetByLabel("Completed and cancelled tasks too").CheckAsync();
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+
+        var second = await ReturnPostAsync();
+        Assert.That(second["state"], Is.EqualTo("cursor-after-pulls"));
+        var edited = Codec.Decode(second["metadata"]);
+        Assert.That((edited.AccountId, edited.Secret, edited.Options.Tasks, edited.Options.WindowFutureDays), Is.EqualTo((account.AccountId, TestFeeds.Password, TaskScope.All, 45)));
+    }
+
+    [Test]
+    public async Task Bad_Password_And_Private_Address_Show_Plain_Words()
+    {
+        await OpenAdminAsync(name: "", metadata: "", state: "");
+        await Admin.GetByLabel("iCalendar feed").CheckAsync();
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+
+        await Admin.GetByLabel("Feed address").FillAsync(feed.Url("/feed.ics").ToString());
+        await Admin.GetByLabel("User name").FillAsync(TestFeeds.User);
+        await Admin.GetByLabel("Password or token").FillAsync("wrong-password");
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Test connection" }).ClickAsync();
+        await Assertions.Expect(Admin.Locator("#test-result")).ToContainTextAsync("The server rejected the username or password");
+        await ScreenshotAsync("bad-password");
+
+        await Admin.GetByLabel("Feed address").FillAsync("https://10.1.2.3/team.ics");
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+        await Assertions.Expect(Admin.Locator("#test-result")).ToContainTextAsync("That address is on a private network");
+        await Assertions.Expect(Admin.GetByLabel("Save anyway: the source is only down for now")).ToBeVisibleAsync();
+        await ScreenshotAsync("private-address");
+        Assert.That(received, Is.Empty, "nothing is saved while the test fails");
+
+        await Admin.GetByLabel("Feed address").FillAsync("not a url");
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Test connection" }).ClickAsync();
+        await Assertions.Expect(Admin.Locator("#url-error")).ToContainTextAsync("Enter a full address");
+        await Assertions.Expect(Admin.GetByLabel("Feed address")).ToHaveAttributeAsync("aria-invalid", "true");
+        await ScreenshotAsync("invalid-url");
+    }
+
+    [Test]
+    public async Task Admin_Ui_Speaks_The_Posted_Locale()
+    {
+        await OpenAdminAsync(name: "", metadata: "", state: "", locale: "de");
+        await Admin.GetByLabel("iCalendar-Feed").CheckAsync();
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Weiter" }).ClickAsync();
+        await Assertions.Expect(Admin.GetByRole(AriaRole.Button, new() { Name = "Verbindung testen" })).ToBeVisibleAsync();
+        await ScreenshotAsync("german");
+    }
+
+    private async Task OpenAdminAsync(string name, string metadata, string state, string locale = "en-US")
+    {
+        zendeskFields = new()
+        {
+            ["name"] = name,
+            ["metadata"] = metadata,
+            ["state"] = state,
+            ["return_url"] = zendesk.Url("/return").ToString(),
+            ["subdomain"] = "acme",
+            ["locale"] = locale,
+        };
+        await page.GotoAsync(zendesk.Url("/zendesk").ToString());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open admin UI" }).ClickAsync();
+        await Assertions.Expect(Admin.Locator("h1")).ToBeVisibleAsync();
+    }
+
+    private async Task<Dictionary<string, string>> ReturnPostAsync()
+    {
+        await Assertions.Expect(page.FrameLocator("iframe[name=admin]").Locator("#received")).ToBeVisibleAsync();
+        Assert.That(received.TryDequeue(out var fields), Is.True);
+        return fields!;
+    }
+
+    private async Task ScreenshotAsync(string name)
+    {
+        var folder = Path.Combine(TestContext.CurrentContext.WorkDirectory, "artifacts");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, $"{TestContext.CurrentContext.Test.MethodName}-{++step:00}-{name}.png");
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        TestContext.AddTestAttachment(path, name);
+    }
+
+    /// <summary>Plays Zendesk: a page that posts the fields into an iframe, and the return_url that receives the result.</summary>
+    private async Task ServeZendeskAsync(ReceivedRequest request, Stream stream, CancellationToken ct)
+    {
+        var path = request.Target.Split('?')[0];
+        if (request.Method == "GET" && path == "/zendesk")
+        {
+            var inputs = new StringBuilder();
+            foreach (var (key, value) in zendeskFields)
+            {
+                inputs.Append("<input type=\"hidden\" name=\"").Append(key).Append("\" value=\"").Append(WebUtility.HtmlEncode(value)).Append("\">");
+            }
+
+            var html = "<!DOCTYPE html><html><head><meta charset=utf-8><title>Zendesk (test)</title></head><body><h1>Channels</h1>"
+                + $"<form method=\"post\" action=\"{serviceUrl}/admin\" target=\"admin\">{inputs}<button type=\"submit\">Open admin UI</button></form>"
+                + "<iframe name=\"admin\" title=\"Admin UI\" style=\"width:860px;height:1000px;border:1px solid #ccc\"></iframe></body></html>";
+            await LoopbackServer.WriteAsync(stream, 200, html, ct, ("Content-Type", "text/html; charset=utf-8"));
+        }
+        else if (request.Method == "POST" && path == "/return")
+        {
+            var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(request.Body));
+            received.Enqueue(form.ToDictionary(f => f.Key, f => f.Value.ToString()));
+            await LoopbackServer.WriteAsync(stream, 200, "<!DOCTYPE html><html><body><h1 id=\"received\">Zendesk received the account</h1></body></html>", ct, ("Content-Type", "text/html; charset=utf-8"));
+        }
+        else
+        {
+            await LoopbackServer.WriteAsync(stream, 404, "not found", ct);
+        }
+    }
+}
