@@ -170,6 +170,39 @@ public sealed class AdminBrowserTests
         await ScreenshotAsync("german");
     }
 
+    [Test]
+    public async Task Sandbox_Frames_The_Admin_Ui_Stores_The_Account_And_Pulls_Over_Http()
+    {
+        using var sandbox = new ServiceFactory(new Dictionary<string, string?>
+        {
+            ["Channel:Sandbox"] = "true",
+            ["Channel:AllowedSourceNetworks:0"] = "127.0.0.0/8",
+        });
+        sandbox.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        sandbox.StartServer();
+        var sandboxUrl = sandbox.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+
+        await page.GotoAsync(sandboxUrl + "/sandbox");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open the admin UI" }).ClickAsync();
+        var frame = page.FrameLocator("iframe[name=zendesk-admin]");
+        await frame.GetByLabel("iCalendar feed").CheckAsync();
+        await frame.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await frame.GetByLabel("Feed address").FillAsync(feed.Url("/public.ics").ToString());
+        await frame.GetByLabel("Account name in Zendesk").FillAsync("Sandbox feed");
+        await ScreenshotAsync("sandbox-admin");
+        await frame.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+
+        // The return page sends the top window back to the sandbox, which now lists the account.
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sandbox feed" })).ToBeVisibleAsync();
+        await ScreenshotAsync("sandbox-account");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pull now" }).ClickAsync();
+
+        // Whatever /pull answers is shown as it came back; until pull lands that is its 501 error, and state is kept.
+        await Assertions.Expect(page.Locator(".log li").First).ToContainTextAsync("Pull");
+        await ScreenshotAsync("sandbox-pulled");
+        Assert.That(await page.Locator(".log li").First.TextContentAsync(), Does.Match("Pull failed with HTTP 501|Pull: \\d+ imported"));
+    }
+
     private async Task OpenAdminAsync(string name, string metadata, string state, string locale = "en-US")
     {
         zendeskFields = new()

@@ -63,7 +63,7 @@ internal static class SandboxZendesk
         if (status is < 200 or >= 300)
         {
             // Zendesk learns a new state only from a successful body: the next pull repeats with the old one.
-            return Record(account, new SandboxOutcome(false, $"Pull failed with HTTP {status}: {ErrorText(body)}. State kept."));
+            return Record(account, new SandboxOutcome(false, $"Pull failed with HTTP {status}: {ErrorText(body).TrimEnd('.')}. State kept."));
         }
 
         JsonDocument document;
@@ -122,7 +122,7 @@ internal static class SandboxZendesk
     {
         if (status is < 200 or >= 300)
         {
-            return Record(account, new SandboxOutcome(false, $"Channelback failed with HTTP {status}: {ErrorText(body)}."));
+            return Record(account, new SandboxOutcome(false, $"Channelback failed with HTTP {status}: {ErrorText(body).TrimEnd('.')}."));
         }
 
         try
