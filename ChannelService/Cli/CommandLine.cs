@@ -41,6 +41,7 @@ internal static class CommandLine
         new Installer.InstallerAppCommand(),
         new ChannelService.Calendars.IcalCommand(),
         new ChannelService.Sources.Feeds.FeedBenchmarkCommand(),
+        new Sources.CalDav.CalDavBenchCommand(),
     ];
 
     public static bool IsCommand(string[] args) =>
