@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using ChannelService.Accounts;
+using ChannelService.Tests.Sources.CalDav;
 using ChannelService.Tests.Sources.Http;
 using ChannelService.Tests.Support;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -168,6 +169,47 @@ public sealed class AdminBrowserTests
         await Admin.GetByRole(AriaRole.Button, new() { Name = "Weiter" }).ClickAsync();
         await Assertions.Expect(Admin.GetByRole(AriaRole.Button, new() { Name = "Verbindung testen" })).ToBeVisibleAsync();
         await ScreenshotAsync("german");
+    }
+
+    [Test]
+    public async Task Admin_Picks_A_CalDav_Task_List_From_A_Server_Url_On_Radicale()
+    {
+        await using var radicale = await RadicaleServer.StartAsync();
+        var tasks = await radicale.CreateCollectionAsync(displayName: "Team tasks", components: "VTODO");
+        await radicale.CreateCollectionAsync(displayName: "Meetings", components: "VEVENT");
+        foreach (var (uid, summary, extra) in new[] { ("a", "Renew certificate", (string?)null), ("b", "Order toner", null), ("c", "Old chore", "COMPLETED:20261101T090000Z") })
+        {
+            using var put = await radicale.SendAsync(HttpMethod.Put, new Uri(tasks, uid + ".ics"), Ics.Todo(uid, summary, extra));
+            Assert.That(put.IsSuccessStatusCode, Is.True);
+        }
+
+        await OpenAdminAsync(name: "", metadata: "", state: "");
+        await Admin.GetByLabel("CalDAV task list").CheckAsync();
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Admin.GetByLabel("Server or collection address").FillAsync(radicale.BaseUrl.ToString());
+        await Admin.GetByLabel("User name").FillAsync(radicale.UserName);
+        await Admin.GetByLabel("Password or token").FillAsync(radicale.Password);
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Find collections" }).ClickAsync();
+        await Assertions.Expect(Admin.GetByLabel("Team tasks")).ToBeCheckedAsync();
+        await Assertions.Expect(Admin.GetByLabel("Meetings")).Not.ToBeCheckedAsync();
+        await ScreenshotAsync("collections");
+
+        await Admin.GetByLabel("Password or token").FillAsync("wrong-password");
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Test connection" }).ClickAsync();
+        await Assertions.Expect(Admin.Locator("#test-result")).ToContainTextAsync("The server rejected the username or password");
+        await ScreenshotAsync("caldav-bad-password");
+
+        await Admin.GetByLabel("Password or token").FillAsync(radicale.Password);
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Find collections" }).ClickAsync();
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Test connection" }).ClickAsync();
+        await Assertions.Expect(Admin.Locator("#test-result")).ToContainTextAsync("Found 2 open tasks (3 tasks in all).");
+        Assert.That((await Admin.Locator("#test-result li").AllInnerTextsAsync()).Order(), Is.EqualTo(new[] { "Order toner", "Renew certificate" }));
+        await ScreenshotAsync("caldav-test-passed");
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+
+        var saved = await ReturnPostAsync();
+        var account = Codec.Decode(saved["metadata"]);
+        Assert.That((account.Kind, account.Url, account.Username, account.Secret), Is.EqualTo((SourceKind.CalDavTasks, tasks.AbsoluteUri, radicale.UserName, radicale.Password)));
     }
 
     [Test]

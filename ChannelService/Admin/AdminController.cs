@@ -198,6 +198,8 @@ public sealed class AdminController : Controller
             return Page("Details", flow, form, existing, errors);
         }
 
+        // A picked collection becomes the address from here on, so later steps and Save use the same one.
+        form = form with { Url = form.EffectiveUrl, Collection = null };
         SourceKinds.TryParse(form.Kind, out var kind);
         var secret = EffectiveSecret(flow, form, existing);
         var target = new ConnectionTarget(kind!.Value, form.EffectiveUrl, Blank(form.Username), secret, AccountOptions.Parse(form.OptionPairs()));

@@ -15,6 +15,9 @@ internal static class AdminServiceCollectionExtensions
         services.AddSingleton<ConnectionTester>();
         services.AddSingleton<IConnectionTester, IcsConnectionTester>();
         services.AddSingleton<IConnectionTester, InboxConnectionTester>();
+        services.AddSingleton<GuardedCalDavHttp>();
+        services.AddSingleton<IConnectionTester, CalDavConnectionTester>();
+        services.AddSingleton<ICollectionDiscovery, CalDavCollectionDiscovery>();
         services.AddSingleton<Sandbox.SandboxStore>();
         services.AddHttpClient(nameof(Sandbox.SandboxController));
         return services;
