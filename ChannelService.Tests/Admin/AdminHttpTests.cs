@@ -166,6 +166,12 @@ public sealed class AdminHttpTests
         Assert.That(admin.Last!.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(AdminDriver.Text(page), Does.Contain("'metadata'"));
 
+        using (var huge = await client.PostAsync("/admin", new FormUrlEncodedContent(AdminDriver.ZendeskFields(metadata: new string('a', 5_000_000)))))
+        {
+            Assert.That(huge.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(await huge.Content.ReadAsStringAsync(), Does.Contain("too large"));
+        }
+
         page = await admin.StartAsync(AdminDriver.ZendeskFields(metadata: "garbage"));
         Assert.That(admin.Last!.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(AdminDriver.Text(page), Does.Contain("could not be read"));

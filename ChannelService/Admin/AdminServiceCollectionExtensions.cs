@@ -28,7 +28,8 @@ internal static class AdminServiceCollectionExtensions
     /// pages carry along in every follow-up post; a locale without a translation falls back to its parent, then English.
     /// </summary>
     public static IApplicationBuilder UseAdminLocalization(this IApplicationBuilder app) =>
-        app.UseRequestLocalization(o =>
+        // Only the admin pages: every other endpoint keeps the process culture it was written against.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase), admin => admin.UseRequestLocalization(o =>
         {
             o.DefaultRequestCulture = new RequestCulture("en");
             o.SupportedCultures = Cultures;
@@ -36,7 +37,7 @@ internal static class AdminServiceCollectionExtensions
             o.FallBackToParentCultures = true;
             o.FallBackToParentUICultures = true;
             o.RequestCultureProviders = [new PostedLocaleProvider()];
-        });
+        }));
 
     private sealed class PostedLocaleProvider : RequestCultureProvider
     {
