@@ -199,8 +199,12 @@ public sealed class AdminBrowserTests
         await Assertions.Expect(Admin.Locator("#test-result")).ToContainTextAsync("The server rejected the username or password");
         await ScreenshotAsync("caldav-bad-password");
 
+        // Test on the server address itself lists the collections instead of failing.
+        await Admin.GetByLabel("Server or collection address").FillAsync(radicale.BaseUrl.ToString());
         await Admin.GetByLabel("Password or token").FillAsync(radicale.Password);
-        await Admin.GetByRole(AriaRole.Button, new() { Name = "Find collections" }).ClickAsync();
+        await Admin.GetByRole(AriaRole.Button, new() { Name = "Test connection" }).ClickAsync();
+        await Assertions.Expect(Admin.GetByText("Pick one of the collections found at this address")).ToBeVisibleAsync();
+        await Assertions.Expect(Admin.GetByLabel("Team tasks")).ToBeCheckedAsync();
         await Admin.GetByRole(AriaRole.Button, new() { Name = "Test connection" }).ClickAsync();
         await Assertions.Expect(Admin.Locator("#test-result")).ToContainTextAsync("Found 2 open tasks (3 tasks in all).");
         Assert.That((await Admin.Locator("#test-result li").AllInnerTextsAsync()).Order(), Is.EqualTo(new[] { "Order toner", "Renew certificate" }));

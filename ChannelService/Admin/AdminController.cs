@@ -182,7 +182,7 @@ public sealed class AdminController : Controller
             var found = await discovery.DiscoverAsync(form.Url!.Trim(), form.Username, EffectiveSecret(flow, form, existing), cancellationToken);
             return found.Count == 0
                 ? Page("Details", flow, form, existing, errors: new() { ["url"] = t["No calendars or task lists were found at this address."] })
-                : Page("Details", flow, form, existing, collections: found);
+                : Page("Details", flow, form, existing, collections: found, notice: t["Pick one of the collections found at this address, then test the connection."]);
         }
         catch (Sources.Http.SourceException e)
         {
@@ -209,6 +209,12 @@ public sealed class AdminController : Controller
         {
             test = await tester.TestAsync(target, cancellationToken);
             flow = flow with { TestedFingerprint = test.Ok ? fingerprint : null };
+            if (!test.Ok && test.ErrorKind == Sources.Http.SourceErrorKind.NotACalendar && kind is SourceKind.CalDavTasks or SourceKind.CalDavCalendar && discovery is not null)
+            {
+                // A server or home address instead of a collection: list what is there to pick from.
+                return await DiscoverAsync(flow, form, existing, cancellationToken);
+            }
+
             if (!save || !test.Ok)
             {
                 // Nothing is saved until the test passes; a failed test offers "save anyway" for a source that is down.

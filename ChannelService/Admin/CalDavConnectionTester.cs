@@ -122,7 +122,7 @@ internal sealed class CalDavConnectionTester(GuardedCalDavHttp http, TimeProvide
         }
         catch (CalDavException e)
         {
-            return new ConnectionTestResult { ErrorKind = SourceErrorKind.Protocol, Error = GuardedCalDavHttp.Describe(e) };
+            return new ConnectionTestResult { ErrorKind = e.Kind == CalDavErrorKind.NotACalendar ? SourceErrorKind.NotACalendar : SourceErrorKind.Protocol, Error = GuardedCalDavHttp.Describe(e) };
         }
         catch (UriFormatException)
         {
