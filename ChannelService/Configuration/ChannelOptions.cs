@@ -64,6 +64,22 @@ public sealed class ChannelOptions
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
 
+    /// <summary>
+    /// Extra hosts (<c>host</c> or <c>host:port</c>) the admin UI may post an account to and be framed by: host-mapped
+    /// Zendesk domains such as <c>support.example.com</c>. Without entries only <c>https://{subdomain}.zendesk.com</c>
+    /// is accepted. A loopback entry (tests, the sandbox) also allows plain http, for that loopback host alone.
+    /// </summary>
+    public List<string> ReturnUrlHosts { get; set; } = [];
+
+    /// <summary>
+    /// The sandbox at <c>/sandbox</c> that plays Zendesk for someone trying the service. Null means on in
+    /// Development and off otherwise; set true or false to decide explicitly.
+    /// </summary>
+    public bool? Sandbox { get; set; }
+
+    /// <summary>Whether <c>/sandbox</c> answers in this environment.</summary>
+    public bool SandboxEnabled(bool isDevelopment) => Sandbox ?? isDevelopment;
+
     /// <summary>Full path of <see cref="DataDirectory"/>.</summary>
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory);
 
@@ -148,8 +164,26 @@ public sealed class ChannelOptions
             }
         }
 
+        foreach (var host in ReturnUrlHosts)
+        {
+            if (!IsValidHostEntry(host))
+            {
+                errors.Add($"Channel:ReturnUrlHosts: '{host}' must be a host name or address with an optional port, e.g. support.example.com or 127.0.0.1:5173.");
+            }
+        }
+
         return errors;
     }
+
+    /// <summary>A <c>host</c> or <c>host:port</c> entry of <see cref="ReturnUrlHosts"/>, without scheme, path or wildcard.</summary>
+    public static bool IsValidHostEntry(string? entry) =>
+        !string.IsNullOrWhiteSpace(entry)
+        && entry.Length <= 253
+        && Uri.TryCreate("https://" + entry + "/", UriKind.Absolute, out var uri)
+        && uri.AbsolutePath == "/"
+        && string.IsNullOrEmpty(uri.UserInfo)
+        && string.Equals(uri.Authority, entry, StringComparison.OrdinalIgnoreCase)
+        && uri.HostNameType != UriHostNameType.Unknown;
 
     /// <summary>
     /// The networks whose forwarded headers are trusted. The configured list replaces the default rather than

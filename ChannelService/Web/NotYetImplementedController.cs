@@ -10,7 +10,6 @@ namespace ChannelService.Web;
 [ApiController]
 public sealed class NotYetImplementedController : ControllerBase
 {
-    [HttpPost("/admin")]
     [HttpPost("/channelback")]
     [HttpGet("/clickthrough")]
     public IActionResult NotImplemented() =>

@@ -66,7 +66,17 @@ public static partial class RequestLogScopeExtensions
 
             var scope = new RequestLogScope(endpoint);
             context.Features.Set(scope);
-            await DecodeMetadataAsync(context, scope);
+            try
+            {
+                await DecodeMetadataAsync(context, scope);
+            }
+            catch (InvalidDataException)
+            {
+                // The form broke the reader's limits (a value over 4 MB, too many fields): a client error, not ours.
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await JsonErrors.WriteAsync(context, new ErrorResponse("The form is too large or malformed."));
+                return;
+            }
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ChannelService.Requests");
             using (logger.BeginScope(scope))
             {

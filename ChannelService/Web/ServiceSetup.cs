@@ -1,4 +1,5 @@
 using ChannelService.Accounts;
+using ChannelService.Admin;
 using ChannelService.Configuration;
 using ChannelService.Data;
 using ChannelService.Manifest;
@@ -33,6 +34,7 @@ public static class ServiceSetup
         builder.Services.AddSingleton<ManifestRenderer>();
         builder.Services.AddSourceHttp(builder.Configuration);
         builder.Services.AddAccounts();
+        builder.Services.AddAdminUi();
         builder.Services.AddSingleton<ChannelService.Sources.SourceItemStore>();
         builder.Services.AddSingleton<ChannelService.Sources.CalDav.ICalDavEtagStore>(s =>
             new ChannelService.Sources.CalDav.SqliteCalDavEtagStore(s.GetRequiredService<Database>(), s.GetRequiredService<TimeProvider>()));
@@ -89,6 +91,7 @@ public static class ServiceSetup
         app.UseJsonErrors();
         app.UseStaticFiles();
         app.UseZendeskLogScope();
+        app.UseAdminLocalization();
         app.MapControllers();
         return app;
     }

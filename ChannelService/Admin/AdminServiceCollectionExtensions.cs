@@ -1,0 +1,59 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Localization;
+
+namespace ChannelService.Admin;
+
+internal static class AdminServiceCollectionExtensions
+{
+    /// <summary>The cultures the admin UI is translated into; English is the resource key itself.</summary>
+    public static readonly CultureInfo[] Cultures = [new("en"), new("de"), new("es")];
+
+    public static IServiceCollection AddAdminUi(this IServiceCollection services)
+    {
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
+        services.AddSingleton<AdminFlowTokenCodec>();
+        services.AddSingleton<ConnectionTester>();
+        services.AddSingleton<IConnectionTester, IcsConnectionTester>();
+        services.AddSingleton<IConnectionTester, InboxConnectionTester>();
+        services.AddSingleton<GuardedCalDavHttp>();
+        services.AddSingleton<IConnectionTester, CalDavConnectionTester>();
+        services.AddSingleton<ICollectionDiscovery, CalDavCollectionDiscovery>();
+        services.AddSingleton<Sandbox.SandboxStore>();
+        services.AddHttpClient(nameof(Sandbox.SandboxController));
+        return services;
+    }
+
+    /// <summary>
+    /// Culture from the <c>locale</c> Zendesk posts (e.g. <c>de</c>, <c>es-419</c>, <c>en-US</c>), which the admin
+    /// pages carry along in every follow-up post; a locale without a translation falls back to its parent, then English.
+    /// </summary>
+    public static IApplicationBuilder UseAdminLocalization(this IApplicationBuilder app) =>
+        // Only the admin pages: every other endpoint keeps the process culture it was written against.
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase), admin => admin.UseRequestLocalization(o =>
+        {
+            o.DefaultRequestCulture = new RequestCulture("en");
+            o.SupportedCultures = Cultures;
+            o.SupportedUICultures = Cultures;
+            o.FallBackToParentCultures = true;
+            o.FallBackToParentUICultures = true;
+            o.RequestCultureProviders = [new PostedLocaleProvider()];
+        }));
+
+    private sealed class PostedLocaleProvider : RequestCultureProvider
+    {
+        public override async Task<ProviderCultureResult?> DetermineProviderCultureResult(HttpContext httpContext)
+        {
+            var request = httpContext.Request;
+            if (!HttpMethods.IsPost(request.Method) || !request.Path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase) || !request.HasFormContentType)
+            {
+                return null;
+            }
+
+            var form = await request.ReadFormAsync(httpContext.RequestAborted);
+            var locale = form["locale"].ToString();
+            return locale.Length is > 0 and <= 35 && locale.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+                ? new ProviderCultureResult(locale.Replace('_', '-'))
+                : null;
+        }
+    }
+}
