@@ -1,3 +1,4 @@
+using System.Text;
 using System.Net;
 using ChannelService.Accounts;
 using ChannelService.Tests.Sources.Http;
@@ -302,6 +303,27 @@ public sealed class AdminHttpTests
         Assert.That(again.QuerySelector("input[name=state]")!.GetAttribute("value"), Is.EqualTo("pull-state-cursor"));
         var edited = Codec.Decode(again.QuerySelector("input[name=metadata]")!.GetAttribute("value"));
         Assert.That((edited.AccountId, edited.Secret, edited.Options.WindowFutureDays, edited.CreatedAt), Is.EqualTo((account.AccountId, TestFeeds.Password, 14, account.CreatedAt)));
+    }
+
+    [Test]
+    public async Task Save_Registers_The_Account_And_Keeps_Push_Credentials_Encrypted_In_The_Database()
+    {
+        var fields = AdminDriver.ZendeskFields();
+        fields["instance_push_id"] = "push-id-123";
+        fields["zendesk_access_token"] = "secret-push-token-xyz";
+        var details = await admin.SubmitAsync(await admin.StartAsync(fields), "kind", new() { ["kind"] = "ics" });
+        var tested = await admin.SubmitAsync(details, "test", new() { ["url"] = feed.Url("/feed.ics").ToString(), ["username"] = TestFeeds.User, ["password"] = TestFeeds.Password });
+        var saved = await admin.SubmitAsync(tested, "save", new() { ["display_name"] = "Pushed" });
+
+        var account = Codec.Decode(saved.QuerySelector("form#return-form input[name=metadata]")!.GetAttribute("value"));
+        var credentials = await factory.Services.GetRequiredService<ChannelService.Zendesk.PushCredentialsStore>().GetAsync(account.AccountId);
+        Assert.That((credentials?.Subdomain, credentials?.InstancePushId, credentials?.Token), Is.EqualTo(("acme", "push-id-123", "secret-push-token-xyz")));
+        Assert.That(credentials!.ToString(), Does.Not.Contain("secret-push-token-xyz"), "credentials never print their token");
+        Assert.That(await factory.Services.GetRequiredService<AccountRegistry>().GetAsync(account.AccountId), Is.Not.Null);
+        Assert.That(saved.DocumentElement.OuterHtml, Does.Not.Contain("secret-push-token-xyz"));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var database = string.Concat(Directory.GetFiles(factory.DataDirectory, "channel.db*").Select(f => Encoding.Latin1.GetString(File.ReadAllBytes(f))));
+        Assert.That(database, Does.Not.Contain("secret-push-token-xyz"), "the token is stored encrypted");
     }
 
     [Test]

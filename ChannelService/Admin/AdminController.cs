@@ -42,6 +42,8 @@ public sealed class AdminController : Controller
     private readonly IStringLocalizer<AdminText> t;
     private readonly TimeProvider time;
     private readonly bool sandbox;
+    private readonly AccountRegistry registry;
+    private readonly Zendesk.PushCredentialsStore pushCredentials;
 
     /// <summary>Resolves its internal collaborators itself: MVC activates only public controllers with public constructors.</summary>
     public AdminController(IServiceProvider services, IOptions<ChannelOptions> options, IWebHostEnvironment environment, IStringLocalizer<AdminText> t, TimeProvider time)
@@ -50,6 +52,8 @@ public sealed class AdminController : Controller
         this.t = t;
         this.time = time;
         flows = services.GetRequiredService<AdminFlowTokenCodec>();
+        registry = services.GetRequiredService<AccountRegistry>();
+        pushCredentials = services.GetRequiredService<Zendesk.PushCredentialsStore>();
         metadata = services.GetRequiredService<MetadataCodec>();
         tester = services.GetRequiredService<ConnectionTester>();
         discovery = services.GetServices<ICollectionDiscovery>().FirstOrDefault();
@@ -260,6 +264,15 @@ public sealed class AdminController : Controller
         }
 
         var name = Blank(form.DisplayName) ?? DefaultName(account);
+
+        // The account becomes known to the service (dashboard, accounts list) and, when Zendesk handed us push
+        // credentials, they are kept encrypted in the database on every create and edit (design §9).
+        await registry.UpsertAsync(account, cancellationToken);
+        if (flow.InstancePushId is { Length: > 0 } pushId && flow.ZendeskAccessToken is { Length: > 0 } token && account.Subdomain is { Length: > 0 } subdomain)
+        {
+            await pushCredentials.SaveAsync(account.AccountId, subdomain, pushId, token, cancellationToken);
+        }
+
         AllowZendeskFraming(new Uri(flow.ReturnUrl));
         return View("Return", new AdminReturn(flow.ReturnUrl, name, encoded, flow.State, flow.IsEdit));
     }
