@@ -155,6 +155,16 @@ code=$(curl_https -D "$T/pull.headers" -o "$T/pull.json" -w '%{http_code}' -X PO
   || fail "POST /pull without metadata answered $code: $(cat "$T/pull.json")"
 ok "POST /pull without metadata: a 401 JSON error passes through intact"
 
+# The admin UI as Zendesk opens it: a cross-site form POST, framed only by Zendesk.
+code=$(curl_https -D "$T/admin.headers" -o "$T/admin.html" -w '%{http_code}' -X POST \
+  --data-urlencode "name=" --data-urlencode "metadata=" --data-urlencode "state=" --data-urlencode "subdomain=acme" \
+  --data-urlencode "locale=en-US" --data-urlencode "return_url=https://acme.zendesk.com/zendesk/channels/integrations/return" "$BASE/admin")
+[ "$code" = 200 ] || fail "POST /admin answered $code: $(head -c 300 "$T/admin.html")"
+grep -qi "^content-security-policy: .*frame-ancestors https://\*.zendesk.com" "$T/admin.headers" || fail "/admin lost its Zendesk-only frame-ancestors through the proxy"
+grep -qi "^set-cookie:" "$T/admin.headers" && fail "/admin set a cookie (third-party cookies fail inside Zendesk's iframe)"
+grep -q 'name="kind"' "$T/admin.html" || fail "/admin did not render the choose-a-source step"
+ok "POST /admin renders the admin UI through https, framable by Zendesk only, without cookies"
+
 # A real pull through the proxy: a feed served on loopback, an account minted by the command line with the
 # service's own keys, and the pull answering it as an external resource.
 FEED_PORT="$(free_port)"

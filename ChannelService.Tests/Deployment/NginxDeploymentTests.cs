@@ -35,6 +35,7 @@ public sealed class NginxDeploymentTests
                 .And.Contain("ok: /about renders")
                 .And.Contain("ok: /installer-app.zip downloads")
                 .And.Contain("ok: POST /pull without metadata: a 401 JSON error passes through intact")
+                .And.Contain("ok: POST /admin renders the admin UI through https")
                 .And.Contain("ok: a real pull through https returns the feed's task as an external resource"));
 
             // What came through the proxy is what Zendesk accepts: the manifest by its schema, the app by its validator.
