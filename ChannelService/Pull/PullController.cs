@@ -9,7 +9,7 @@ namespace ChannelService.Pull;
 /// query string. Metadata is decrypted before anything else; no source is contacted for an undecryptable one.
 /// </summary>
 [ApiController]
-internal sealed class PullController(PullService pulls, PullStateCodec states) : ControllerBase
+internal sealed class PullController(PullService pulls, InboxPull inboxPulls, PullStateCodec states) : ControllerBase
 {
     [HttpPost("/pull")]
     [IgnoreAntiforgeryToken]
@@ -24,11 +24,6 @@ internal sealed class PullController(PullService pulls, PullStateCodec states) :
                 : MetadataRejectedException.Describe(decoded.Rejection!.Value)));
         }
 
-        if (account.Kind == SourceKind.Inbox)
-        {
-            return Ok(new PullResponse([], null));
-        }
-
         PullState? state;
         try
         {
@@ -37,6 +32,11 @@ internal sealed class PullController(PullService pulls, PullStateCodec states) :
         catch (PullStateRejectedException ex)
         {
             return BadRequest(new ErrorResponse(ex.Message));
+        }
+
+        if (account.Kind == SourceKind.Inbox)
+        {
+            return Content((await inboxPulls.PullAsync(account, state, cancellationToken)).ToJsonString(), "application/json; charset=utf-8");
         }
 
         var outcome = await pulls.PullAsync(account, state, cancellationToken);

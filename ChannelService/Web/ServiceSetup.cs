@@ -44,6 +44,7 @@ public static class ServiceSetup
             s.GetRequiredService<ChannelService.Sources.CalDav.ICalDavEtagStore>(),
             s.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<Pull.PullService>();
+        builder.Services.AddSingleton<Pull.InboxPull>();
         builder.Services.AddZendeskPush();
         builder.Services.AddControllersWithViews()
             .ConfigureApplicationPartManager(parts => parts.FeatureProviders.Add(new InternalControllerFeatureProvider()))
