@@ -11,8 +11,6 @@ namespace ChannelService.Web;
 public sealed class NotYetImplementedController : ControllerBase
 {
     [HttpPost("/admin")]
-    [HttpPost("/channelback")]
-    [HttpGet("/clickthrough")]
     public IActionResult NotImplemented() =>
         StatusCode(StatusCodes.Status501NotImplemented, new ErrorResponse($"{Request.Path} is not implemented in this version of ChannelService."));
 }
