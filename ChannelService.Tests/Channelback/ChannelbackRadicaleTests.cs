@@ -146,6 +146,34 @@ public sealed class ChannelbackRadicaleTests
     }
 
     [Test]
+    public async Task An_Unreadable_Due_Date_Is_Refused_And_Nothing_Is_Written()
+    {
+        var (collection, account) = await TaskAccountAsync("t-11", "Plan trip");
+        var thread = await FirstPullThreadAsync(account);
+        var etag = await ETagAsync(collection, "t-11.ics");
+
+        var (status, body) = await ChannelbackAsync(account, "#due next week\nAfter the holidays.", thread, "req-11");
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((string)body!["error"]!, Does.Contain("#due"));
+        Assert.That(await ETagAsync(collection, "t-11.ics"), Is.EqualTo(etag));
+    }
+
+    [Test]
+    public async Task A_Reply_Without_A_Request_Id_Or_To_Another_Accounts_Thread_Is_Refused()
+    {
+        var (_, account) = await TaskAccountAsync("t-12", "Check logs");
+        var thread = await FirstPullThreadAsync(account);
+
+        var (noId, _) = await ChannelbackAsync(account, "Done.", thread, string.Empty);
+        var (foreign, body) = await ChannelbackAsync(account, "Done.", "someone_else" + thread[thread.IndexOf('-', StringComparison.Ordinal)..], "req-12");
+
+        Assert.That(noId, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(foreign, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((string)body!["error"]!, Does.Contain("thread_id"));
+    }
+
+    [Test]
     public async Task A_Wrong_Password_Answers_A_Credentials_Error_Without_Writing()
     {
         var (collection, account) = await TaskAccountAsync("t-6", "Book room");
