@@ -254,6 +254,33 @@ public sealed class ChannelbackRadicaleTests
         });
     }
 
+    [Test]
+    public async Task A_Reply_To_One_Occurrence_Is_Written_On_The_Series_And_Its_Clickthrough_Shows_The_Series()
+    {
+        var collection = await server.CreateCollectionAsync(components: ["VEVENT"]);
+        var start = DateTimeOffset.UtcNow.AddDays(2).ToString("yyyyMMdd'T'090000'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var end = DateTimeOffset.UtcNow.AddDays(2).ToString("yyyyMMdd'T'093000'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//ChannelService//tests//EN\r\nBEGIN:VEVENT\r\n"
+            + $"UID:standup\r\nDTSTAMP:20261120T090000Z\r\nDTSTART:{start}\r\nDTEND:{end}\r\nRRULE:FREQ=DAILY;COUNT=3\r\nSUMMARY:Stand-up\r\n"
+            + "END:VEVENT\r\nEND:VCALENDAR\r\n";
+        using (var put = await server.SendAsync(HttpMethod.Put, new Uri(collection, "standup.ics"), ics))
+        {
+            Assert.That(put.IsSuccessStatusCode, Is.True);
+        }
+
+        var account = Create("caldav-calendar", collection.AbsoluteUri, server.UserName, server.Password);
+        var threads = (await PullResourcesAsync(account)).Select(r => (string)r["thread_id"]!).Distinct().ToList();
+        Assert.That(threads, Has.Count.EqualTo(3), "one ticket per occurrence");
+
+        var (status, body) = await ChannelbackAsync(account, "Moved to the big room.", threads[1], "req-occ");
+        using var page = await client.GetAsync("/clickthrough?external_id=" + Uri.EscapeDataString(threads[1] + "-o"));
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body?.ToJsonString());
+        Assert.That(Values(Unfold(await GetObjectAsync(collection, "standup.ics")), "COMMENT;X-ZENDESK-COMMENT-ID=req-occ"), Is.EqualTo(new[] { "Moved to the big room." }));
+        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await page.Content.ReadAsStringAsync(), Does.Contain("Stand-up"));
+    }
+
     // ------------------------------------------------------------ clickthrough
 
     [Test]
