@@ -27,7 +27,7 @@ internal abstract record ChannelbackOutcome
 /// X-ZENDESK-COMMENT-ID, so the next pull maps the echo to the same id and Zendesk drops it (design §4).
 /// A request id seen before answers the recorded id and writes nothing.
 /// </summary>
-internal sealed class ChannelbackService(Database database, ISourceFactory sources, SourceItemStore items, InboxReplySender inbox, TimeProvider time)
+internal sealed class ChannelbackService(Database database, ISourceFactory sources, SourceItemStore items, InboxReplySender inbox, Events.ServiceErrors errors, TimeProvider time)
 {
     /// <summary>Zendesk's own timeout is undocumented (spec §4); the issue asks for an answer within 30 s.</summary>
     internal static readonly TimeSpan Budget = TimeSpan.FromSeconds(25);
@@ -73,6 +73,11 @@ internal sealed class ChannelbackService(Database database, ISourceFactory sourc
         if (outcome is ChannelbackOutcome.Accepted)
         {
             await RecordAsync(account.AccountId, request.RequestId, externalId, CancellationToken.None);
+        }
+        else if (outcome is ChannelbackOutcome.Failed { StatusCode: >= 500 } failed)
+        {
+            // The source's side failed, not the request: operators see it on the dashboard. Our own words only, no secrets.
+            await errors.RecordAsync(account.AccountId, "channelback", failed.Message, CancellationToken.None);
         }
 
         return outcome;
