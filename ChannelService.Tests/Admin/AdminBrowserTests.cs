@@ -243,10 +243,25 @@ public sealed class AdminBrowserTests
         await ScreenshotAsync("sandbox-account");
         await page.GetByRole(AriaRole.Button, new() { Name = "Pull now" }).ClickAsync();
 
-        // Whatever /pull answers is shown as it came back; until pull lands that is its 501 error, and state is kept.
+        // The sandbox drove the real /pull over HTTP and applied the answer as Zendesk would: tickets as threads.
         await Assertions.Expect(page.Locator(".log li").First).ToContainTextAsync("Pull");
         await ScreenshotAsync("sandbox-pulled");
-        Assert.That(await page.Locator(".log li").First.TextContentAsync(), Does.Match("Pull failed with HTTP 501|Pull: \\d+ imported"));
+        Assert.That(await page.Locator(".log li").First.TextContentAsync(), Does.Match("Pull: [1-9]\\d* imported"));
+        await Assertions.Expect(page.Locator("article.ticket").First).ToBeVisibleAsync();
+        Assert.That(await page.Locator("article.ticket h3").AllTextContentsAsync(), Has.Some.Contain("Task number"));
+
+        // A second pull opens no new ticket: the state was kept from the successful answer (this feed moves its due
+        // dates with the clock, so changes may arrive as comments on the same tickets).
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pull now" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".log li").First).ToContainTextAsync("(0 new tickets), 0 duplicate");
+        var tickets = await page.Locator("article.ticket").CountAsync();
+        Assert.That(tickets, Is.GreaterThan(0));
+
+        // The clickthrough link opens the item (the feed items have no URL of their own: the service's read-only page).
+        var link = await page.Locator("article.ticket a", new() { HasTextString = "view in source" }).First.GetAttributeAsync("href");
+        await page.GotoAsync(sandboxUrl + link);
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("Task number");
+        await ScreenshotAsync("sandbox-clickthrough");
     }
 
     private async Task OpenAdminAsync(string name, string metadata, string state, string locale = "en-US")

@@ -97,7 +97,7 @@ internal sealed class AccountRegistry(Database database, TimeProvider time)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var table in new[] { "outbox", "push_credentials", "inbox_accounts", "service_errors", "accounts" })
+        foreach (var table in new[] { "outbox", "push_credentials", "inbox_accounts", "channelback_requests", "service_errors", "accounts" })
         {
             await connection.ExecuteAsync($"DELETE FROM {table} WHERE account_id = @accountId", new { accountId }, transaction);
         }

@@ -45,6 +45,8 @@ public static class ServiceSetup
             s.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<Pull.PullService>();
         builder.Services.AddSingleton<Pull.InboxPull>();
+        builder.Services.AddSingleton<Channelback.ChannelbackService>();
+        builder.Services.AddSingleton<Clickthrough.ClickthroughService>();
         builder.Services.AddZendeskPush();
         builder.Services.AddControllersWithViews()
             .ConfigureApplicationPartManager(parts => parts.FeatureProviders.Add(new InternalControllerFeatureProvider()))
