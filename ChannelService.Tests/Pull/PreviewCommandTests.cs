@@ -57,3 +57,28 @@ public sealed class PreviewCommandTests
         Assert.That(error, Does.StartWith("error: "));
     }
 }
+
+public sealed class SampleFeedTests
+{
+    [Test]
+    public async Task The_Sample_Feed_Is_Served_And_Its_First_Pull_Has_The_Open_Tasks_And_This_Months_Stand_Ups()
+    {
+        using var factory = new ChannelService.Tests.Support.ServiceFactory();
+        using var client = factory.CreateClient();
+        using var served = await client.GetAsync("/samples/team-calendar.ics");
+        Assert.That(served.IsSuccessStatusCode, Is.True);
+        Assert.That(served.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/calendar"));
+
+        var file = Path.Combine(TestPaths.RepositoryRoot, "ChannelService", "wwwroot", "samples", "team-calendar.ics");
+        var configuration = new ConfigurationBuilder().Build();
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await CommandLine.RunAsync(["preview", "--kind", "ics", "--url", file, "--now", "2026-11-22T08:00:00Z"], configuration, new StringReader(string.Empty), stdout, stderr);
+
+        Assert.That(code, Is.Zero, stderr.ToString());
+        var subjects = JsonNode.Parse(stdout.ToString())!["external_resources"]!.AsArray().Select(r => (string)r!["fields"]![0]!["value"]!).ToList();
+        Assert.That(subjects.Count(s => s == "Support stand-up"), Is.EqualTo(13), "Mon/Wed/Fri from 21 Nov to 22 Dec");
+        Assert.That(subjects, Does.Contain("Renew the TLS certificate of the help centre").And.Contain("Update the refund macro").And.Contain("Monthly customer review"));
+        Assert.That(subjects, Does.Not.Contain("Archive last year's escalations"), "completed tasks are not imported on the first sync");
+    }
+}
