@@ -46,6 +46,12 @@ public sealed class ChangeDescriberTests
             Is.EqualTo(new[] { "Due date moved from Wed 25 Nov 17:00 to Sat 28 Nov 12:00 (Europe/Berlin)" }));
 
     [Test]
+    public void A_Move_Of_Seconds_Shows_The_Seconds() =>
+        Assert.That(
+            Describe(Task, Task with { Due = new SnapshotTime(Instant.FromUtc(2026, 11, 25, 16, 0, 30), false) }),
+            Is.EqualTo(new[] { "Due date moved from Wed 25 Nov 17:00:00 to Wed 25 Nov 17:00:30 (Europe/Berlin)" }));
+
+    [Test]
     public void Start_And_End_Moves_Are_Both_Reported() =>
         Assert.That(
             Describe(Event, Event with { Start = new SnapshotTime(Instant.FromUtc(2026, 11, 24, 10, 0), false), End = new SnapshotTime(Instant.FromUtc(2026, 11, 24, 10, 15), false) }),

@@ -104,7 +104,14 @@ public static class ChangeDescriber
         }
         else
         {
-            lines.Add($"{what} moved from {TicketText.Format(before, zone, year)} to {TicketText.Format(after, zone, year)}{suffix}");
+            var (from, to) = (TicketText.Format(before, zone, year), TicketText.Format(after, zone, year));
+            if (from == to)
+            {
+                // A move of seconds would read "from 17:00 to 17:00".
+                (from, to) = (TicketText.FormatPrecise(before, zone), TicketText.FormatPrecise(after, zone));
+            }
+
+            lines.Add($"{what} moved from {from} to {to}{suffix}");
         }
     }
 

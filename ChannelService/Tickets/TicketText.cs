@@ -8,6 +8,7 @@ namespace ChannelService.Tickets;
 public static class TicketText
 {
     private static readonly LocalDateTimePattern DayAndTime = LocalDateTimePattern.Create("ddd d MMM HH:mm", CultureInfo.InvariantCulture);
+    private static readonly LocalDateTimePattern DayAndSeconds = LocalDateTimePattern.Create("ddd d MMM HH:mm:ss", CultureInfo.InvariantCulture);
     private static readonly LocalDateTimePattern DayYearAndTime = LocalDateTimePattern.Create("ddd d MMM yyyy HH:mm", CultureInfo.InvariantCulture);
     private static readonly LocalDatePattern Day = LocalDatePattern.Create("ddd d MMM", CultureInfo.InvariantCulture);
     private static readonly LocalDatePattern DayAndYear = LocalDatePattern.Create("ddd d MMM yyyy", CultureInfo.InvariantCulture);
@@ -24,6 +25,10 @@ public static class TicketText
         var local = time.Instant.InZone(zone).LocalDateTime;
         return (local.Year == (contextYear ?? local.Year) ? DayAndTime : DayYearAndTime).Format(local);
     }
+
+    /// <summary>With seconds: for two times that read the same to the minute.</summary>
+    public static string FormatPrecise(SnapshotTime time, DateTimeZone zone) =>
+        time.AllDay ? Format(time, zone) : DayAndSeconds.Format(time.Instant.InZone(zone).LocalDateTime);
 
     public static string Status(string? status) => status switch
     {
