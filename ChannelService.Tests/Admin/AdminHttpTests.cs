@@ -327,6 +327,33 @@ public sealed class AdminHttpTests
     }
 
     [Test]
+    public async Task A_New_Webhook_Inbox_Shows_Its_Address_And_Secret_Once_And_The_Secret_Signs_Messages()
+    {
+        var details = await admin.SubmitAsync(await admin.StartAsync(), "kind", new() { ["kind"] = "inbox" });
+        var tested = await admin.SubmitAsync(details, "test", new() { ["url"] = "https://hooks.example.net/replies" });
+        var saved = await admin.SubmitAsync(tested, "save", new() { ["display_name"] = "Shop inbox", ["save_anyway"] = "on" });
+
+        Assert.That(saved.QuerySelector("form#return-form"), Is.Not.Null, AdminDriver.Text(saved));
+        var form = saved.QuerySelector("form#return-form")!;
+        Assert.That(form.GetAttribute("data-autosubmit"), Is.EqualTo("wait"), "the page waits so the secret can be copied");
+        var account = Codec.Decode(form.QuerySelector("input[name=metadata]")!.GetAttribute("value"));
+        var secret = saved.QuerySelector("#inbox-secret")!.GetAttribute("value")!;
+        Assert.That(saved.QuerySelector("#inbox-url")!.GetAttribute("value"), Does.EndWith("/inbox/" + account.AccountId));
+        using (var accepted = await client.SendAsync(ChannelService.Tests.Inbox.InboxTestClient.Signed(account.AccountId, secret, ChannelService.Tests.Inbox.InboxTestClient.Message("m1", "t1").ToJsonString())))
+        {
+            Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        }
+
+        // Editing the account keeps the secret (it is not shown again).
+        var edit = await admin.StartAsync(AdminDriver.ZendeskFields(form.QuerySelector("input[name=metadata]")!.GetAttribute("value")!, "", "Shop inbox"));
+        var resaved = await admin.SubmitAsync(edit, "save", new() { ["save_anyway"] = "on" });
+        Assert.That(resaved.QuerySelector("#inbox-secret"), Is.Null);
+        Assert.That(resaved.QuerySelector("form#return-form")!.GetAttribute("data-autosubmit"), Is.EqualTo("on"));
+        using var stillAccepted = await client.SendAsync(ChannelService.Tests.Inbox.InboxTestClient.Signed(account.AccountId, secret, ChannelService.Tests.Inbox.InboxTestClient.Message("m2", "t1").ToJsonString()));
+        Assert.That(stillAccepted.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+    }
+
+    [Test]
     public async Task Saved_Password_Is_Not_Sent_To_Another_Server()
     {
         var details = await admin.SubmitAsync(await admin.StartAsync(), "kind", new() { ["kind"] = "ics" });

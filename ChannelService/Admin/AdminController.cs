@@ -44,6 +44,7 @@ public sealed class AdminController : Controller
     private readonly bool sandbox;
     private readonly AccountRegistry registry;
     private readonly Zendesk.PushCredentialsStore pushCredentials;
+    private readonly Inbox.InboxAccountStore inboxAccounts;
 
     /// <summary>Resolves its internal collaborators itself: MVC activates only public controllers with public constructors.</summary>
     public AdminController(IServiceProvider services, IOptions<ChannelOptions> options, IWebHostEnvironment environment, IStringLocalizer<AdminText> t, TimeProvider time)
@@ -54,6 +55,7 @@ public sealed class AdminController : Controller
         flows = services.GetRequiredService<AdminFlowTokenCodec>();
         registry = services.GetRequiredService<AccountRegistry>();
         pushCredentials = services.GetRequiredService<Zendesk.PushCredentialsStore>();
+        inboxAccounts = services.GetRequiredService<Inbox.InboxAccountStore>();
         metadata = services.GetRequiredService<MetadataCodec>();
         tester = services.GetRequiredService<ConnectionTester>();
         discovery = services.GetServices<ICollectionDiscovery>().FirstOrDefault();
@@ -273,8 +275,18 @@ public sealed class AdminController : Controller
             await pushCredentials.SaveAsync(account.AccountId, subdomain, pushId, token, cancellationToken);
         }
 
+        // A webhook inbox needs its signing secret: made when the account is first saved and shown on this page once
+        // (it cannot be read back later; `accounts rotate-inbox-secret` replaces it). An edit keeps the secret.
+        string? inboxSecret = null;
+        if (account.Kind == SourceKind.Inbox && Uri.TryCreate(account.Url, UriKind.Absolute, out var callback)
+            && !await inboxAccounts.UpdateCallbackAsync(account.AccountId, callback, cancellationToken))
+        {
+            inboxSecret = await inboxAccounts.RegisterAsync(account.AccountId, callback, cancellationToken);
+        }
+
         AllowZendeskFraming(new Uri(flow.ReturnUrl));
-        return View("Return", new AdminReturn(flow.ReturnUrl, name, encoded, flow.State, flow.IsEdit));
+        var inboxUrl = inboxSecret is null ? null : new Uri(options.BaseUri ?? new Uri($"{Request.Scheme}://{Request.Host}/"), "inbox/" + account.AccountId).AbsoluteUri;
+        return View("Return", new AdminReturn(flow.ReturnUrl, name, encoded, flow.State, flow.IsEdit) { InboxSecret = inboxSecret, InboxUrl = inboxUrl });
     }
 
     /// <summary>The secret to use: typed now, typed earlier in this flow, or the saved one if the server is the same.</summary>
@@ -433,5 +445,10 @@ internal sealed record AdminPage
 /// <summary>The final auto-submitting post to Zendesk's return_url.</summary>
 internal sealed record AdminReturn(string ReturnUrl, string Name, string Metadata, string? State, bool IsEdit)
 {
+    /// <summary>A new webhook inbox's signing secret, shown once; the page then waits for a click instead of auto-submitting.</summary>
+    public string? InboxSecret { get; init; }
+
+    public string? InboxUrl { get; init; }
+
     public override string ToString() => "AdminReturn";
 }

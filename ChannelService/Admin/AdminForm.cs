@@ -83,6 +83,11 @@ internal sealed record AdminForm
     /// <summary>The options as <c>key=value</c> pairs for <see cref="AccountOptions.Parse"/>.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> OptionPairs()
     {
+        if (Kind == "inbox")
+        {
+            return [new("author_name", (AuthorName ?? "").Trim())];
+        }
+
         var pairs = new List<KeyValuePair<string, string>>
         {
             new("tasks", Tasks ?? "open"),
@@ -161,8 +166,9 @@ internal sealed class AdminFormValidator : AbstractValidator<AdminForm>
 
         RuleFor(f => f.Tasks).Must(v => v is null or "open" or "all").OverridePropertyName("tasks").WithMessage(t["Choose which tasks to import."]);
         RuleFor(f => f.Recurring).Must(v => v is null or "occurrence" or "series").OverridePropertyName("recurring").WithMessage(t["Choose how recurring events become tickets."]);
-        RuleFor(f => f.WindowPastDays).Must(Days).OverridePropertyName("window_past_days").WithMessage(t["Enter a whole number of days from 0 to 3650."]);
-        RuleFor(f => f.WindowFutureDays).Must(Days).OverridePropertyName("window_future_days").WithMessage(t["Enter a whole number of days from 0 to 3650."]);
+        // A webhook inbox has no calendar options: its page does not show them, so they are not checked.
+        RuleFor(f => f.WindowPastDays).Must(Days).When(f => f.Kind != "inbox").OverridePropertyName("window_past_days").WithMessage(t["Enter a whole number of days from 0 to 3650."]);
+        RuleFor(f => f.WindowFutureDays).Must(Days).When(f => f.Kind != "inbox").OverridePropertyName("window_future_days").WithMessage(t["Enter a whole number of days from 0 to 3650."]);
         RuleFor(f => f.TimeZone)
             .Must(z => string.IsNullOrWhiteSpace(z) || (z.Length <= 64 && DateTimeZoneProviders.Tzdb.GetZoneOrNull(z.Trim()) is not null))
             .OverridePropertyName("time_zone").WithMessage(t["Enter a time zone such as Europe/Berlin, or leave it empty."]);

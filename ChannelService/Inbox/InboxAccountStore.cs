@@ -31,6 +31,15 @@ internal sealed class InboxAccountStore(Database database, SecretSealer sealer, 
         return secret;
     }
 
+    /// <summary>Points a registered account at a new callback URL, keeping its secret; false when it is not registered.</summary>
+    public async Task<bool> UpdateCallbackAsync(string accountId, Uri callbackUrl, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(
+            "UPDATE inbox_accounts SET callback_url = @Url, updated_at = @Now WHERE account_id = @accountId",
+            new { accountId, Url = callbackUrl.AbsoluteUri, Now = time.GetUtcNow() }) > 0;
+    }
+
     /// <summary>Replaces the secret; null when the account is not an inbox account of ours.</summary>
     public async Task<string?> RotateSecretAsync(string accountId, CancellationToken cancellationToken = default)
     {

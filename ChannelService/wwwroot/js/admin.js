@@ -1,7 +1,7 @@
 // Admin UI behaviour, kept out of the pages so the Content-Security-Policy can forbid inline scripts.
 document.addEventListener('DOMContentLoaded', function () {
   // The final step posts name, metadata and state to Zendesk's return_url without another click.
-  var returnForm = document.querySelector('form[data-autosubmit]');
+  var returnForm = document.querySelector('form[data-autosubmit=on]');
   if (returnForm) {
     returnForm.submit();
     return;
