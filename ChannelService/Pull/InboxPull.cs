@@ -16,22 +16,12 @@ internal sealed class InboxPull(Database database, IInboxBacklog backlog, PullSt
 {
     private const string UnitPrefix = "inbox-";
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Locks = new(StringComparer.Ordinal);
-
     /// <summary>Returns the JSON pull payload.</summary>
     public async Task<JsonObject> PullAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
     {
         // One pull at a time per account, as for sources: the acknowledgement and the next batch must not interleave.
-        var gate = Locks.GetOrAdd(account.AccountId, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            return await PullLockedAsync(account, state, cancellationToken);
-        }
-        finally
-        {
-            gate.Release();
-        }
+        using var held = await AccountLocks.AcquireAsync(account.AccountId, Timeout.InfiniteTimeSpan, cancellationToken);
+        return await PullLockedAsync(account, state, cancellationToken);
     }
 
     private async Task<JsonObject> PullLockedAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)

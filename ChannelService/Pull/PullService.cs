@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ChannelService.Accounts;
 using ChannelService.Calendars;
 using ChannelService.Data;
@@ -42,8 +41,6 @@ internal sealed partial class PullService(
     /// <summary>Zendesk's documented maximum per response.</summary>
     public const int MaxResources = 200;
 
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new(StringComparer.Ordinal);
-
     /// <summary>How long a pull waits for another pull of the same account before answering "busy".</summary>
     public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -52,20 +49,8 @@ internal sealed partial class PullService(
 
     public async Task<PullOutcome> PullAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
     {
-        var gate = Locks.GetOrAdd(account.AccountId, _ => new SemaphoreSlim(1, 1));
-        if (!await gate.WaitAsync(LockWait, cancellationToken))
-        {
-            return new PullOutcome.Busy();
-        }
-
-        try
-        {
-            return await PullLockedAsync(account, state, cancellationToken);
-        }
-        finally
-        {
-            gate.Release();
-        }
+        using var held = await AccountLocks.AcquireAsync(account.AccountId, LockWait, cancellationToken);
+        return held is null ? new PullOutcome.Busy() : await PullLockedAsync(account, state, cancellationToken);
     }
 
     private async Task<PullOutcome> PullLockedAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
