@@ -332,6 +332,41 @@ public sealed class PullScenarioTests
     }
 
     [Test]
+    public async Task Attachments_Become_File_Urls_And_Inline_Ones_Are_Served_Through_Signed_Expiring_Links()
+    {
+        feed.Body = Calendar(Task("t1", "With files", extra:
+            "ATTACH:https://files.example.com/spec.pdf\r\nATTACH;ENCODING=BASE64;VALUE=BINARY;FMTTYPE=text/plain;X-FILENAME=note.txt:aGVsbG8gZmlsZQ==\r\n"));
+
+        var (_, body) = await PullAsync(Metadata(), null);
+
+        var urls = body!["external_resources"]![0]!["file_urls"]!.AsArray().Select(u => (string)u!).ToList();
+        Assert.That(urls, Has.Count.EqualTo(2));
+        Assert.That(urls[0], Is.EqualTo("https://files.example.com/spec.pdf"));
+        Assert.That(urls[1], Does.StartWith("https://channel.example.com/files/"));
+        var path = new Uri(urls[1]).AbsolutePath;
+        using (var get = await client.GetAsync(path))
+        {
+            Assert.That(get.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(await get.Content.ReadAsStringAsync(), Is.EqualTo("hello file"));
+            Assert.That(get.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/plain"));
+        }
+
+        using (var post = await client.PostAsync(path, null))
+        {
+            Assert.That(post.StatusCode, Is.EqualTo(HttpStatusCode.OK), "Zendesk may fetch files with POST");
+        }
+
+        using (var tampered = await client.GetAsync(path[..^3] + (path[^3] == 'A' ? "B" : "A") + path[^2..]))
+        {
+            Assert.That(tampered.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        }
+
+        clock.Advance(TimeSpan.FromDays(8));
+        using var expired = await client.GetAsync(path);
+        Assert.That(expired.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [Test]
     public async Task Recurring_Events_Become_One_Ticket_Per_Occurrence_And_A_Time_Change_Updates_Them()
     {
         var metadata = Metadata("time_zone=Europe/Berlin", "window_future_days=14");

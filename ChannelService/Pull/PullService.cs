@@ -36,7 +36,9 @@ internal sealed partial class PullService(
     ISourceFactory sources,
     PullStateCodec stateCodec,
     TimeProvider time,
-    ILogger<PullService> logger)
+    ILogger<PullService> logger,
+    Files.FileLinks? fileLinks = null,
+    Uri? publicBaseUrl = null)
 {
     /// <summary>Zendesk's documented maximum per response.</summary>
     public const int MaxResources = 200;
@@ -144,7 +146,9 @@ internal sealed partial class PullService(
         var diagnostics = new List<string>();
         var units = TicketPlanner.Plan(stored, account.Options, now, diagnostics);
         var zone = (account.Options.TimeZone is { Length: > 0 } z ? DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) : null) ?? DateTimeZone.Utc;
-        var builder = new ResourceBuilder(account, sourceTakesReplies, zone, now);
+        Func<TicketUnit, int, string?>? inlineFileUrl = fileLinks is null || publicBaseUrl is null ? null
+            : (unit, index) => new Uri(publicBaseUrl, "files/" + fileLinks.Token(new Files.FileLinkTarget(account.AccountId, unit.ItemKey, index))).AbsoluteUri;
+        var builder = new ResourceBuilder(account, sourceTakesReplies, zone, now, inlineFileUrl);
         var firstSyncDone = row.FirstSyncedAt;
 
         var work = new List<(DateTimeOffset At, string Key, Func<long, (List<ExternalResource>, PendingUnit)> Make)>();

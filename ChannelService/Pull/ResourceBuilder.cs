@@ -8,7 +8,7 @@ using NodaTime;
 namespace ChannelService.Pull;
 
 /// <summary>Turns a ticket unit (and what Zendesk last acknowledged of it) into external resources.</summary>
-internal sealed class ResourceBuilder(AccountMetadata account, bool sourceTakesReplies, DateTimeZone zone, Instant now)
+internal sealed class ResourceBuilder(AccountMetadata account, bool sourceTakesReplies, DateTimeZone zone, Instant now, Func<TicketUnit, int, string?>? inlineFileUrl = null)
 {
     /// <summary>display_info type: a URI of ours (the schema asks for a globally unique GUID or URI).</summary>
     public const string DisplayInfoType = "urn:channelservice:calendar-item";
@@ -31,7 +31,7 @@ internal sealed class ResourceBuilder(AccountMetadata account, bool sourceTakesR
                 AllowChannelback = AllowChannelback(unit),
                 Fields = Fields(unit),
                 DisplayInfo = [new DisplayInfo(DisplayInfoType, DisplayData(unit))],
-                FileUrls = FileUrls(unit.Snapshot),
+                FileUrls = FileUrls(unit),
             },
         };
         resources.AddRange(Comments(unit, threadId, [], created));
@@ -171,12 +171,20 @@ internal sealed class ResourceBuilder(AccountMetadata account, bool sourceTakesR
         return data;
     }
 
-    private static List<string>? FileUrls(ItemSnapshot snapshot)
+    /// <summary>https ATTACH URIs as they are; inline attachments through signed /files links (at most 10).</summary>
+    private List<string>? FileUrls(TicketUnit unit)
     {
-        var urls = snapshot.Attachments
-            .Where(a => Uri.TryCreate(a, UriKind.Absolute, out var u) && u.Scheme == Uri.UriSchemeHttps && a.Length <= 511)
-            .Take(10)
-            .ToList();
+        var urls = new List<string>();
+        for (var i = 0; i < unit.Item.Attachments.Count && urls.Count < 10; i++)
+        {
+            var attachment = unit.Item.Attachments[i];
+            var url = attachment.IsInline ? inlineFileUrl?.Invoke(unit, i) : attachment.Uri;
+            if (url is not null && Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || (attachment.IsInline && u.IsLoopback)) && url.Length <= 511)
+            {
+                urls.Add(url);
+            }
+        }
+
         return urls.Count > 0 ? urls : null;
     }
 

@@ -43,7 +43,16 @@ public static class ServiceSetup
             s.GetRequiredService<ChannelService.Sources.SourceItemStore>(),
             s.GetRequiredService<ChannelService.Sources.CalDav.ICalDavEtagStore>(),
             s.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<Pull.PullService>();
+        builder.Services.AddSingleton<Files.FileLinks>();
+        builder.Services.AddSingleton(s => new Pull.PullService(
+            s.GetRequiredService<Database>(),
+            s.GetRequiredService<ChannelService.Sources.SourceItemStore>(),
+            s.GetRequiredService<ChannelService.Sources.ISourceFactory>(),
+            s.GetRequiredService<PullStateCodec>(),
+            s.GetRequiredService<TimeProvider>(),
+            s.GetRequiredService<ILogger<Pull.PullService>>(),
+            s.GetRequiredService<Files.FileLinks>(),
+            s.GetRequiredService<IOptions<ChannelOptions>>().Value.BaseUri));
         builder.Services.AddSingleton<Pull.InboxPull>();
         builder.Services.AddSingleton<Channelback.ChannelbackService>();
         builder.Services.AddSingleton<Clickthrough.ClickthroughService>();
