@@ -105,6 +105,37 @@ public sealed class ChangeDescriberTests
         }));
     }
 
+    /// <summary>One approval file with the sentence for every field of the model that can change (issue 5).</summary>
+    [Test]
+    public void Every_Change_Sentence_Matches_Its_Approved_Wording()
+    {
+        var cases = new (string Field, ItemSnapshot Before, ItemSnapshot After)[]
+        {
+            ("summary", Task, Task with { Summary = "Renew TLS certificate" }),
+            ("description", Task, Task with { Description = "Renew it before Friday; the old one is in /etc/ssl." }),
+            ("start", Event, Event with { Start = new SnapshotTime(Instant.FromUtc(2026, 11, 24, 10, 0), false) }),
+            ("end", Event, Event with { End = new SnapshotTime(Instant.FromUtc(2026, 11, 24, 9, 45), false) }),
+            ("due", Task, Task with { Due = new SnapshotTime(Instant.FromUtc(2026, 11, 28, 11, 0), false) }),
+            ("status", Task, Task with { Status = "IN-PROCESS" }),
+            ("priority", Task, Task with { Priority = 1 }),
+            ("location", Task, Task with { Location = "Data centre" }),
+            ("organizer", Task, Task with { Organizer = new SnapshotPerson("max@example.com", "Max", null) }),
+            ("attendee status", Task, Task with { Attendees = [new SnapshotPerson("alice@example.com", "Alice", "ACCEPTED"), Task.Attendees[1]] }),
+            ("attendee added", Task, Task with { Attendees = [.. Task.Attendees, new SnapshotPerson("carol@example.com", "Carol", "NEEDS-ACTION")] }),
+            ("attendee removed", Task, Task with { Attendees = [Task.Attendees[0]] }),
+            ("categories", Task, Task with { Categories = ["Ops", "Security"] }),
+            ("url", Task, Task with { Url = "https://tasks.example.com/2" }),
+            ("attachments", Task, Task with { Attachments = ["https://files.example.com/b.pdf"] }),
+            ("percent complete", Task, Task with { PercentComplete = 60 }),
+            ("cancellation", Event, Event with { Status = "CANCELLED", Cancelled = true }),
+            ("deletion", Event, Event with { Deleted = true }),
+        };
+
+        var text = string.Join("\n", cases.Select(c => $"{c.Field}: {string.Join(" | ", Describe(c.Before, c.After))}")) + "\n";
+
+        Shouldly.ShouldMatchApprovedTestExtensions.ShouldMatchApproved(text);
+    }
+
     [Test]
     public void Completion_Says_Status_Completed() =>
         Assert.That(Describe(Task, Task with { Status = "COMPLETED", PercentComplete = 100 }), Is.EqualTo(new[] { "Status: completed", "Percent complete: 0% → 100%" }));
