@@ -62,10 +62,12 @@ internal static class LimitedBody
         }
     }
 
-    /// <summary>A read-only stream that fails with <see cref="SourceErrorKind.TooLarge"/> once more than the limit was read.</summary>
-    private sealed class LimitedStream(Stream inner, long limit) : Stream
+    /// <summary>What both wrappers below share: forward-only reading of an inner stream they own.</summary>
+    private abstract class ReadOnlyWrapper(Stream inner) : Stream
     {
-        private long total;
+        protected Stream Inner { get; } = inner;
+
+        public abstract override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);
 
         public override bool CanRead => true;
 
@@ -74,13 +76,6 @@ internal static class LimitedBody
         public override bool CanWrite => false;
 
         public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => total; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken));
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -99,11 +94,25 @@ internal static class LimitedBody
         {
             if (disposing)
             {
-                inner.Dispose();
+                Inner.Dispose();
             }
 
             base.Dispose(disposing);
         }
+    }
+
+    /// <summary>A read-only stream that fails with <see cref="SourceErrorKind.TooLarge"/> once more than the limit was read.</summary>
+    private sealed class LimitedStream(Stream source, long limit) : ReadOnlyWrapper(source)
+    {
+        private long total;
+
+        public override long Position { get => total; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(Inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await Inner.ReadAsync(buffer, cancellationToken));
+
 
         private int Count(int read)
         {
@@ -118,47 +127,17 @@ internal static class LimitedBody
     }
 
     /// <summary>Gives back bytes already peeked from a non-seekable stream, then the rest of it.</summary>
-    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream
+    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream source) : ReadOnlyWrapper(source)
     {
         private ReadOnlyMemory<byte> prefix = prefix;
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-        public override int Read(byte[] buffer, int offset, int count) => ReadPrefix(buffer.AsSpan(offset, count)) is var n and > 0 ? n : inner.Read(buffer, offset, count);
+        public override int Read(byte[] buffer, int offset, int count) => ReadPrefix(buffer.AsSpan(offset, count)) is var n and > 0 ? n : Inner.Read(buffer, offset, count);
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            ReadPrefix(buffer.Span) is var n and > 0 ? n : await inner.ReadAsync(buffer, cancellationToken);
+            ReadPrefix(buffer.Span) is var n and > 0 ? n : await Inner.ReadAsync(buffer, cancellationToken);
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
 
         private int ReadPrefix(Span<byte> destination)
         {
