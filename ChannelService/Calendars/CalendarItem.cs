@@ -133,8 +133,13 @@ public sealed record CalendarItem
     /// <summary>Has RRULE or RDATE: a series master.</summary>
     public bool IsRecurring { get; init; }
 
-    /// <summary>Normalised content hash: see <see cref="ContentVersion"/>.</summary>
-    public required string ContentVersion { get; init; }
+    /// <summary>
+    /// Normalised content hash (see <see cref="Calendars.ContentVersion"/>), computed on first use: a first sync of a
+    /// large feed compares nothing, so it should not hash 20,000 components before it can answer.
+    /// </summary>
+    public string ContentVersion => contentVersion ??= Calendars.ContentVersion.Compute(Component);
+
+    private string? contentVersion;
 
     public bool IsCancelled => Status == "CANCELLED";
 

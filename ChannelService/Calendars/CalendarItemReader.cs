@@ -187,7 +187,6 @@ public static class CalendarItemReader
             LastModified = lastModified,
             Created = created,
             IsRecurring = recurring,
-            ContentVersion = Calendars.ContentVersion.Compute(component),
         };
     }
 

@@ -43,6 +43,8 @@ public sealed class TimeZoneResolver
     private string? lastTzid;
     private DateTimeZone? lastZone;
     private const int MaxCustomZones = 100;
+    private const int MaxSharedZones = 4096;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeZone? Zone, string[] Diagnostics)> SharedZones = new(StringComparer.Ordinal);
     private int customZonesBuilt;
     private LocalTimeMapper? floatingMapper;
     private LocalTimeMapper? zonedMapper;
@@ -127,21 +129,47 @@ public sealed class TimeZoneResolver
 
     private DateTimeZone? ResolveUncached(string tzid)
     {
-        var named = TimeZoneNames.Resolve(tzid);
-        VTimeZoneZone? custom = null;
-        if (FindVTimeZone(tzid) is { } vtz)
+        var vtz = FindVTimeZone(tzid);
+        if (vtz is null)
         {
-            // Each VTIMEZONE costs a bounded expansion; a hostile file with thousands of them gets a bounded total.
-            if (++customZonesBuilt <= MaxCustomZones)
-            {
-                custom = VTimeZoneZone.TryCreate(vtz, diagnostics);
-            }
-            else if (customZonesBuilt == MaxCustomZones + 1)
+            return TimeZoneNames.Resolve(tzid);
+        }
+
+        // Each VTIMEZONE costs a bounded expansion; a hostile file with thousands of them gets a bounded total.
+        if (++customZonesBuilt > MaxCustomZones)
+        {
+            if (customZonesBuilt == MaxCustomZones + 1)
             {
                 diagnostics.Add($"more than {MaxCustomZones} VTIMEZONEs in use; the rest are not evaluated");
             }
+
+            return TimeZoneNames.Resolve(tzid);
         }
 
+        // Every stored item carries its own copy of the feed's VTIMEZONEs, so a pull over 20,000 items would expand
+        // the same rules 20,000 times: the outcome for one (TZID, rules text, year) is shared by the whole process.
+        var key = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{tzid}\u0001{options.Clock.GetUtcNow().Year}\u0001{Fingerprint(vtz)}");
+        if (!SharedZones.TryGetValue(key, out var shared))
+        {
+            var before = diagnostics.Count;
+            var zone = ResolveWithRules(tzid, vtz);
+            shared = (zone, diagnostics.Skip(before).ToArray());
+            if (SharedZones.Count < MaxSharedZones)
+            {
+                SharedZones.TryAdd(key, shared);
+            }
+
+            return zone;
+        }
+
+        diagnostics.AddRange(shared.Diagnostics);
+        return shared.Zone;
+    }
+
+    private DateTimeZone? ResolveWithRules(string tzid, CalendarComponent vtz)
+    {
+        var named = TimeZoneNames.Resolve(tzid);
+        var custom = VTimeZoneZone.TryCreate(vtz, diagnostics);
         if (named is not null && custom is not null && !Agrees(named, custom))
         {
             diagnostics.Add($"TZID {tzid}: the file's VTIMEZONE disagrees with {named.Id}; using the VTIMEZONE");
@@ -149,6 +177,36 @@ public sealed class TimeZoneResolver
         }
 
         return named ?? custom;
+    }
+
+    /// <summary>The rules text of a VTIMEZONE (names, parameters and values of it and its observances), for the shared cache.</summary>
+    private static string Fingerprint(CalendarComponent vtz)
+    {
+        var text = new System.Text.StringBuilder(512);
+        void Walk(CalendarComponent c)
+        {
+            text.Append('{').Append(c.Name);
+            foreach (var p in c.Properties)
+            {
+                text.Append('\n').Append(p.Name);
+                foreach (var parameter in p.Parameters)
+                {
+                    text.Append(';').Append(parameter.Name).Append('=').AppendJoin(',', parameter.Values);
+                }
+
+                text.Append(':').Append(p.RawValue);
+            }
+
+            foreach (var child in c.Components)
+            {
+                Walk(child);
+            }
+
+            text.Append('}');
+        }
+
+        Walk(vtz);
+        return text.ToString();
     }
 
     private CalendarComponent? FindVTimeZone(string tzid)

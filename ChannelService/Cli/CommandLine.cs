@@ -44,6 +44,7 @@ internal static class CommandLine
         new Pull.PreviewCommand(),
         new Sources.CalDav.CalDavBenchCommand(),
         new ChannelService.Sources.Feeds.FeedBenchmarkCommand(),
+        new Pull.PullBenchmarkCommand(),
     ];
 
     public static bool IsCommand(string[] args) =>

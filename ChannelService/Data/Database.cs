@@ -79,12 +79,15 @@ public sealed class Database
         return await connection.QuerySingleAsync<string>("SELECT epoch FROM store_info WHERE id = 1");
     }
 
+    /// <summary>How every time is stored: UTC text that sorts as it reads.</summary>
+    internal static string FormatTime(DateTimeOffset value) => value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
     private sealed class UtcDateTimeOffsetHandler : SqlMapper.TypeHandler<DateTimeOffset>
     {
         public override void SetValue(IDbDataParameter parameter, DateTimeOffset value)
         {
             parameter.DbType = DbType.String;
-            parameter.Value = value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+            parameter.Value = FormatTime(value);
         }
 
         public override DateTimeOffset Parse(object value) => value switch

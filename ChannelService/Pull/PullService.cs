@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ChannelService.Accounts;
 using ChannelService.Calendars;
 using ChannelService.Data;
@@ -38,7 +39,8 @@ internal sealed partial class PullService(
     TimeProvider time,
     ILogger<PullService> logger,
     Files.FileLinks? fileLinks = null,
-    Uri? publicBaseUrl = null)
+    Uri? publicBaseUrl = null,
+    ParsedItemCache? parsedItems = null) : IAsyncDisposable
 {
     /// <summary>Zendesk's documented maximum per response.</summary>
     public const int MaxResources = 200;
@@ -49,13 +51,74 @@ internal sealed partial class PullService(
     /// <summary>Budget for reading the source, so the whole answer stays within Zendesk's patience (about 30 s).</summary>
     public TimeSpan SourceBudget { get; init; } = TimeSpan.FromSeconds(22);
 
+    /// <summary>How long storing the rest of a first read may take after its first answer went out.</summary>
+    public TimeSpan CompletionBudget { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>First reads still being stored after their answer (see <see cref="FirstRead"/>).</summary>
+    private readonly ConcurrentDictionary<Task, byte> completions = new();
+
     public async Task<PullOutcome> PullAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
     {
-        using var held = await AccountLocks.AcquireAsync(account.AccountId, LockWait, cancellationToken);
-        return held is null ? new PullOutcome.Busy() : await PullLockedAsync(account, state, cancellationToken);
+        var held = await AccountLocks.AcquireAsync(account.AccountId, LockWait, cancellationToken);
+        if (held is null)
+        {
+            return new PullOutcome.Busy();
+        }
+
+        Func<Task>? completion = null;
+        try
+        {
+            (var outcome, completion) = await PullLockedAsync(account, state, cancellationToken);
+            return outcome;
+        }
+        finally
+        {
+            if (completion is null)
+            {
+                held.Dispose();
+            }
+            else
+            {
+                // The account stays locked until the rest of the first read is stored: the next pull waits for it
+                // instead of reading the source a second time.
+                Track(Task.Run(async () =>
+                {
+                    try
+                    {
+                        await completion();
+                    }
+                    catch (Exception ex)
+                    {
+                        // Nothing is lost: without a stored cursor the next pull reads the whole source again.
+                        LogCompletionFailed(logger, ex);
+                    }
+                    finally
+                    {
+                        held.Dispose();
+                    }
+                }, CancellationToken.None));
+            }
+        }
     }
 
-    private async Task<PullOutcome> PullLockedAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
+    /// <summary>Waits for first reads still being stored (host shutdown, tests).</summary>
+    public async Task WaitForCompletionsAsync()
+    {
+        while (!completions.IsEmpty)
+        {
+            await Task.WhenAll(completions.Keys);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await WaitForCompletionsAsync();
+
+    private void Track(Task task)
+    {
+        completions[task] = 0;
+        _ = task.ContinueWith(t => completions.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task<(PullOutcome Outcome, Func<Task>? Completion)> PullLockedAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
     {
         var accountId = account.AccountId;
         var epoch = await database.GetEpochAsync(cancellationToken);
@@ -97,22 +160,35 @@ internal sealed partial class PullService(
             {
                 source = sources.Create(account);
                 var cursor = await store.GetCursorAsync(accountId, budget.Token);
-                changes = await source.ReadChangesAsync(cursor, budget.Token);
+                if (cursor is null && source is IFirstReadSource staged && await staged.BeginFirstReadAsync(budget.Token) is { } firstRead)
+                {
+                    if (await FirstPullAsync(account, source, firstRead, epoch, nowOffset, budget.Token) is { } early)
+                    {
+                        return early;
+                    }
+
+                    // The whole source fits one answer: the usual way, with the listing already downloaded.
+                    changes = firstRead.Complete();
+                }
+                else
+                {
+                    changes = await source.ReadChangesAsync(cursor, budget.Token);
+                }
             }
             catch (SourceException ex) when (ex.Kind is SourceErrorKind.Unauthorized or SourceErrorKind.Forbidden)
             {
                 await RecordAsync(accountId, nowOffset, "credentials rejected", cancellationToken);
-                return new PullOutcome.CredentialsRejected(ex.Message);
+                return (new PullOutcome.CredentialsRejected(ex.Message), null);
             }
             catch (SourceException ex)
             {
                 await RecordAsync(accountId, nowOffset, ex.Message, cancellationToken);
-                return new PullOutcome.SourceFailed(ex.Kind is SourceErrorKind.Unreachable or SourceErrorKind.Timeout ? 503 : 502, ex.Message);
+                return (new PullOutcome.SourceFailed(ex.Kind is SourceErrorKind.Unreachable or SourceErrorKind.Timeout ? 503 : 502, ex.Message), null);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 await RecordAsync(accountId, nowOffset, "source timed out", cancellationToken);
-                return new PullOutcome.SourceFailed(503, "The source did not answer in time.");
+                return (new PullOutcome.SourceFailed(503, "The source did not answer in time."), null);
             }
         }
 
@@ -122,7 +198,7 @@ internal sealed partial class PullService(
         await store.ApplyAsync(accountId, changes, c, t, cancellationToken);
         var row2 = await PullMirror.GetAccountAsync(c, t, accountId);
         var acked = await PullMirror.GetAckedAsync(c, t, accountId);
-        var stored = await SourceItemStore.ListAsync(c, t, accountId, includeDeleted: true, cancellationToken);
+        var stored = await ListForPlanningAsync(c, t, accountId, changes, cancellationToken);
         var (resources, pending) = Compute(account, source.Capabilities.CanComment, stored, acked, row2, nowOffset);
 
         // Generations only grow, so a late or repeated request can never acknowledge a response it did not carry.
@@ -135,7 +211,132 @@ internal sealed partial class PullService(
         await t.CommitAsync(cancellationToken);
 
         var newState = new PullState(accountId, epoch, generation, Truncate(cursorNow));
-        return new PullOutcome.Ok(new PullResponse(resources, stateCodec.Encode(newState)));
+        return (new PullOutcome.Ok(new PullResponse(resources, stateCodec.Encode(newState))), null);
+    }
+
+    /// <summary>
+    /// The first pull of an account the store knows nothing of. A large calendar would keep Zendesk waiting while
+    /// every item is keyed, hashed and stored before the first ticket can go out, so the answer is made from the
+    /// first items in document order (all of them new: none is older than another) and recorded as pending with
+    /// just the items it carries; the whole listing and its cursor are stored after the answer, while the account
+    /// stays locked. If that storing fails, no cursor was stored and the next pull reads the source again.
+    /// Null when the items ran out before the answer was full (a small source, or few items wanted): then the usual
+    /// way costs no more. Also null when the mirror holds acknowledged tickets, which only the usual way compares.
+    /// </summary>
+    private async Task<(PullOutcome Outcome, Func<Task>? Completion)?> FirstPullAsync(
+        AccountMetadata account, ISource source, FirstRead firstRead, string epoch, DateTimeOffset nowOffset, CancellationToken cancellationToken)
+    {
+        var accountId = account.AccountId;
+        await using (var c = await database.OpenAsync(cancellationToken))
+        await using (var t = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken))
+        {
+            if ((await PullMirror.GetAckedAsync(c, t, accountId)).Count > 0)
+            {
+                return null;
+            }
+        }
+
+        var now = Instant.FromDateTimeOffset(nowOffset);
+        var builder = Builder(account, source.Capabilities.CanComment, now);
+        var resources = new List<ExternalResource>();
+        var pending = new List<PendingUnit>();
+        var sent = new Dictionary<string, SourceItem>(StringComparer.Ordinal);
+        var diagnostics = new List<string>();
+        var resolvers = new TicketPlanner.ResolverCache();
+        var full = false;
+        foreach (var item in firstRead.Items)
+        {
+            // One item at a time: a recurring series yields its occurrences in the window, a task or event one unit.
+            var stored = new StoredSourceItem(item, false, nowOffset, nowOffset, null);
+            var units = TicketPlanner.Plan([stored], account.Options, now, diagnostics, resolvers).Where(u => u.Wanted).ToList();
+            var unitResources = units.Select(u => builder.Opening(u, ExternalIds.ThreadId(accountId, u.UnitKey))).ToList();
+            if (resources.Count + unitResources.Sum(r => r.Count) > MaxResources)
+            {
+                full = true;
+                break;
+            }
+
+            foreach (var (unit, made) in units.Zip(unitResources))
+            {
+                resources.AddRange(made);
+                pending.Add(Pending(unit, 0));
+                sent[item.Key] = item;
+            }
+        }
+
+        if (!full)
+        {
+            return null;
+        }
+
+        long generation;
+        await using (var c = await database.OpenAsync(cancellationToken))
+        await using (var t = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken))
+        {
+            // No cursor yet: until the rest is stored, a pull must read the whole source again.
+            await store.ApplyAsync(accountId, new SourceChanges { Cursor = null, Upserts = [.. sent.Values], Deletions = [], CompleteListing = false }, c, t, cancellationToken);
+            var row = await PullMirror.GetAccountAsync(c, t, accountId);
+            generation = pending.Count > 0 ? row.IssuedGeneration + 1 : row.IssuedGeneration;
+            await PullMirror.RecordPendingAsync(c, t, accountId, generation, pending, nowOffset, $"{resources.Count} resources; first read of the source, the rest is being stored");
+            await t.CommitAsync(cancellationToken);
+        }
+
+        var state = stateCodec.Encode(new PullState(accountId, epoch, generation, null));
+        return (new PullOutcome.Ok(new PullResponse(resources, state)), async () =>
+        {
+            using var budget = new CancellationTokenSource(CompletionBudget);
+            var complete = firstRead.Complete();
+            var rest = complete with { Upserts = complete.Upserts.Where(u => !sent.ContainsKey(u.Key)).ToList() };
+            await store.ApplyAsync(accountId, rest, cancellationToken: budget.Token);
+            foreach (var item in complete.Upserts)
+            {
+                // The next pulls plan from these parses instead of reading every stored item back.
+                if (item.Parsed is { } parsed)
+                {
+                    parsedItems?.Put(accountId, item.Key, item.ContentVersion, parsed);
+                }
+            }
+
+            LogFirstReadStored(logger, complete.Upserts.Count);
+        });
+    }
+
+    private ResourceBuilder Builder(AccountMetadata account, bool sourceTakesReplies, Instant now)
+    {
+        var zone = (account.Options.TimeZone is { Length: > 0 } z ? DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) : null) ?? DateTimeZone.Utc;
+        Func<TicketUnit, int, string?>? inlineFileUrl = fileLinks is null || publicBaseUrl is null ? null
+            : (unit, index) => new Uri(publicBaseUrl, "files/" + fileLinks.Token(new Files.FileLinkTarget(account.AccountId, unit.ItemKey, index))).AbsoluteUri;
+        return new ResourceBuilder(account, sourceTakesReplies, zone, now, inlineFileUrl);
+    }
+
+    /// <summary>
+    /// Every stored item, parsed items of this read and of the cache without their text, the rest with it (they are
+    /// parsed by the planner and then kept in the cache).
+    /// </summary>
+    private async Task<IReadOnlyList<StoredSourceItem>> ListForPlanningAsync(SqliteConnection c, SqliteTransaction t, string accountId, SourceChanges changes, CancellationToken cancellationToken)
+    {
+        if (parsedItems is null)
+        {
+            return await SourceItemStore.ListAsync(c, t, accountId, includeDeleted: true, cancellationToken);
+        }
+
+        foreach (var upsert in changes.Upserts)
+        {
+            if (upsert.Parsed is { } parsed)
+            {
+                parsedItems.Put(accountId, upsert.Key, upsert.ContentVersion, parsed);
+            }
+        }
+
+        var stored = await SourceItemStore.ListAsync(c, t, accountId, includeDeleted: true, includeRaw: false, cancellationToken);
+        var missing = stored.Where(s => !s.Deleted && parsedItems.Get(accountId, s.Item.Key, s.Item.ContentVersion) is null).Select(s => s.Item.Key).ToList();
+        if (missing.Count == 0)
+        {
+            return stored;
+        }
+
+        var raw = await SourceItemStore.GetRawAsync(c, t, accountId, missing, cancellationToken);
+        return stored.Select(s => raw.TryGetValue(s.Item.Key, out var text) ? s with { Item = s.Item with { RawIcs = text } } : s).ToList();
     }
 
     /// <summary>The backlog: units whose ticket differs from what Zendesk acknowledged, oldest change first, at most 200 resources.</summary>
@@ -144,11 +345,8 @@ internal sealed partial class PullService(
     {
         var now = Instant.FromDateTimeOffset(nowOffset);
         var diagnostics = new List<string>();
-        var units = TicketPlanner.Plan(stored, account.Options, now, diagnostics);
-        var zone = (account.Options.TimeZone is { Length: > 0 } z ? DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) : null) ?? DateTimeZone.Utc;
-        Func<TicketUnit, int, string?>? inlineFileUrl = fileLinks is null || publicBaseUrl is null ? null
-            : (unit, index) => new Uri(publicBaseUrl, "files/" + fileLinks.Token(new Files.FileLinkTarget(account.AccountId, unit.ItemKey, index))).AbsoluteUri;
-        var builder = new ResourceBuilder(account, sourceTakesReplies, zone, now, inlineFileUrl);
+        var units = TicketPlanner.Plan(stored, account.Options, now, diagnostics, cache: parsedItems, accountId: account.AccountId);
+        var builder = Builder(account, sourceTakesReplies, now);
         var firstSyncDone = row.FirstSyncedAt;
 
         var work = new List<(DateTimeOffset At, string Key, Func<long, (List<ExternalResource>, PendingUnit)> Make)>();
@@ -263,6 +461,12 @@ internal sealed partial class PullService(
 
     /// <summary>The state is ≤ 5000 characters; a source cursor that would not fit stays only in the database.</summary>
     private static string? Truncate(string? cursor) => cursor is { Length: > 1500 } ? null : cursor;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "First read stored: {Items} items")]
+    private static partial void LogFirstReadStored(ILogger logger, int items);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing the rest of a first read failed; the next pull reads the source again")]
+    private static partial void LogCompletionFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Pull state comes from another database: resynchronising from scratch")]
     private static partial void LogEpochMismatch(ILogger logger);

@@ -20,10 +20,27 @@ internal sealed record TicketUnit
 
     public string? OccurrenceDate { get; init; }
 
-    public required ItemSnapshot Snapshot { get; init; }
+    /// <summary>What the ticket shows now; built on first use, since most units of a large account are compared by nothing or sent by no response.</summary>
+    public ItemSnapshot Snapshot => snapshot ??= MakeSnapshot();
 
     /// <summary>Hash of the snapshot: what the ticket shows. Invisible changes (X- properties) make no comment.</summary>
-    public required string Version { get; init; }
+    public string Version => version ??= CachedVersion ?? Remember(ExternalIds.Hash("snapshot", Snapshot.ToJson()));
+
+    /// <summary>The version computed by an earlier pull for the same item content and zone setting.</summary>
+    public string? CachedVersion { get; init; }
+
+    public Action<string>? RememberVersion { private get; init; }
+
+    private string Remember(string computed)
+    {
+        RememberVersion?.Invoke(computed);
+        return computed;
+    }
+
+    public required Func<ItemSnapshot> MakeSnapshot { private get; init; }
+
+    private ItemSnapshot? snapshot;
+    private string? version;
 
     public required StoredSourceItem Source { get; init; }
 
@@ -39,28 +56,57 @@ internal sealed record TicketUnit
 /// </summary>
 internal static class TicketPlanner
 {
+    /// <summary>One resolver per calendar a read parsed (its VTIMEZONEs and X-WR-TIMEZONE), shared by its items.</summary>
+    internal sealed class ResolverCache : Dictionary<(IReadOnlyDictionary<string, CalendarComponent>, string?), TimeZoneResolver>;
+
     /// <summary>COMMENT parameter that marks replies this service wrote (channelback), with the Zendesk request id.</summary>
     public const string ReplyParameter = "X-ZENDESK-COMMENT-ID";
 
-    public static List<TicketUnit> Plan(IReadOnlyList<StoredSourceItem> stored, AccountOptions options, Instant now, List<string> diagnostics)
+    /// <param name="resolvers">Resolvers for parsed items, by the calendar they came from; pass the same one to plan a read in parts.</param>
+    /// <param name="cache">Parses kept between pulls, for items without <see cref="SourceItem.Parsed"/>; with <paramref name="accountId"/>.</param>
+    public static List<TicketUnit> Plan(
+        IReadOnlyList<StoredSourceItem> stored, AccountOptions options, Instant now, List<string> diagnostics, ResolverCache? resolvers = null, ParsedItemCache? cache = null, string accountId = "")
     {
+        resolvers ??= new ResolverCache();
         var units = new List<TicketUnit>();
         var windowStart = now - Duration.FromDays(options.WindowPastDays);
         var windowEnd = now + Duration.FromDays(options.WindowFutureDays);
         var zoneOption = options.TimeZone is { Length: > 0 } z ? DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) : null;
         var resolverOptions = new TimeZoneResolverOptions { DefaultZone = zoneOption };
 
-        var parsed = new List<(StoredSourceItem Stored, SourceItemCalendar Calendar)>();
+        // Items this read just parsed are planned from that parse, with one resolver per calendar they came from;
+        // the rest come from the cache, or are read back from their stored text.
+        var zoneKey = options.TimeZone ?? string.Empty;
+        var parsed = new List<(StoredSourceItem Stored, SourceItemCalendar Calendar, ParsedItemCache.Entry? Cached)>();
         foreach (var s in stored.Where(s => !s.Deleted))
         {
-            if (SourceItemCalendar.Parse(s.Item, resolverOptions) is { } calendar)
+            var p = s.Item.Parsed;
+            var entry = cache?.Get(accountId, s.Item.Key, s.Item.ContentVersion);
+            if (entry is not null)
             {
-                parsed.Add((s, calendar));
+                p = entry.Parsed;
             }
             else
             {
-                diagnostics.Add($"item {s.Item.Key} could not be read back");
+                p ??= ParsedItemCache.Parse(s.Item);
+                if (p is not null && cache is not null)
+                {
+                    entry = cache.Put(accountId, s.Item.Key, s.Item.ContentVersion, p);
+                }
             }
+
+            if (p is null)
+            {
+                diagnostics.Add($"item {s.Item.Key} could not be read back");
+                continue;
+            }
+
+            if (!resolvers.TryGetValue((p.VTimezones, p.CalendarTimeZone), out var resolver))
+            {
+                resolvers[(p.VTimezones, p.CalendarTimeZone)] = resolver = new TimeZoneResolver(p.VTimezones.Values, p.CalendarTimeZone, resolverOptions);
+            }
+
+            parsed.Add((s, new SourceItemCalendar(p.Item, resolver, p.Item.Component), entry));
         }
 
         // Overrides (RECURRENCE-ID) belong to their master's expansion when the series is split into occurrences.
@@ -69,12 +115,12 @@ internal static class TicketPlanner
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var masters = parsed.Where(p => p.Calendar.Item is { IsRecurring: true, RecurrenceId: null, Uid: not null }).Select(p => p.Calendar.Item.Uid!).ToHashSet(StringComparer.Ordinal);
 
-        foreach (var (s, calendar) in parsed)
+        foreach (var (s, calendar, cached) in parsed)
         {
             var item = calendar.Item;
             if (item.Kind == CalendarItemKind.Task)
             {
-                units.Add(Unit(s, calendar, null, item.Uid, null, !item.IsClosedTask || options.Tasks == TaskScope.All));
+                units.Add(Unit(s, calendar, null, item.Uid, null, !item.IsClosedTask || options.Tasks == TaskScope.All, cached: cached, zoneKey: zoneKey));
                 continue;
             }
 
@@ -111,15 +157,15 @@ internal static class TicketPlanner
             var start = item.StartInstant(calendar.Resolver);
             var end = item.EndInstant(calendar.Resolver) ?? start;
             var inWindow = start is null || (start < windowEnd && (end > windowStart || start >= windowStart));
-            units.Add(Unit(s, calendar, null, item.Uid, null, inWindow));
+            units.Add(Unit(s, calendar, null, item.Uid, null, inWindow, cached: cached, zoneKey: zoneKey));
         }
 
         return units;
     }
 
-    private static TicketUnit Unit(StoredSourceItem s, SourceItemCalendar calendar, Occurrence? occurrence, string? uid, LocalDate? date, bool wanted, int ordinal = 0)
+    private static TicketUnit Unit(
+        StoredSourceItem s, SourceItemCalendar calendar, Occurrence? occurrence, string? uid, LocalDate? date, bool wanted, int ordinal = 0, ParsedItemCache.Entry? cached = null, string zoneKey = "")
     {
-        var snapshot = ItemSnapshot.From(calendar.Item, calendar.Resolver, occurrence, ReplyParameter);
         var unitKey = occurrence is not null && uid is not null && date is { } d
             ? ExternalIds.OccurrenceKey(uid, DateOnly.FromDateTime(d.ToDateTimeUnspecified()), ordinal)
             : s.Item.Key;
@@ -129,8 +175,12 @@ internal static class TicketPlanner
             ItemKey = s.Item.Key,
             SeriesUid = occurrence is not null ? uid : null,
             OccurrenceDate = date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            Snapshot = snapshot,
-            Version = ExternalIds.Hash("snapshot", snapshot.ToJson()),
+            MakeSnapshot = () => ItemSnapshot.From(calendar.Item, calendar.Resolver, occurrence, ReplyParameter),
+
+            // A whole item's ticket reads the same until the item or the zone setting changes; an occurrence's
+            // depends on which occurrence it is and is not kept.
+            CachedVersion = occurrence is null && cached?.UnitVersion is { } known && known.Zone == zoneKey ? known.Version : null,
+            RememberVersion = occurrence is null && cached is not null ? version => cached.UnitVersion = (zoneKey, version) : null,
             Source = s,
             Item = calendar.Item,
             Wanted = wanted,

@@ -53,3 +53,21 @@ internal interface ISource
     /// <summary>Checks the source without changing anything: what works, and how many items it holds.</summary>
     Task<SourceProbe> ProbeAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>
+/// A first read in two steps, for a source that hands items out one by one while the complete change set
+/// (keys for every item, content versions, stored text) is still to be built: the pull answers its first
+/// resources from <see cref="Items"/>, then applies <see cref="Complete"/> after the response. Nothing is stored
+/// by either step; <see cref="Complete"/> carries the cursor.
+/// </summary>
+internal sealed record FirstRead(IEnumerable<SourceItem> Items, Func<SourceChanges> Complete);
+
+/// <summary>A source whose first read can answer before its whole listing is built (see <see cref="FirstRead"/>).</summary>
+internal interface IFirstReadSource
+{
+    /// <summary>
+    /// The first read of an account the store holds nothing for; null when the store already has items for it
+    /// (then <see cref="ISource.ReadChangesAsync"/> is the way). Throws <see cref="SourceException"/> as a read does.
+    /// </summary>
+    Task<FirstRead?> BeginFirstReadAsync(CancellationToken cancellationToken = default);
+}

@@ -84,14 +84,41 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
     }
 
     /// <summary>Lists inside the caller's transaction, so changes it applied but has not committed are seen.</summary>
-    public static async Task<IReadOnlyList<StoredSourceItem>> ListAsync(DbConnection connection, DbTransaction? transaction, string accountId, bool includeDeleted, CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyList<StoredSourceItem>> ListAsync(DbConnection connection, DbTransaction? transaction, string accountId, bool includeDeleted, CancellationToken cancellationToken = default) =>
+        ListAsync(connection, transaction, accountId, includeDeleted, includeRaw: true, cancellationToken);
+
+    /// <param name="includeRaw">False leaves <see cref="SourceItem.RawIcs"/> empty (a pull that has most items parsed already
+    /// need not read megabytes of text); fetch the few it needs with <see cref="GetRawAsync"/>.</param>
+    public static async Task<IReadOnlyList<StoredSourceItem>> ListAsync(
+        DbConnection connection, DbTransaction? transaction, string accountId, bool includeDeleted, bool includeRaw, CancellationToken cancellationToken = default)
     {
+        var columns = includeRaw ? SelectColumns : SelectColumns.Replace("raw_ics AS RawIcs", "'' AS RawIcs", StringComparison.Ordinal);
         var rows = await connection.QueryAsync<ItemRow>(new CommandDefinition(
-            $"SELECT {SelectColumns} FROM source_items WHERE account_id = @accountId {(includeDeleted ? string.Empty : "AND deleted = 0")} ORDER BY item_key",
+            $"SELECT {columns} FROM source_items WHERE account_id = @accountId {(includeDeleted ? string.Empty : "AND deleted = 0")} ORDER BY item_key",
             new { accountId },
             transaction,
             cancellationToken: cancellationToken));
         return rows.Select(r => r.ToStored()).ToList();
+    }
+
+    /// <summary>The stored text of some items, by key.</summary>
+    public static async Task<Dictionary<string, string>> GetRawAsync(DbConnection connection, DbTransaction? transaction, string accountId, IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
+    {
+        var raw = new Dictionary<string, string>(keys.Count, StringComparer.Ordinal);
+        foreach (var chunk in keys.Chunk(500))
+        {
+            var rows = await connection.QueryAsync<(string Key, string RawIcs)>(new CommandDefinition(
+                "SELECT item_key, raw_ics FROM source_items WHERE account_id = @accountId AND item_key IN @chunk",
+                new { accountId, chunk },
+                transaction,
+                cancellationToken: cancellationToken));
+            foreach (var (key, text) in rows)
+            {
+                raw[key] = text;
+            }
+        }
+
+        return raw;
     }
 
     /// <summary>
@@ -134,13 +161,34 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
     private async Task WriteAsync(SqliteConnection connection, DbTransaction? transaction, string accountId, SourceChanges changes, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        foreach (var item in changes.Upserts)
+
+        // One prepared statement for every upsert: a first sync stores tens of thousands of items, and building and
+        // preparing a command for each would cost more than the writes.
+        await using (var upsert = connection.CreateCommand())
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                UpsertSql,
-                new { AccountId = accountId, item.Key, Kind = KindText(item.Kind), item.Uid, item.RecurrenceId, item.ContentVersion, item.RawIcs, item.Href, item.ETag, item.WebUrl, Now = now },
-                transaction,
-                cancellationToken: cancellationToken));
+            upsert.CommandText = UpsertSql;
+            upsert.Transaction = (SqliteTransaction?)transaction;
+            var p = new Dictionary<string, SqliteParameter>(StringComparer.Ordinal);
+            foreach (var name in new[] { "@AccountId", "@Key", "@Kind", "@Uid", "@RecurrenceId", "@ContentVersion", "@RawIcs", "@Href", "@ETag", "@WebUrl", "@Now" })
+            {
+                p[name] = upsert.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+            }
+
+            p["@AccountId"].Value = accountId;
+            p["@Now"].Value = Database.FormatTime(now);
+            foreach (var item in changes.Upserts)
+            {
+                p["@Key"].Value = item.Key;
+                p["@Kind"].Value = KindText(item.Kind);
+                p["@Uid"].Value = (object?)item.Uid ?? DBNull.Value;
+                p["@RecurrenceId"].Value = (object?)item.RecurrenceId ?? DBNull.Value;
+                p["@ContentVersion"].Value = item.ContentVersion;
+                p["@RawIcs"].Value = item.RawIcs;
+                p["@Href"].Value = (object?)item.Href ?? DBNull.Value;
+                p["@ETag"].Value = (object?)item.ETag ?? DBNull.Value;
+                p["@WebUrl"].Value = (object?)item.WebUrl ?? DBNull.Value;
+                await upsert.ExecuteNonQueryAsync(cancellationToken);
+            }
         }
 
         foreach (var deletion in changes.Deletions)

@@ -30,6 +30,7 @@ internal sealed class ListedItem(string key, CalendarItem item, CalendarComponen
         ContentVersion = Item.ContentVersion,
         RawIcs = SourceListingBuilder.RawCalendarText(Item.Component, calendar, vtimezones),
         WebUrl = SourceListingBuilder.HttpUrl(Item.Url),
+        Parsed = new ParsedSourceItem(Item, calendar?.GetProperty("X-WR-TIMEZONE")?.RawValue, vtimezones),
     };
 }
 
@@ -169,6 +170,65 @@ internal static class SourceListingBuilder
         }
 
         return new SourceListing(items, warnings, events, tasks, open);
+    }
+
+    /// <summary>
+    /// The items a first sync can hand out before the whole listing is built, in document order: complete events
+    /// and tasks whose UID occurs once in the file and that carry no RECURRENCE-ID. Everything that needs the whole
+    /// file to be keyed (duplicate UIDs, overrides and their series, items without UID) is left to
+    /// <see cref="Build"/>. Only the items enumerated are read, so taking the first few hundred of a 20,000-item
+    /// feed costs a scan for UIDs, not a read of every item.
+    /// </summary>
+    public static IEnumerable<ListedItem> UnambiguousInDocumentOrder(IcalParseResult parse)
+    {
+        var vtimezones = new Dictionary<string, CalendarComponent>(StringComparer.Ordinal);
+        var uidCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (component, _, _) in Components(parse))
+        {
+            if (component.Name == "VTIMEZONE")
+            {
+                if (component.GetProperty("TZID")?.RawValue.Trim() is { Length: > 0 } tzid)
+                {
+                    vtimezones.TryAdd(tzid, component);
+                }
+            }
+            else if (component.GetProperty("UID")?.RawValue.Trim() is { Length: > 0 } uid)
+            {
+                uidCounts[uid] = uidCounts.GetValueOrDefault(uid) + 1;
+            }
+        }
+
+        foreach (var (component, root, bare) in Components(parse))
+        {
+            if (CalendarItemReader.KindOf(component.Name) is not (CalendarItemKind.Event or CalendarItemKind.Task)
+                || (component.RawEnd is null && (bare || root.RawEnd is null))
+                || component.GetProperty("RECURRENCE-ID") is not null
+                || component.GetProperty("UID")?.RawValue.Trim() is not { Length: > 0 } uid
+                || uidCounts[uid] != 1)
+            {
+                continue;
+            }
+
+            var item = CalendarItemReader.Read(component);
+            yield return new ListedItem(SourceItemKeys.For(item.Uid!, null), item, bare ? null : root, vtimezones);
+        }
+    }
+
+    private static IEnumerable<(CalendarComponent Component, CalendarComponent Root, bool Bare)> Components(IcalParseResult parse)
+    {
+        foreach (var root in parse.Roots)
+        {
+            if (CalendarItemReader.KindOf(root.Name) is not null)
+            {
+                yield return (root, root, true);
+                continue;
+            }
+
+            foreach (var component in root.Components)
+            {
+                yield return (component, root, false);
+            }
+        }
     }
 
     /// <summary>Writes the self-contained VCALENDAR text of <see cref="SourceItem.RawIcs"/>.</summary>

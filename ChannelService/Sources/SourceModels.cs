@@ -53,7 +53,16 @@ internal sealed record SourceItem
 
     /// <summary>The stored content version before this change (null when added): the "before" of a change comment id.</summary>
     public string? PreviousVersion { get; init; }
+
+    /// <summary>
+    /// The item as this read parsed it, when the source has it at hand (feeds): the pull plans tickets from it
+    /// instead of parsing <see cref="RawIcs"/> again. Never stored; null for items read back from the store.
+    /// </summary>
+    public ParsedSourceItem? Parsed { get; init; }
 }
+
+/// <summary>A parsed item with what resolves its times: the calendar's VTIMEZONEs and X-WR-TIMEZONE (shared by all items of one read).</summary>
+internal sealed record ParsedSourceItem(CalendarItem Item, string? CalendarTimeZone, IReadOnlyDictionary<string, CalendarComponent> VTimezones);
 
 /// <summary>An item the source no longer lists, with the last version the store had.</summary>
 internal sealed record SourceDeletion(string Key, string? Uid, string? RecurrenceId, string PreviousVersion);

@@ -44,6 +44,7 @@ public static class ServiceSetup
             s.GetRequiredService<ChannelService.Sources.CalDav.ICalDavEtagStore>(),
             s.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<Files.FileLinks>();
+        builder.Services.AddSingleton(new Pull.ParsedItemCache());
         builder.Services.AddSingleton(s => new Pull.PullService(
             s.GetRequiredService<Database>(),
             s.GetRequiredService<ChannelService.Sources.SourceItemStore>(),
@@ -52,7 +53,8 @@ public static class ServiceSetup
             s.GetRequiredService<TimeProvider>(),
             s.GetRequiredService<ILogger<Pull.PullService>>(),
             s.GetRequiredService<Files.FileLinks>(),
-            s.GetRequiredService<IOptions<ChannelOptions>>().Value.BaseUri));
+            s.GetRequiredService<IOptions<ChannelOptions>>().Value.BaseUri,
+            s.GetRequiredService<Pull.ParsedItemCache>()));
         builder.Services.AddSingleton<Pull.InboxPull>();
         builder.Services.AddSingleton<Channelback.ChannelbackService>();
         builder.Services.AddSingleton<Clickthrough.ClickthroughService>();

@@ -93,7 +93,7 @@ internal sealed class FeedBenchmarkCommand : ICliCommand
         }
     }
 
-    private static byte[] Generate(double units)
+    internal static byte[] Generate(double units)
     {
         using var output = new MemoryStream();
         FeedGenerator.Write(output, Math.Max(1, (int)units));
@@ -123,7 +123,8 @@ internal sealed class FeedBenchmarkCommand : ICliCommand
         return (times[times.Count / 2], changes);
     }
 
-    private static async Task<WebApplication> StartServerAsync(Published published)
+    /// <summary>Kestrel on 127.0.0.1 (free port) serving <paramref name="published"/> at /feed.ics, answering 304 to its ETag.</summary>
+    internal static async Task<WebApplication> StartServerAsync(Published published)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -149,7 +150,7 @@ internal sealed class FeedBenchmarkCommand : ICliCommand
         return app;
     }
 
-    private sealed class Published
+    internal sealed class Published
     {
         public required byte[] Body { get; set; }
 

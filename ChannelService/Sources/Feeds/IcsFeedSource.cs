@@ -16,7 +16,7 @@ internal sealed record IcsFeedSettings(string AccountId, string Url, SourceCrede
 /// the same hash as last time, costs nothing more. Otherwise the feed is parsed, each (UID, RECURRENCE-ID) gets
 /// its content version, and the versions are compared with the store to find what was added, changed or removed.
 /// </summary>
-internal sealed class IcsFeedSource : ISource
+internal sealed class IcsFeedSource : ISource, IFirstReadSource
 {
     private readonly IcsFeedSettings settings;
     private readonly SourceHttpClient http;
@@ -68,6 +68,69 @@ internal sealed class IcsFeedSource : ISource
         var (parse, listing) = Read(response);
         var known = await store.GetKnownVersionsAsync(settings.AccountId, cancellationToken);
         return Diff(parse, listing, known, response, bodyHash);
+    }
+
+    public async Task<FirstRead?> BeginFirstReadAsync(CancellationToken cancellationToken = default)
+    {
+        var known = await store.GetKnownVersionsAsync(settings.AccountId, cancellationToken);
+        if (known.Count > 0)
+        {
+            return null;
+        }
+
+        var response = await http.GetAsync(url, credentials, cancellationToken: cancellationToken);
+        if (response.NotModified)
+        {
+            throw new SourceException(SourceErrorKind.Protocol, "The server answered \"not modified\" to a request for the whole calendar.", 304);
+        }
+
+        FeedSniffer.EnsureLooksLikeCalendar(response.Body);
+        var parse = new Lazy<IcalParseResult>(() => Parse(response), LazyThreadSafetyMode.None);
+        var scan = FeedPrescan.Scan(response.Body);
+        var items = scan.ZoneInfoAfterItems
+            ? SourceListingBuilder.UnambiguousInDocumentOrder(parse.Value)
+            : StreamUnambiguous(response, scan);
+        return new FirstRead(
+            items.Select(i => i.ToSourceItem()),
+            () => Diff(parse.Value, SourceListingBuilder.Build(parse.Value, url.AbsoluteUri), known, response, FeedCursor.HashBody(response.Body)));
+    }
+
+    /// <summary>
+    /// The items of <see cref="SourceListingBuilder.UnambiguousInDocumentOrder"/>, read from the start of the body
+    /// as they are asked for instead of after a parse of the whole file. Only used when every VTIMEZONE and
+    /// X-WR-TIMEZONE comes before the first item (<see cref="FeedPrescan.ZoneInfoAfterItems"/>), so each item is
+    /// read with the same zones as in the full listing. A component the reader had to close itself (the body was
+    /// cut) is left to the full listing.
+    /// </summary>
+    private static IEnumerable<ListedItem> StreamUnambiguous(SourceResponse response, FeedPrescan scan)
+    {
+        using var reader = new IcalReader(response.Body, new IcalReaderOptions { Charset = response.Charset });
+        var vtimezones = new Dictionary<string, CalendarComponent>(StringComparer.Ordinal);
+        while (reader.TryReadNext(out var next))
+        {
+            var component = next.Component;
+            if (component.Name == "VTIMEZONE")
+            {
+                if (component.GetProperty("TZID")?.RawValue.Trim() is { Length: > 0 } tzid)
+                {
+                    vtimezones.TryAdd(tzid, component);
+                }
+
+                continue;
+            }
+
+            if (CalendarItemReader.KindOf(component.Name) is not (CalendarItemKind.Event or CalendarItemKind.Task)
+                || component.RawEnd is null
+                || component.GetProperty("RECURRENCE-ID") is not null
+                || component.GetProperty("UID")?.RawValue.Trim() is not { Length: > 0 } uid
+                || scan.Count(uid) != 1)
+            {
+                continue;
+            }
+
+            var item = CalendarItemReader.Read(component);
+            yield return new ListedItem(SourceItemKeys.For(item.Uid!, null), item, next.Calendar, vtimezones);
+        }
     }
 
     public async Task<SourceItem?> ReadItemAsync(string itemKey, CancellationToken cancellationToken = default)
@@ -157,6 +220,12 @@ internal sealed class IcsFeedSource : ISource
     /// <summary>Checks the body is a calendar, then parses and lists it. Throws <see cref="SourceErrorKind.NotACalendar"/>.</summary>
     private (IcalParseResult Parse, SourceListing Listing) Read(SourceResponse response)
     {
+        var parse = Parse(response);
+        return (parse, SourceListingBuilder.Build(parse, url.AbsoluteUri));
+    }
+
+    private static IcalParseResult Parse(SourceResponse response)
+    {
         FeedSniffer.EnsureLooksLikeCalendar(response.Body);
         var parse = IcalReader.Parse(response.Body, new IcalReaderOptions { Charset = response.Charset });
         if (!parse.Roots.Any(r => r.Name == "VCALENDAR" || CalendarItemReader.KindOf(r.Name) is not null))
@@ -164,7 +233,7 @@ internal sealed class IcsFeedSource : ISource
             throw new SourceException(SourceErrorKind.NotACalendar, "This URL did not return iCalendar data (no BEGIN:VCALENDAR).");
         }
 
-        return (parse, SourceListingBuilder.Build(parse, url.AbsoluteUri));
+        return parse;
     }
 
     private SourceChanges Diff(IcalParseResult parse, SourceListing listing, Dictionary<string, KnownSourceItem> known, SourceResponse response, string bodyHash)

@@ -10,7 +10,7 @@ internal static class LimitedBody
 {
     private const int MaxEncodingLayers = 2;
 
-    public static async Task<byte[]> ReadAsync(Stream raw, IEnumerable<string> contentEncodings, long limit, CancellationToken cancellationToken)
+    public static async Task<byte[]> ReadAsync(Stream raw, IEnumerable<string> contentEncodings, long limit, CancellationToken cancellationToken, long? contentLength = null)
     {
         Stream stream = new LimitedStream(raw, limit);
         var layers = contentEncodings
@@ -35,9 +35,12 @@ internal static class LimitedBody
 
         await using (stream)
         {
-            using var buffer = new MemoryStream();
+            // A declared length (checked against the limit by the caller) sizes the buffer once, so a large feed is
+            // not copied again at every doubling and once more at the end; the length is only a hint, never trusted.
+            var capacity = layers.Count == 0 && contentLength is > 0 && contentLength <= limit ? (int)contentLength.Value : 0;
+            using var buffer = new MemoryStream(capacity);
             await stream.CopyToAsync(buffer, 81920, cancellationToken);
-            return buffer.ToArray();
+            return capacity > 0 && buffer.Length == capacity ? buffer.GetBuffer() : buffer.ToArray();
         }
     }
 

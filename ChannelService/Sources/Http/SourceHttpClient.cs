@@ -247,7 +247,7 @@ internal sealed class SourceHttpClient : IDisposable
         if (status is not (304 or 204) && method != HttpMethod.Head)
         {
             var raw = await content.ReadAsStreamAsync(cancellationToken);
-            body = await LimitedBody.ReadAsync(raw, content.Headers.ContentEncoding, options.MaxSourceResponseBytes, cancellationToken);
+            body = await LimitedBody.ReadAsync(raw, content.Headers.ContentEncoding, options.MaxSourceResponseBytes, cancellationToken, content.Headers.ContentLength);
         }
 
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
