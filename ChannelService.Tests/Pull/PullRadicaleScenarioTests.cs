@@ -516,7 +516,10 @@ public sealed class PullRadicaleScenarioTests
     private static string Event(string uid, string summary, string start, string end, string extra = "", string dtstamp = "20261101T000000Z") =>
         Calendar($"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:{dtstamp}\r\nSUMMARY:{summary}\r\nDTSTART:{start}\r\nDTEND:{end}\r\n{extra}END:VEVENT\r\n");
 
-    /// <summary>The same component with its properties in reverse order (a serialisation change only).</summary>
+    /// <summary>
+    /// The same component with its properties in reverse order (a serialisation change only). Radicale stores its own
+    /// serialisation (vobject, properties sorted), so on the server only the DTSTAMP of such a rewrite shows.
+    /// </summary>
     private static string Reordered(string ics)
     {
         var lines = ics.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
@@ -596,7 +599,7 @@ public sealed class PullRadicaleScenarioTests
             props.TryGetValue(name, out var v) ? DateTimeOffset.ParseExact(v, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) : null;
     }
 
-    /// <summary>Records the service's CalDAV requests (method and body) on their way to Radicale.</summary>
+    /// <summary>Records the service's CalDAV requests (method and body) that Radicale answered.</summary>
     private sealed class RecordingHandler() : DelegatingHandler(new SocketsHttpHandler { AllowAutoRedirect = false })
     {
         private readonly Lock gate = new();
@@ -630,12 +633,16 @@ public sealed class PullRadicaleScenarioTests
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var body = request.Content is null ? string.Empty : await request.Content.ReadAsStringAsync(cancellationToken);
+            var response = await base.SendAsync(request, cancellationToken);
+
+            // Recorded once answered: a request sent on a connection Radicale had already closed never reached it,
+            // and CalDavClient sends it once more.
             lock (gate)
             {
                 requests.Add((request.Method.Method, body));
             }
 
-            return await base.SendAsync(request, cancellationToken);
+            return response;
         }
 
         private List<string> Bodies(string report)
