@@ -193,7 +193,7 @@ public sealed class PullRadicaleScenarioTests
     }
 
     [Test]
-    public async Task Items_Deleted_On_The_Server_Get_One_Final_Comment()
+    public async Task Items_Deleted_On_The_Server_Get_One_Final_Comment_And_One_Put_Back_Continues_Its_Ticket()
     {
         var collection = await server.CreateCollectionAsync();
         await PutAsync(collection, "t-keep", Todo("t-keep", "Keep"));
@@ -223,6 +223,57 @@ public sealed class PullRadicaleScenarioTests
             Assert.That(TicketOf(events, "e-keep").Comments, Is.Empty);
             Assert.That(again!["external_resources"]!.AsArray(), Is.Empty, "a deletion is reported once");
         });
+
+        // The same UID put back by another client continues its ticket.
+        await PutAsync(collection, "t-gone", Todo("t-gone", "Remove me"));
+        await DrainAsync(taskMetadata, tasks);
+        Assert.That(TicketOf(tasks, "t-gone").Comments, Is.EqualTo(new[] { "Deleted from the task list", "Restored in the source" }));
+        Assert.That(tasks.Tickets, Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Moved_Cancelled_And_Excluded_Occurrences_Each_Get_One_Comment_On_Their_Own_Ticket()
+    {
+        var collection = await server.CreateCollectionAsync(components: ["VEVENT"]);
+        const string Master = "BEGIN:VEVENT\r\nUID:standup\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Stand-up\r\nDTSTART:20261123T090000Z\r\nDTEND:20261123T091500Z\r\nRRULE:FREQ=DAILY;COUNT=5\r\nEND:VEVENT\r\n";
+        await PutAsync(collection, "standup", Calendar(Master));
+        var metadata = Metadata("caldav-calendar", collection, Berlin);
+        var zendesk = new FakeZendesk();
+        var openings = new List<JsonNode>();
+        await DrainAsync(metadata, zendesk, seen: openings);
+        Assert.That(zendesk.Tickets, Has.Count.EqualTo(5), "one ticket per occurrence");
+        string ThreadOf(string date) => (string)openings.Single(r => (string?)r["display_info"]![0]!["data"]!["occurrence_date"] == date)["thread_id"]!;
+        var wednesday = ThreadOf("2026-11-25");
+
+        // Another client moves Wednesday's occurrence by an hour: an override (RECURRENCE-ID) in the same resource.
+        const string Override = "BEGIN:VEVENT\r\nUID:standup\r\nDTSTAMP:20261122T080000Z\r\nRECURRENCE-ID:20261125T090000Z\r\nSUMMARY:Stand-up\r\nDTSTART:20261125T100000Z\r\nDTEND:20261125T101500Z\r\nEND:VEVENT\r\n";
+        await PutAsync(collection, "standup", Calendar(Master + Override));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await DrainAsync(metadata, zendesk);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(zendesk.Tickets, Has.Count.EqualTo(5), "the same occurrences, no new ticket");
+            Assert.That(zendesk.Tickets[wednesday].Comments, Is.EqualTo(new[] { "Start moved from Wed 25 Nov 10:00 to Wed 25 Nov 11:00 (Europe/Berlin)\nEnd moved from Wed 25 Nov 10:15 to Wed 25 Nov 11:15 (Europe/Berlin)" }));
+            Assert.That(zendesk.Tickets.Where(t => t.Key != wednesday).SelectMany(t => t.Value.Comments), Is.Empty);
+            Assert.That(zendesk.Duplicates, Is.Zero);
+        });
+
+        // Then Thursday is cancelled (an override with STATUS:CANCELLED) and Friday removed from the series (EXDATE).
+        var thursday = ThreadOf("2026-11-26");
+        var friday = ThreadOf("2026-11-27");
+        const string Cancelled = "BEGIN:VEVENT\r\nUID:standup\r\nDTSTAMP:20261122T080000Z\r\nRECURRENCE-ID:20261126T090000Z\r\nSUMMARY:Stand-up\r\nDTSTART:20261126T090000Z\r\nDTEND:20261126T091500Z\r\nSTATUS:CANCELLED\r\nEND:VEVENT\r\n";
+        await PutAsync(collection, "standup", Calendar(Master.Replace("RRULE:FREQ=DAILY;COUNT=5\r\n", "RRULE:FREQ=DAILY;COUNT=5\r\nEXDATE:20261127T090000Z\r\n") + Override + Cancelled));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await DrainAsync(metadata, zendesk);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(zendesk.Tickets[thursday].Comments, Is.EqualTo(new[] { "Event cancelled" }));
+            Assert.That(zendesk.Tickets[friday].Comments, Is.EqualTo(new[] { "Deleted from the calendar" }), "an occurrence gone from its series");
+            Assert.That(zendesk.Tickets[wednesday].Comments, Has.Count.EqualTo(1));
+            Assert.That(zendesk.Tickets, Has.Count.EqualTo(5));
+        });
     }
 
     // ------------------------------------------------------------ lost responses
@@ -240,9 +291,9 @@ public sealed class PullRadicaleScenarioTests
         await DrainAsync(metadata, zendesk, random);
         Assert.That(zendesk.Tickets, Has.Count.EqualTo(Count));
 
-        // A round of changes by another client: every third task done, every fifth renamed, a few deleted, a few new.
-        static bool Done(int i) => i % 3 == 0;
-        static bool Renamed(int i) => i % 5 == 0;
+        // A round of changes by another client: every fourth task done, every tenth renamed, a few deleted, a few new.
+        static bool Done(int i) => i % 4 == 0;
+        static bool Renamed(int i) => i % 10 == 0;
         var deleted = Enumerable.Range(0, Count).Where(i => i % 20 == 1).ToList();
         server.WriteItems(collection, Enumerable.Range(0, Count).Where(i => Done(i) || Renamed(i)).Select(i =>
             ($"t{i}.ics", Todo($"t{i}", Renamed(i) ? $"Task {i} (renamed)" : $"Task {i}", status: Done(i) ? "COMPLETED" : "NEEDS-ACTION"))));
