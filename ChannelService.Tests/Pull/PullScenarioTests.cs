@@ -29,8 +29,24 @@ public sealed class PullScenarioTests
         feed = await FeedServer.StartAsync();
         clock = new ManualTimeProvider(Start);
         factory = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" });
+        StartHost();
+    }
+
+    private void StartHost()
+    {
         host = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(clock)));
         client = host.CreateClient();
+    }
+
+    /// <summary>Stops the web host and starts a new one on the same data folder, as a service restart does.</summary>
+    private async Task RestartAsync()
+    {
+        client.Dispose();
+        await host.DisposeAsync();
+
+        // Pooled connections would outlive the host inside this process; a restarted service opens the file afresh.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        StartHost();
     }
 
     [TearDown]
@@ -159,6 +175,54 @@ public sealed class PullScenarioTests
         clock.Advance(TimeSpan.FromMinutes(2));
         await DrainAsync(metadata, zendesk);
         Assert.That(zendesk.Tickets.Values.Sum(t => t.Comments.Count), Is.EqualTo(2), "a DTSTAMP-only rewrite makes no comment");
+    }
+
+    [Test]
+    public async Task A_Summary_Change_And_An_Attendee_Answer_Each_Become_One_Comment()
+    {
+        var metadata = Metadata();
+        const string People = "ORGANIZER;CN=Bo:mailto:bo@example.org\r\nATTENDEE;CN=Alice;PARTSTAT=NEEDS-ACTION:mailto:alice@example.org\r\n"
+            + "ATTENDEE;CN=Carl;PARTSTAT=ACCEPTED:mailto:carl@example.org\r\n";
+        feed.Body = Calendar(Task("t1", "Renew certificate"), Event("e1", "Planning", "20261124T090000Z", "20261124T100000Z", People));
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+
+        feed.Body = Calendar(Task("t1", "Renew TLS certificate"), Event("e1", "Planning", "20261124T090000Z", "20261124T100000Z", People));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await DrainAsync(metadata, zendesk);
+        feed.Body = Calendar(Task("t1", "Renew TLS certificate"), Event("e1", "Planning", "20261124T090000Z", "20261124T100000Z", People.Replace("PARTSTAT=NEEDS-ACTION", "PARTSTAT=DECLINED")));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await DrainAsync(metadata, zendesk);
+
+        Assert.That(zendesk.Tickets.Values.Single(t => t.Subject == "Renew certificate").Comments, Is.EqualTo(new[] { "Title changed from \"Renew certificate\" to \"Renew TLS certificate\"" }));
+        Assert.That(zendesk.Tickets.Values.Single(t => t.Subject == "Planning").Comments, Is.EqualTo(new[] { "Alice declined" }), "Carl did not change his answer");
+        Assert.That(zendesk.Duplicates, Is.Zero);
+    }
+
+    [Test]
+    public async Task A_Restart_Between_Pulls_Resends_Nothing_And_Later_Changes_Arrive()
+    {
+        var metadata = Metadata();
+        feed.Body = Calendar(Task("t1", "One"), Task("t2", "Two"));
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+
+        await RestartAsync();
+        var notModified = feed.NotModified;
+        var (status, body) = await PullAsync(metadata, zendesk.State);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(body!["external_resources"]!.AsArray(), Is.Empty, "the new host knows what Zendesk has");
+        Assert.That(feed.NotModified, Is.EqualTo(notModified + 1), "and still sends the feed's ETag");
+        zendesk.Apply(body);
+
+        feed.Body = Calendar(Task("t1", "One"), Task("t2", "Two", status: "COMPLETED"), Task("t3", "Three"));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await DrainAsync(metadata, zendesk);
+
+        Assert.That(zendesk.Tickets.Values.Select(t => t.Subject), Is.EquivalentTo(new[] { "One", "Two", "Three" }));
+        Assert.That(zendesk.Tickets.Values.Single(t => t.Subject == "Two").Comments, Is.EqualTo(new[] { "Status: completed" }));
+        Assert.That(zendesk.Tickets.Values.Single(t => t.Subject == "One").Comments, Is.Empty);
+        Assert.That(zendesk.Duplicates, Is.Zero);
     }
 
     [Test]

@@ -31,7 +31,10 @@ internal sealed class FakeZendesk
             var thread = (string)resource["thread_id"]!;
             if (!Tickets.TryGetValue(thread, out var ticket))
             {
-                ticket = new Ticket(thread, (string)resource["message"]!, resource["fields"]?.AsArray().FirstOrDefault(f => (string?)f!["id"] == "subject")?["value"]?.ToString());
+                ticket = new Ticket(thread, (string)resource["message"]!, resource["fields"]?.AsArray().FirstOrDefault(f => (string?)f!["id"] == "subject")?["value"]?.ToString())
+                {
+                    Uid = (string?)resource["display_info"]?[0]?["data"]?["uid"],
+                };
                 Tickets[thread] = ticket;
             }
             else
@@ -48,6 +51,9 @@ internal sealed class FakeZendesk
 
     internal sealed record Ticket(string ThreadId, string Opening, string? Subject)
     {
+        /// <summary>The item's UID from the opening's display_info, to compare tickets with what the source holds.</summary>
+        public string? Uid { get; init; }
+
         public List<string> Comments { get; } = [];
     }
 }

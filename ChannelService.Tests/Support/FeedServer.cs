@@ -16,6 +16,7 @@ internal sealed class FeedServer : IAsyncDisposable
 {
     private readonly WebApplication app;
     private int requests;
+    private int notModified;
 
     private FeedServer(WebApplication app) => this.app = app;
 
@@ -25,6 +26,9 @@ internal sealed class FeedServer : IAsyncDisposable
     public HttpStatusCode? FailWith { get; set; }
 
     public int Requests => Volatile.Read(ref requests);
+
+    /// <summary>How many requests were answered 304 (the client's ETag still matched).</summary>
+    public int NotModified => Volatile.Read(ref notModified);
 
     public string Url => app.Urls.First() + "/feed.ics";
 
@@ -53,6 +57,7 @@ internal sealed class FeedServer : IAsyncDisposable
         var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes))[..16] + "\"";
         if (context.Request.Headers.IfNoneMatch.ToString() == etag)
         {
+            Interlocked.Increment(ref notModified);
             context.Response.StatusCode = 304;
             return;
         }
