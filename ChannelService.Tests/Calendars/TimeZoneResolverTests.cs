@@ -146,6 +146,35 @@ public sealed class TimeZoneResolverTests
     }
 
     [Test]
+    public void A_Vtimezone_Met_Again_By_Another_Resolver_Gives_The_Same_Zone_And_The_Same_Diagnostics()
+    {
+        // The outcome for one rules text is shared by the process; every resolver must still report what it found.
+        var offset = "+0" + (3 + TestContext.CurrentContext.Random.Next(5)) + "00"; // a rules text no other test uses
+        CalendarComponent Vtz() => C("VTIMEZONE", P("TZID", "Europe/Berlin"),
+            C("STANDARD", P("DTSTART", "19700101T000000"), P("TZOFFSETFROM", offset), P("TZOFFSETTO", offset), P("TZNAME", "shared-" + offset)));
+
+        var first = new TimeZoneResolver([Vtz()]);
+        var second = new TimeZoneResolver([Vtz()]);
+        var at = Instant.FromUtc(2025, 1, 1, 0, 0);
+
+        Assert.That(second.Resolve("Europe/Berlin")!.GetUtcOffset(at), Is.EqualTo(first.Resolve("Europe/Berlin")!.GetUtcOffset(at)));
+        Assert.That(second.Resolve("Europe/Berlin")!.GetUtcOffset(at).Seconds, Is.EqualTo(int.Parse(offset[1..3], System.Globalization.CultureInfo.InvariantCulture) * 3600));
+        Assert.That(second.Diagnostics, Is.EqualTo(first.Diagnostics));
+        Assert.That(second.Diagnostics, Has.Some.Contains("disagrees"));
+    }
+
+    [Test]
+    public void Different_Rules_Under_One_Tzid_Are_Not_Confused_By_The_Shared_Cache()
+    {
+        var plusFive = new TimeZoneResolver([C("VTIMEZONE", P("TZID", "Office"), C("STANDARD", P("DTSTART", "19700101T000000"), P("TZOFFSETFROM", "+0500"), P("TZOFFSETTO", "+0500")))]);
+        var minusThree = new TimeZoneResolver([C("VTIMEZONE", P("TZID", "Office"), C("STANDARD", P("DTSTART", "19700101T000000"), P("TZOFFSETFROM", "-0300"), P("TZOFFSETTO", "-0300")))]);
+        var at = Instant.FromUtc(2025, 1, 1, 0, 0);
+
+        Assert.That(plusFive.Resolve("Office")!.GetUtcOffset(at), Is.EqualTo(Offset.FromHours(5)));
+        Assert.That(minusThree.Resolve("Office")!.GetUtcOffset(at), Is.EqualTo(Offset.FromHours(-3)));
+    }
+
+    [Test]
     public void Vtimezone_That_Disagrees_With_Its_Iana_Name_Wins()
     {
         var vtz = C("VTIMEZONE", P("TZID", "Europe/Berlin"),

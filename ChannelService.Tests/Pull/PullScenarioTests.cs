@@ -430,6 +430,95 @@ public sealed class PullScenarioTests
         Assert.That(expired.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
 
+    private const string BerlinTz = "BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n";
+
+    /// <summary>
+    /// A first pull of more than one answer's worth goes out from the first items in document order while the rest
+    /// of the listing is stored after the answer; items that only the whole file can key (a series and its moved
+    /// occurrence, a UID written twice, an item without UID) follow in later pulls. With the zone definition after
+    /// the items, the items cannot be read in order as they stream, and the whole file is parsed first.
+    /// </summary>
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task A_Large_First_Pull_Answers_From_The_First_Items_And_The_Rest_Follows_Exactly_Once(bool zoneFirst)
+    {
+        string Body(Func<int, string> status) => Calendar([
+            zoneFirst ? BerlinTz : string.Empty,
+            .. Enumerable.Range(0, 600).Select(i => Task($"t{i:D3}", $"Task {i:D3}", status: status(i))),
+            "BEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Team sync\r\nDTSTART;TZID=Europe/Berlin:20261102T100000\r\nDURATION:PT30M\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n",
+            "BEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20261101T000000Z\r\nRECURRENCE-ID;TZID=Europe/Berlin:20261130T100000\r\nSUMMARY:Team sync (moved)\r\nDTSTART;TZID=Europe/Berlin:20261130T120000\r\nDURATION:PT30M\r\nEND:VEVENT\r\n",
+            Task("twice", "Written twice"),
+            Task("twice", "Written twice"),
+            "BEGIN:VEVENT\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:No UID\r\nDTSTART:20261124T090000Z\r\nDTEND:20261124T100000Z\r\nEND:VEVENT\r\n",
+            zoneFirst ? string.Empty : BerlinTz]);
+        var metadata = Metadata();
+        feed.Body = Body(_ => "NEEDS-ACTION");
+        var zendesk = new FakeZendesk();
+
+        var (status, first) = await PullAsync(metadata, null);
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK));
+        var subjects = first!["external_resources"]!.AsArray().Select(r => (string?)r!["fields"]?.AsArray().Single(f => (string?)f!["id"] == "subject")!["value"]).ToList();
+        Assert.That(subjects, Is.EqualTo(Enumerable.Range(0, 200).Select(i => $"Task {i:D3}")), "the first 200 items of the file, all new tickets");
+        zendesk.Apply(first);
+        await DrainAsync(metadata, zendesk);
+
+        // 600 tasks, five weekly occurrences in the 30-day window (23 Nov to 21 Dec), one task written twice, one event without UID.
+        Assert.That(zendesk.Tickets, Has.Count.EqualTo(607));
+        Assert.That(zendesk.Duplicates, Is.Zero);
+        Assert.That(zendesk.Tickets.Values.Count(t => t.Subject == "Team sync (moved)"), Is.EqualTo(1), "the moved occurrence is read with its override");
+        Assert.That(zendesk.Tickets.Values.All(t => t.Comments.Count == 0), Is.True);
+
+        // Both halves were stored with their content versions: one change each, in a sent and in a later item.
+        feed.Body = Body(i => i is 5 or 450 ? "COMPLETED" : "NEEDS-ACTION");
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await DrainAsync(metadata, zendesk);
+
+        Assert.That(zendesk.Tickets.Values.Where(t => t.Comments.Count > 0).Select(t => (t.Subject, t.Comments.Single())),
+            Is.EquivalentTo(new[] { ("Task 005", "Status: completed"), ("Task 450", "Status: completed") }));
+    }
+
+    [Test]
+    public async Task A_Repeated_No_Change_Pull_Asks_The_Feed_Once_And_Still_Notices_A_Change()
+    {
+        var metadata = Metadata();
+        feed.Body = Calendar(Task("t1", "One"));
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+
+        var state = zendesk.State;
+        var before = feed.Requests;
+        for (var i = 0; i < 3; i++)
+        {
+            var (status, body) = await PullAsync(metadata, state);
+            Assert.That(status, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(body!["external_resources"]!.AsArray(), Is.Empty);
+            Assert.That((string)body["state"]!, Is.EqualTo(state), "nothing to acknowledge: the same state");
+        }
+
+        Assert.That(feed.Requests - before, Is.EqualTo(3), "one conditional request per pull");
+
+        feed.Body = Calendar(Task("t1", "One"), Task("t2", "Two"));
+        await DrainAsync(metadata, zendesk);
+        Assert.That(zendesk.Tickets.Values.Select(t => t.Subject), Is.EquivalentTo(new[] { "One", "Two" }));
+    }
+
+    [Test]
+    public async Task Changed_Account_Settings_Are_Applied_By_The_Next_Pull_Even_When_The_Feed_Did_Not_Change()
+    {
+        var codec = host.Services.GetRequiredService<MetadataCodec>();
+        var account = new NewAccountRequest("ics", feed.Url, null, null, "Team calendar", []).Create(TimeProvider.System);
+        feed.Body = Calendar(Task("open", "Open task"), Task("done", "Done task", status: "COMPLETED"));
+        var zendesk = new FakeZendesk();
+        await DrainAsync(codec.Encode(account), zendesk);
+        Assert.That(zendesk.Tickets.Values.Select(t => t.Subject), Is.EqualTo(new[] { "Open task" }));
+
+        // The admin switches to all tasks; Zendesk sends the new metadata with the state it holds.
+        await DrainAsync(codec.Encode(account with { Options = account.Options with { Tasks = TaskScope.All } }), zendesk);
+
+        Assert.That(zendesk.Tickets.Values.Select(t => t.Subject), Is.EquivalentTo(new[] { "Open task", "Done task" }));
+    }
+
     [Test]
     public async Task Recurring_Events_Become_One_Ticket_Per_Occurrence_And_A_Time_Change_Updates_Them()
     {

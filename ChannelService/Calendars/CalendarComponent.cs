@@ -130,6 +130,9 @@ public sealed class CalendarComponent(string name)
     /// <summary>The END line as read (e.g. <c>END:vCalendaR</c>); null when it was missing or built in code.</summary>
     public string? RawEnd { get; set; }
 
+    /// <summary>The input ended (or another BEGIN:VCALENDAR began) before this component's END: the reader closed it.</summary>
+    public bool EndMissing { get; set; }
+
     /// <summary>
     /// How many of the parent's properties had been read when this component began; lets the writer put
     /// sub-components back between the same properties (-1: built in code, written after the properties).

@@ -1125,6 +1125,7 @@ public sealed class IcalReader : IDisposable
         _lastClosedName = component.Name;
         _lastClosedCount = Math.Min(component.Properties.Count, 256);
         component.RawEnd = rawEnd;
+        component.EndMissing = missingEnd;
         if (missingEnd)
         {
             _forcedClose = true;

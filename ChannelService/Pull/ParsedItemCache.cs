@@ -46,15 +46,6 @@ internal sealed class ParsedItemCache(int capacity = ParsedItemCache.DefaultCapa
         return entry;
     }
 
-    /// <summary>Drops an account's entries (its items were forgotten).</summary>
-    public void Forget(string accountId)
-    {
-        foreach (var key in entries.Keys.Where(k => k.Account == accountId))
-        {
-            entries.TryRemove(key, out _);
-        }
-    }
-
     private void Trim()
     {
         var oldest = entries.OrderBy(e => e.Value.LastUsed).Take(entries.Count - (capacity * 3 / 4)).Select(e => e.Key).ToList();

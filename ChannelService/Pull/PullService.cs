@@ -57,8 +57,19 @@ internal sealed partial class PullService(
     /// <summary>First reads still being stored after their answer (see <see cref="FirstRead"/>).</summary>
     private readonly ConcurrentDictionary<Task, byte> completions = new();
 
+    /// <summary>How long a pull that found nothing to do lets identical pulls answer from one conditional request.</summary>
+    public TimeSpan UnchangedValidity { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Per account: the last pull found nothing to send and nothing pending (see <see cref="TryUnchangedAsync"/>).</summary>
+    private readonly ConcurrentDictionary<string, UnchangedMark> unchanged = new(StringComparer.Ordinal);
+
     public async Task<PullOutcome> PullAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
     {
+        if (await TryUnchangedAsync(account, state, cancellationToken) is { } quick)
+        {
+            return quick;
+        }
+
         var held = await AccountLocks.AcquireAsync(account.AccountId, LockWait, cancellationToken);
         if (held is null)
         {
@@ -100,6 +111,50 @@ internal sealed partial class PullService(
             }
         }
     }
+
+    /// <summary>
+    /// A pull that can be answered "nothing new" without the account lock or the database: the previous pull of
+    /// this account found nothing to send and nothing pending, Zendesk sends the state that pull answered, nothing
+    /// was written for the account since, the metadata is the same, at most <see cref="UnchangedValidity"/> has
+    /// passed (the event window moves with the clock, so a full pull re-evaluates it at least that often), and the
+    /// source itself says nothing changed (a feed's 304). Anything else, including a failing source, takes the
+    /// full path, which reports it properly. Null when the full path must run.
+    /// </summary>
+    private async Task<PullOutcome?> TryUnchangedAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
+    {
+        if (state is null || !unchanged.TryGetValue(account.AccountId, out var mark)
+            || mark.Until <= time.GetUtcNow() || mark.Epoch != state.StoreEpoch || mark.Generation != state.Generation
+            || mark.StoreWrites != store.WritesOf(account.AccountId) || mark.Account != AccountFingerprint(account))
+        {
+            return null;
+        }
+
+        if (sources.Create(account) is not IUnchangedCheckSource check)
+        {
+            return null;
+        }
+
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(SourceBudget);
+        try
+        {
+            return await check.IsUnchangedSinceAsync(mark.Cursor, budget.Token)
+                ? new PullOutcome.Ok(new PullResponse([], stateCodec.Encode(state)))
+                : null;
+        }
+        catch (SourceException)
+        {
+            return null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Identifies the metadata (source, credentials, options) without keeping it: a changed setting voids the mark.</summary>
+    private static string AccountFingerprint(AccountMetadata account) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(account)));
 
     /// <summary>Waits for first reads still being stored (host shutdown, tests).</summary>
     public async Task WaitForCompletionsAsync()
@@ -208,7 +263,17 @@ internal sealed partial class PullService(
             + (changes.Warnings.Count > 0 ? "; " + string.Join("; ", changes.Warnings) : string.Empty);
         await PullMirror.RecordPendingAsync(c, t, accountId, generation, pending, nowOffset, result);
         var cursorNow = await c.QuerySingleOrDefaultAsync<string?>("SELECT cursor FROM source_cursors WHERE account_id = @accountId", new { accountId }, t);
+        var writes = store.WritesOf(accountId);
         await t.CommitAsync(cancellationToken);
+
+        if (resources.Count == 0 && pending.Count == 0 && cursorNow is not null)
+        {
+            unchanged[accountId] = new UnchangedMark(AccountFingerprint(account), epoch, generation, cursorNow, writes, nowOffset + UnchangedValidity);
+        }
+        else
+        {
+            unchanged.TryRemove(accountId, out _);
+        }
 
         var newState = new PullState(accountId, epoch, generation, Truncate(cursorNow));
         return (new PullOutcome.Ok(new PullResponse(resources, stateCodec.Encode(newState))), null);
@@ -247,7 +312,7 @@ internal sealed partial class PullService(
         foreach (var item in firstRead.Items)
         {
             // One item at a time: a recurring series yields its occurrences in the window, a task or event one unit.
-            var stored = new StoredSourceItem(item, false, nowOffset, nowOffset, null);
+            var stored = new StoredSourceItem(item.ForPlanning, false, nowOffset, nowOffset, null);
             var units = TicketPlanner.Plan([stored], account.Options, now, diagnostics, resolvers).Where(u => u.Wanted).ToList();
             var unitResources = units.Select(u => builder.Opening(u, ExternalIds.ThreadId(accountId, u.UnitKey))).ToList();
             if (resources.Count + unitResources.Sum(r => r.Count) > MaxResources)
@@ -260,7 +325,10 @@ internal sealed partial class PullService(
             {
                 resources.AddRange(made);
                 pending.Add(Pending(unit, 0));
-                sent[item.Key] = item;
+                if (!sent.ContainsKey(item.ForPlanning.Key))
+                {
+                    sent[item.ForPlanning.Key] = item.Whole();
+                }
             }
         }
 
@@ -300,6 +368,9 @@ internal sealed partial class PullService(
             LogFirstReadStored(logger, complete.Upserts.Count);
         });
     }
+
+    /// <summary>What a pull that found nothing to do leaves for <see cref="TryUnchangedAsync"/>.</summary>
+    private sealed record UnchangedMark(string Account, string Epoch, long Generation, string Cursor, long StoreWrites, DateTimeOffset Until);
 
     private ResourceBuilder Builder(AccountMetadata account, bool sourceTakesReplies, Instant now)
     {

@@ -60,7 +60,13 @@ internal interface ISource
 /// resources from <see cref="Items"/>, then applies <see cref="Complete"/> after the response. Nothing is stored
 /// by either step; <see cref="Complete"/> carries the cursor.
 /// </summary>
-internal sealed record FirstRead(IEnumerable<SourceItem> Items, Func<SourceChanges> Complete);
+internal sealed record FirstRead(IEnumerable<FirstReadItem> Items, Func<SourceChanges> Complete);
+
+/// <summary>
+/// One item of a <see cref="FirstRead"/>: enough to plan its ticket (<see cref="SourceItem.Parsed"/>, no stored text
+/// nor content version yet), and the whole item to store, made only for items that go out in the first answer.
+/// </summary>
+internal sealed record FirstReadItem(SourceItem ForPlanning, Func<SourceItem> Whole);
 
 /// <summary>A source whose first read can answer before its whole listing is built (see <see cref="FirstRead"/>).</summary>
 internal interface IFirstReadSource
@@ -70,4 +76,11 @@ internal interface IFirstReadSource
     /// (then <see cref="ISource.ReadChangesAsync"/> is the way). Throws <see cref="SourceException"/> as a read does.
     /// </summary>
     Task<FirstRead?> BeginFirstReadAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>A source that can tell cheaply, without reading anything into the store, that nothing changed since a cursor.</summary>
+internal interface IUnchangedCheckSource
+{
+    /// <summary>True when the source answers that nothing changed since <paramref name="cursor"/> (e.g. HTTP 304). Throws <see cref="SourceException"/> as a read does.</summary>
+    Task<bool> IsUnchangedSinceAsync(string cursor, CancellationToken cancellationToken = default);
 }

@@ -47,6 +47,12 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
 
     private readonly TimeProvider time = timeProvider ?? TimeProvider.System;
 
+    /// <summary>Writes so far per account, in this process: a pull that found nothing to do remembers the count, and any later write voids that.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> writes = new(StringComparer.Ordinal);
+
+    /// <summary>How many writes this store made for the account since the process started (see <see cref="writes"/>).</summary>
+    public long WritesOf(string accountId) => writes.GetValueOrDefault(accountId);
+
     /// <summary>The cursor stored with the items; null before the first applied read.</summary>
     public async Task<string?> GetCursorAsync(string accountId, CancellationToken cancellationToken = default)
     {
@@ -197,6 +203,10 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         }
 
         await connection.ExecuteAsync(new CommandDefinition(CursorSql, new { AccountId = accountId, changes.Cursor, Now = now }, transaction, cancellationToken: cancellationToken));
+
+        // Counted once written: a pull that reads the count after its own write sees every write that could be
+        // hidden from it, and a write that lands later changes the count it remembered.
+        writes.AddOrUpdate(accountId, 1, (_, n) => n + 1);
     }
 
     private sealed class KnownRow

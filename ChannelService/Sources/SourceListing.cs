@@ -21,6 +21,19 @@ internal sealed class ListedItem(string key, CalendarItem item, CalendarComponen
 
     public string ContentVersion => Item.ContentVersion;
 
+    /// <summary>The item without its stored text and content version, for planning (see <see cref="FirstReadItem"/>).</summary>
+    public SourceItem ToPlanningItem() => new()
+    {
+        Key = Key,
+        Kind = Item.Kind,
+        Uid = Item.Uid,
+        RecurrenceId = SourceItemKeys.RecurrenceIdText(Item),
+        ContentVersion = string.Empty,
+        RawIcs = string.Empty,
+        WebUrl = SourceListingBuilder.HttpUrl(Item.Url),
+        Parsed = new ParsedSourceItem(Item, calendar?.GetProperty("X-WR-TIMEZONE")?.RawValue, vtimezones),
+    };
+
     public SourceItem ToSourceItem() => new()
     {
         Key = Key,
@@ -28,7 +41,7 @@ internal sealed class ListedItem(string key, CalendarItem item, CalendarComponen
         Uid = Item.Uid,
         RecurrenceId = SourceItemKeys.RecurrenceIdText(Item),
         ContentVersion = Item.ContentVersion,
-        RawIcs = SourceListingBuilder.RawCalendarText(Item.Component, calendar, vtimezones),
+        WriteRawIcs = () => SourceListingBuilder.RawCalendarText(Item.Component, calendar, vtimezones),
         WebUrl = SourceListingBuilder.HttpUrl(Item.Url),
         Parsed = new ParsedSourceItem(Item, calendar?.GetProperty("X-WR-TIMEZONE")?.RawValue, vtimezones),
     };
@@ -73,7 +86,7 @@ internal static class SourceListingBuilder
                 // A component whose END never came, in a calendar whose END never came either, is where the
                 // download stopped: its content is partial, and reporting it would announce a change that is
                 // only the cut. An unclosed component followed by END:VCALENDAR was just badly written: kept.
-                if (component.RawEnd is null && (bare || root.RawEnd is null))
+                if (component.EndMissing && (bare || root.EndMissing))
                 {
                     cut++;
                     continue;
@@ -201,7 +214,7 @@ internal static class SourceListingBuilder
         foreach (var (component, root, bare) in Components(parse))
         {
             if (CalendarItemReader.KindOf(component.Name) is not (CalendarItemKind.Event or CalendarItemKind.Task)
-                || (component.RawEnd is null && (bare || root.RawEnd is null))
+                || (component.EndMissing && (bare || root.EndMissing))
                 || component.GetProperty("RECURRENCE-ID") is not null
                 || component.GetProperty("UID")?.RawValue.Trim() is not { Length: > 0 } uid
                 || uidCounts[uid] != 1)

@@ -37,7 +37,20 @@ internal sealed record SourceItem
     /// references and X-WR-TIMEZONE: enough to resolve its times and expand its recurrences without the rest of
     /// the source, and to write it back unchanged except for what we add. Parse it with <see cref="SourceItemCalendar"/>.
     /// </summary>
-    public required string RawIcs { get; init; }
+    public string RawIcs
+    {
+        get => rawIcs ?? WriteRawIcs?.Invoke() ?? string.Empty;
+        init => rawIcs = value;
+    }
+
+    /// <summary>
+    /// Writes <see cref="RawIcs"/> when it is read, instead of holding it: a first read of a large feed lists tens of
+    /// thousands of items, and their texts, kept all at once until they are stored, would double its memory. Each
+    /// read writes the text again; only the store reads it.
+    /// </summary>
+    public Func<string>? WriteRawIcs { get; init; }
+
+    private readonly string? rawIcs;
 
     /// <summary>CalDAV: the resource href holding this item (a series and its overrides share one). Null for feeds.</summary>
     public string? Href { get; init; }

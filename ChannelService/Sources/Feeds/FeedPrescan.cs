@@ -36,10 +36,20 @@ internal sealed class FeedPrescan
             var line = body[pos..];
             var newline = line.IndexOf((byte)'\n');
             var end = newline < 0 ? body.Length : pos + newline;
-            line = body[pos..end].TrimEnd((byte)'\r');
+            line = body[pos..end];
+
+            // Only lines starting with U, B or X matter; everything else is skipped on its first byte.
+            if (line.IsEmpty || (line[0] | 0x20) is not ((byte)'u' or (byte)'b' or (byte)'x'))
+            {
+                pos = end + 1;
+                continue;
+            }
+
+            line = line.TrimEnd((byte)'\r');
             if (HasName(line, "UID"u8))
             {
-                var (logical, next) = Unfold(body, pos, end);
+                var folded = end + 1 < body.Length && body[end + 1] is (byte)' ' or (byte)'\t';
+                var (logical, next) = folded ? Unfold(body, pos, end) : (line.ToArray(), end + 1);
                 if (ValueOf(logical) is { } uid)
                 {
                     uids[uid] = uids.GetValueOrDefault(uid) + 1;

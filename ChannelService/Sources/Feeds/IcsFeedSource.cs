@@ -16,7 +16,7 @@ internal sealed record IcsFeedSettings(string AccountId, string Url, SourceCrede
 /// the same hash as last time, costs nothing more. Otherwise the feed is parsed, each (UID, RECURRENCE-ID) gets
 /// its content version, and the versions are compared with the store to find what was added, changed or removed.
 /// </summary>
-internal sealed class IcsFeedSource : ISource, IFirstReadSource
+internal sealed class IcsFeedSource : ISource, IFirstReadSource, IUnchangedCheckSource
 {
     private readonly IcsFeedSettings settings;
     private readonly SourceHttpClient http;
@@ -70,6 +70,18 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource
         return Diff(parse, listing, known, response, bodyHash);
     }
 
+    public async Task<bool> IsUnchangedSinceAsync(string cursor, CancellationToken cancellationToken = default)
+    {
+        // Only validators can say "unchanged" without a download worth avoiding; a body is compared by hash.
+        if (FeedCursor.Parse(cursor, urlHash) is not { } previous || (previous.ETag is null && previous.LastModified is null))
+        {
+            return false;
+        }
+
+        var response = await http.GetAsync(url, credentials, previous.ETag, previous.LastModified, cancellationToken);
+        return response.NotModified || (previous.BodyHash is { } hash && FeedCursor.HashBody(response.Body) == hash);
+    }
+
     public async Task<FirstRead?> BeginFirstReadAsync(CancellationToken cancellationToken = default)
     {
         var known = await store.GetKnownVersionsAsync(settings.AccountId, cancellationToken);
@@ -91,7 +103,7 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource
             ? SourceListingBuilder.UnambiguousInDocumentOrder(parse.Value)
             : StreamUnambiguous(response, scan);
         return new FirstRead(
-            items.Select(i => i.ToSourceItem()),
+            items.Select(i => new FirstReadItem(i.ToPlanningItem(), i.ToSourceItem)),
             () => Diff(parse.Value, SourceListingBuilder.Build(parse.Value, url.AbsoluteUri), known, response, FeedCursor.HashBody(response.Body)));
     }
 
@@ -104,7 +116,7 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource
     /// </summary>
     private static IEnumerable<ListedItem> StreamUnambiguous(SourceResponse response, FeedPrescan scan)
     {
-        using var reader = new IcalReader(response.Body, new IcalReaderOptions { Charset = response.Charset });
+        using var reader = new IcalReader(response.Body, ReaderOptions(response));
         var vtimezones = new Dictionary<string, CalendarComponent>(StringComparer.Ordinal);
         while (reader.TryReadNext(out var next))
         {
@@ -120,7 +132,7 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource
             }
 
             if (CalendarItemReader.KindOf(component.Name) is not (CalendarItemKind.Event or CalendarItemKind.Task)
-                || component.RawEnd is null
+                || component.EndMissing
                 || component.GetProperty("RECURRENCE-ID") is not null
                 || component.GetProperty("UID")?.RawValue.Trim() is not { Length: > 0 } uid
                 || scan.Count(uid) != 1)
@@ -224,10 +236,13 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource
         return (parse, SourceListingBuilder.Build(parse, url.AbsoluteUri));
     }
 
+    /// <summary>A feed is never written back, so the verbatim lines a CalDAV write needs would only double its memory.</summary>
+    private static IcalReaderOptions ReaderOptions(SourceResponse response) => new() { Charset = response.Charset, KeepRawLines = false };
+
     private static IcalParseResult Parse(SourceResponse response)
     {
         FeedSniffer.EnsureLooksLikeCalendar(response.Body);
-        var parse = IcalReader.Parse(response.Body, new IcalReaderOptions { Charset = response.Charset });
+        var parse = IcalReader.Parse(response.Body, ReaderOptions(response));
         if (!parse.Roots.Any(r => r.Name == "VCALENDAR" || CalendarItemReader.KindOf(r.Name) is not null))
         {
             throw new SourceException(SourceErrorKind.NotACalendar, "This URL did not return iCalendar data (no BEGIN:VCALENDAR).");
