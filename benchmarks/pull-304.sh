@@ -12,7 +12,8 @@
 #              and gets 200 with zero resources.
 # Both run with Logging:LogLevel:Default=Warning. wrk POSTs the same url-encoded form (metadata, state) to each,
 # alternating baseline, service, baseline, service... (ROUNDS rounds); the ratio service/baseline is taken per round
-# and the median is reported. The machine's cores are shared by wrk, nginx and the endpoint under test, equally so
+# and the median is reported. The last two columns are the median time of one pull alone (SINGLE sequential curl
+# requests, one connection): the cost of a single pull without queueing. The machine's cores are shared by wrk, nginx and the endpoint under test, equally so
 # for both sides.
 #
 # Knobs (environment): FEEDS   feed cases, space-separated: `sample` (ChannelService/wwwroot/samples/team-calendar.ics)
@@ -20,7 +21,8 @@
 #                              VEVENT + 5,000 VTODO, 17 MB; 20000 = all of it). Default "sample 300 20000".
 #                      THREADS (wrk -t, default 2), CONNECTIONS (wrk -c, default 16), DURATION (wrk -d, default 10s),
 #                      TIMEOUT (wrk --timeout, default 60s: a slow pull still counts as done, not as an error),
-#                      WARMUP (seconds of unmeasured load on each side per case, default 3), ROUNDS (default 2).
+#                      WARMUP (seconds of unmeasured load on each side per case, default 3), ROUNDS (default 2),
+#                      SINGLE (sequential pulls timed alone per side and case, default 3).
 # Needs: dotnet, wrk and nginx (Debian packages), curl, jq, python3 (free ports, url-encoding).
 set -euo pipefail
 
@@ -32,6 +34,7 @@ DURATION=${DURATION:-10s}
 TIMEOUT=${TIMEOUT:-60s}
 WARMUP=${WARMUP:-3}
 ROUNDS=${ROUNDS:-2}
+SINGLE=${SINGLE:-3}
 NGINX=/usr/sbin/nginx
 for tool in wrk "$NGINX" curl jq python3 dotnet; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (Debian: apt-get install -y wrk nginx curl jq python3)" >&2; exit 1; }
@@ -133,9 +136,23 @@ run_wrk() { # url lua seconds -> requests/s and non-2xx count on one line
   printf '%s %s\n' "$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")" \
     "$( (grep -E 'Non-2xx|Socket errors' <<<"$out" || true) | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }')"
 }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+wait_idle() { # pid: requests wrk left queued are still being served after it stops; wait until they are done
+  local before after
+  for _ in $(seq 1 600); do
+    before=$(cpu_ticks "$1"); sleep 0.5; after=$(cpu_ticks "$1")
+    [ $((after - before)) -lt 5 ] && return 0
+  done
+}
+pull_ms() { # url body -> median milliseconds of SINGLE sequential pulls (one connection, no contention)
+  for _ in $(seq 1 "$SINGLE"); do
+    curl -s -o /dev/null -w '%{time_total}\n' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$2" "$1/pull"
+  done | awk '{ print $1 * 1000 }' | median
+}
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-printf '%-7s %6s %9s | %12s %12s %7s | %8s %8s\n' feed items "bytes" "baseline r/s" "service r/s" ratio non-2xx origin!304
+printf '%-7s %6s %9s | %12s %12s %7s | %8s %8s | %11s %10s\n' feed items bytes "baseline r/s" "service r/s" ratio \
+  non-2xx origin!304 "baseline ms" "service ms"
 SUMMARY=()
 for c in "${CASES[@]}"; do
   file="$D/www/feed-$c.ics"
@@ -174,18 +191,22 @@ for c in "${CASES[@]}"; do
 
   run_wrk "http://127.0.0.1:$BPORT" "$D/pull-$c.lua" "${WARMUP}s" >/dev/null
   run_wrk "http://127.0.0.1:$SPORT" "$D/pull-$c.lua" "${WARMUP}s" >/dev/null
+  wait_idle "$SPID"
   others_before=$(( $(wc -l < "$D/nginx/access.log") - $(origin_count 304) ))
   : > "$D/ratios"; : > "$D/base"; : > "$D/svc"
   errors=0
   for r in $(seq 1 "$ROUNDS"); do
     read -r b be < <(run_wrk "http://127.0.0.1:$BPORT" "$D/pull-$c.lua" "$DURATION")
     read -r s se < <(run_wrk "http://127.0.0.1:$SPORT" "$D/pull-$c.lua" "$DURATION")
+    wait_idle "$SPID"
     echo "# $c round $r: baseline $b r/s, service $s r/s" >&2
     echo "$b" >> "$D/base"; echo "$s" >> "$D/svc"
     awk -v s="$s" -v b="$b" 'BEGIN { printf "%.3f\n", s / b }' >> "$D/ratios"
     errors=$((errors + be + se))
   done
   not304=$(( $(wc -l < "$D/nginx/access.log") - $(origin_count 304) - others_before ))
+  bms=$(pull_ms "http://127.0.0.1:$BPORT" "$body")
+  sms=$(pull_ms "http://127.0.0.1:$SPORT" "$body")
   stop "$BPID"
 
   # The same request once more after the load: still nothing to send, same state.
@@ -194,8 +215,8 @@ for c in "${CASES[@]}"; do
   echo "# $c after the load: HTTP $status $after" >&2
 
   ratio=$(median < "$D/ratios")
-  line=$(printf '%-7s %6s %9s | %12.0f %12.0f %7.3f | %8s %8s' "$c" "$items" "$(stat -c %s "$file")" \
-    "$(median < "$D/base")" "$(median < "$D/svc")" "$ratio" "$errors" "$not304")
+  line=$(printf '%-7s %6s %9s | %12.1f %12.1f %7.3f | %8s %8s | %11.2f %10.2f' "$c" "$items" "$(stat -c %s "$file")" \
+    "$(median < "$D/base")" "$(median < "$D/svc")" "$ratio" "$errors" "$not304" "$bms" "$sms")
   echo "$line"
   SUMMARY+=("$c=$ratio")
 done
