@@ -13,8 +13,8 @@
 # Both run with Logging:LogLevel:Default=Warning. wrk POSTs the same url-encoded form (metadata, state) to each,
 # alternating baseline, service, baseline, service... (ROUNDS rounds); the ratio service/baseline is taken per round
 # and the median is reported. The last two columns are the median time of one pull alone (SINGLE sequential curl
-# requests, one connection): the cost of a single pull without queueing. The machine's cores are shared by wrk, nginx and the endpoint under test, equally so
-# for both sides.
+# requests, one connection): the cost of a single pull without queueing. The machine's cores are shared by wrk,
+# nginx and the endpoint under test, equally so for both sides.
 #
 # Knobs (environment): FEEDS   feed cases, space-separated: `sample` (ChannelService/wwwroot/samples/team-calendar.ics)
 #                              or N = the first N items of the generated feed (`ical generate --units 1`: 15,000
@@ -24,7 +24,7 @@
 #                      WARMUP (seconds of unmeasured load on each side per case, default 3), ROUNDS (default 2),
 #                      SINGLE (sequential pulls timed alone per side and case, default 3).
 # Time: about 1 minute per case plus the drain; every drain pull re-plans every stored item, so the 20,000-item
-# feed takes about 50 pulls of ~35 s (half an hour) on the shared 2-core machine before the measured part starts.
+# feed takes 26 pulls of 15-40 s (about 15 minutes) on the shared 2-core machine before the measured part starts.
 # Needs: dotnet, wrk and nginx (Debian packages), curl, jq, python3 (free ports, url-encoding).
 set -euo pipefail
 
