@@ -23,8 +23,8 @@
 #                      TIMEOUT (wrk --timeout, default 60s: a slow pull still counts as done, not as an error),
 #                      WARMUP (seconds of unmeasured load on each side per case, default 3), ROUNDS (default 2),
 #                      SINGLE (sequential pulls timed alone per side and case, default 3).
-# Time: about 1 minute per case plus the drain; every drain pull re-plans every stored item, so the 20,000-item
-# feed takes 26 pulls of 15-40 s (about 15 minutes) on the shared 2-core machine before the measured part starts.
+# Time: about 1 minute per case plus the drain (the 20,000-item feed drains in 26 pulls, the second of which waits a
+# few seconds until the first read is stored; the others take a fraction of a second). About 5 minutes in all.
 # Needs: dotnet, wrk and nginx (Debian packages), curl, jq, python3 (free ports, url-encoding).
 set -euo pipefail
 

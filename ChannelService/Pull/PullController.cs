@@ -25,9 +25,10 @@ internal sealed class PullController(PullService pulls, InboxPull inboxPulls, Pu
         }
 
         PullState? state;
+        var stateText = await ReadFieldAsync("state");
         try
         {
-            state = states.Decode(await ReadFieldAsync("state"), account.AccountId);
+            state = states.Decode(stateText, account.AccountId);
         }
         catch (PullStateRejectedException ex)
         {
@@ -39,7 +40,7 @@ internal sealed class PullController(PullService pulls, InboxPull inboxPulls, Pu
             return Content((await inboxPulls.PullAsync(account, state, cancellationToken)).ToJsonString(), "application/json; charset=utf-8");
         }
 
-        var outcome = await pulls.PullAsync(account, state, cancellationToken);
+        var outcome = await pulls.PullAsync(account, state, cancellationToken, stateText);
         return outcome switch
         {
             PullOutcome.Ok ok => Ok(ok.Response),

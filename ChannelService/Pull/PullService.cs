@@ -63,9 +63,10 @@ internal sealed partial class PullService(
     /// <summary>Per account: the last pull found nothing to send and nothing pending (see <see cref="TryUnchangedAsync"/>).</summary>
     private readonly ConcurrentDictionary<string, UnchangedMark> unchanged = new(StringComparer.Ordinal);
 
-    public async Task<PullOutcome> PullAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
+    /// <param name="stateText">The state as Zendesk sent it: an unchanged answer gives it back as it came.</param>
+    public async Task<PullOutcome> PullAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken, string? stateText = null)
     {
-        if (await TryUnchangedAsync(account, state, cancellationToken) is { } quick)
+        if (await TryUnchangedAsync(account, state, stateText, cancellationToken) is { } quick)
         {
             return quick;
         }
@@ -120,7 +121,7 @@ internal sealed partial class PullService(
     /// source itself says nothing changed (a feed's 304). Anything else, including a failing source, takes the
     /// full path, which reports it properly. Null when the full path must run.
     /// </summary>
-    private async Task<PullOutcome?> TryUnchangedAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
+    private async Task<PullOutcome?> TryUnchangedAsync(AccountMetadata account, PullState? state, string? stateText, CancellationToken cancellationToken)
     {
         if (state is null || !unchanged.TryGetValue(account.AccountId, out var mark)
             || mark.Until <= time.GetUtcNow() || mark.Epoch != state.StoreEpoch || mark.Generation != state.Generation
@@ -129,7 +130,7 @@ internal sealed partial class PullService(
             return null;
         }
 
-        if (sources.Create(account) is not IUnchangedCheckSource check)
+        if (mark.Check is not { } check)
         {
             return null;
         }
@@ -139,7 +140,7 @@ internal sealed partial class PullService(
         try
         {
             return await check.IsUnchangedSinceAsync(mark.Cursor, budget.Token)
-                ? new PullOutcome.Ok(new PullResponse([], stateCodec.Encode(state)))
+                ? new PullOutcome.Ok(new PullResponse([], stateText ?? stateCodec.Encode(state)))
                 : null;
         }
         catch (SourceException)
@@ -154,7 +155,10 @@ internal sealed partial class PullService(
 
     /// <summary>Identifies the metadata (source, credentials, options) without keeping it: a changed setting voids the mark.</summary>
     private static string AccountFingerprint(AccountMetadata account) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(account)));
+        Fingerprints.GetValue(account, a => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(a))));
+
+    /// <summary>Per decoded metadata instance (the codec hands out the same instance for the same string).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AccountMetadata, string> Fingerprints = new();
 
     /// <summary>Waits for first reads still being stored (host shutdown, tests).</summary>
     public async Task WaitForCompletionsAsync()
@@ -268,7 +272,7 @@ internal sealed partial class PullService(
 
         if (resources.Count == 0 && pending.Count == 0 && cursorNow is not null)
         {
-            unchanged[accountId] = new UnchangedMark(AccountFingerprint(account), epoch, generation, cursorNow, writes, nowOffset + UnchangedValidity);
+            unchanged[accountId] = new UnchangedMark(AccountFingerprint(account), epoch, generation, cursorNow, writes, nowOffset + UnchangedValidity, source as IUnchangedCheckSource);
         }
         else
         {
@@ -350,10 +354,11 @@ internal sealed partial class PullService(
         }
 
         var state = stateCodec.Encode(new PullState(accountId, epoch, generation, null));
+        var completeRead = firstRead.Complete; // not the whole first read: its items (and the body they stream from) can go
         return (new PullOutcome.Ok(new PullResponse(resources, state)), async () =>
         {
             using var budget = new CancellationTokenSource(CompletionBudget);
-            var complete = firstRead.Complete();
+            var complete = completeRead();
             var rest = complete with { Upserts = complete.Upserts.Where(u => !sent.ContainsKey(u.Key)).ToList() };
             await store.ApplyAsync(accountId, rest, cancellationToken: budget.Token);
             foreach (var item in complete.Upserts)
@@ -370,7 +375,8 @@ internal sealed partial class PullService(
     }
 
     /// <summary>What a pull that found nothing to do leaves for <see cref="TryUnchangedAsync"/>.</summary>
-    private sealed record UnchangedMark(string Account, string Epoch, long Generation, string Cursor, long StoreWrites, DateTimeOffset Until);
+    /// <param name="Check">The source this pull read (same metadata, so the same source): asked again by the next pull.</param>
+    private sealed record UnchangedMark(string Account, string Epoch, long Generation, string Cursor, long StoreWrites, DateTimeOffset Until, IUnchangedCheckSource? Check);
 
     private ResourceBuilder Builder(AccountMetadata account, bool sourceTakesReplies, Instant now)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using ChannelService.Accounts;
 using ChannelService.Calendars;
 using ChannelService.Sources.Http;
@@ -24,6 +25,9 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource, IUnchangedCheck
     private readonly Uri url;
     private readonly SourceCredentials? credentials;
     private readonly string urlHash;
+
+    /// <summary>The cursor <see cref="IsUnchangedSinceAsync"/> parsed last: the same one is asked about again and again.</summary>
+    private ParsedCursor? lastChecked;
 
     /// <exception cref="SourceException">The URL is not a valid http, https or webcal URL (<see cref="SourceErrorKind.BadUrl"/>).</exception>
     public IcsFeedSource(IcsFeedSettings settings, SourceHttpClient http, SourceItemStore store)
@@ -67,16 +71,20 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource, IUnchangedCheck
 
         var (parse, listing) = Read(response);
         var known = await store.GetKnownVersionsAsync(settings.AccountId, cancellationToken);
-        return Diff(parse, listing, known, response, bodyHash);
+        return Diff(parse, listing, known, response.ETag, response.LastModified, bodyHash);
     }
 
     public async Task<bool> IsUnchangedSinceAsync(string cursor, CancellationToken cancellationToken = default)
     {
         // Only validators can say "unchanged" without a download worth avoiding; a body is compared by hash.
-        if (FeedCursor.Parse(cursor, urlHash) is not { } previous || (previous.ETag is null && previous.LastModified is null))
+        var memo = lastChecked;
+        var previous = memo?.Text == cursor ? memo.Cursor : FeedCursor.Parse(cursor, urlHash);
+        if (previous is null || (previous.ETag is null && previous.LastModified is null))
         {
             return false;
         }
+
+        lastChecked = new ParsedCursor(cursor, previous);
 
         var response = await http.GetAsync(url, credentials, previous.ETag, previous.LastModified, cancellationToken);
         return response.NotModified || (previous.BodyHash is { } hash && FeedCursor.HashBody(response.Body) == hash);
@@ -97,14 +105,28 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource, IUnchangedCheck
         }
 
         FeedSniffer.EnsureLooksLikeCalendar(response.Body);
-        var parse = new Lazy<IcalParseResult>(() => Parse(response), LazyThreadSafetyMode.None);
+        var (etag, lastModified) = (response.ETag, response.LastModified);
+
+        // The body is let go once it is parsed and hashed: the listing built from it is what the rest of the first
+        // read needs. Both wait until asked for, so the first answer costs neither.
+        var held = new StrongBox<SourceResponse?>(response);
+        string? bodyHash = null;
+        var parse = new Lazy<IcalParseResult>(
+            () =>
+            {
+                var result = Parse(held.Value!);
+                bodyHash = FeedCursor.HashBody(held.Value!.Body);
+                held.Value = null;
+                return result;
+            },
+            LazyThreadSafetyMode.None);
         var scan = FeedPrescan.Scan(response.Body);
         var items = scan.ZoneInfoAfterItems
             ? SourceListingBuilder.UnambiguousInDocumentOrder(parse.Value)
             : StreamUnambiguous(response, scan);
         return new FirstRead(
             items.Select(i => new FirstReadItem(i.ToPlanningItem(), i.ToSourceItem)),
-            () => Diff(parse.Value, SourceListingBuilder.Build(parse.Value, url.AbsoluteUri), known, response, FeedCursor.HashBody(response.Body)));
+            () => Diff(parse.Value, SourceListingBuilder.Build(parse.Value, url.AbsoluteUri), known, etag, lastModified, bodyHash!));
     }
 
     /// <summary>
@@ -251,7 +273,7 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource, IUnchangedCheck
         return parse;
     }
 
-    private SourceChanges Diff(IcalParseResult parse, SourceListing listing, Dictionary<string, KnownSourceItem> known, SourceResponse response, string bodyHash)
+    private SourceChanges Diff(IcalParseResult parse, SourceListing listing, Dictionary<string, KnownSourceItem> known, string? etag, DateTimeOffset? lastModified, string bodyHash)
     {
         var upserts = new List<SourceItem>();
         var listed = new HashSet<string>(StringComparer.Ordinal);
@@ -303,7 +325,7 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource, IUnchangedCheck
         // After an incomplete download no validators are kept: a 304 would otherwise keep confirming a body that
         // was never seen whole, and its missing items would never arrive nor its deletions be noticed.
         var cursor = complete
-            ? FeedCursor.Create(urlHash, response.ETag, response.LastModified, bodyHash)
+            ? FeedCursor.Create(urlHash, etag, lastModified, bodyHash)
             : FeedCursor.Create(urlHash, null, null, null);
         return new SourceChanges
         {
@@ -315,6 +337,9 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource, IUnchangedCheck
             Warnings = warnings,
         };
     }
+
+    /// <summary>A reference, so concurrent pulls swap it whole.</summary>
+    private sealed record ParsedCursor(string Text, FeedCursor Cursor);
 
     private static SourceChanges Unchanged(FeedCursor cursor) => new()
     {
