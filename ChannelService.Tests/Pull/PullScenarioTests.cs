@@ -479,6 +479,76 @@ public sealed class PullScenarioTests
     }
 
     [Test]
+    public async Task When_Storing_The_Rest_Of_A_First_Read_Fails_The_Next_Pull_Reads_The_Feed_Again_And_Nothing_Is_Lost()
+    {
+        await using var failing = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
+        {
+            s.AddSingleton<TimeProvider>(clock);
+            s.AddSingleton<ChannelService.Sources.ISourceFactory>(sp => new FailFirstCompletionFactory(sp));
+        }));
+        client.Dispose();
+        client = failing.CreateClient();
+        var codec = failing.Services.GetRequiredService<MetadataCodec>();
+        var metadata = codec.Encode(new NewAccountRequest("ics", feed.Url, null, null, "Team calendar", []).Create(TimeProvider.System));
+        feed.Body = Calendar(Enumerable.Range(0, 600).Select(i => Task($"t{i:D3}", $"Task {i:D3}")).ToArray());
+        var zendesk = new FakeZendesk();
+
+        var (_, first) = await PullAsync(metadata, null);
+        Assert.That(first!["external_resources"]!.AsArray(), Has.Count.EqualTo(200), "answered before the rest was stored");
+        zendesk.Apply(first);
+        var before = feed.Requests;
+        await DrainAsync(metadata, zendesk);
+
+        Assert.That(feed.Requests - before, Is.GreaterThan(0));
+        Assert.That(zendesk.Tickets, Has.Count.EqualTo(600));
+        Assert.That(zendesk.Duplicates, Is.Zero);
+        var accountId = codec.Decode(metadata).AccountId;
+        var stored = await failing.Services.GetRequiredService<ChannelService.Sources.SourceItemStore>().ListAsync(accountId);
+        Assert.That(stored, Has.Count.EqualTo(600), "the feed was read whole again by the next pull");
+    }
+
+    /// <summary>The service's sources, except that the first read's storing step fails once (a full disk, a crash).</summary>
+    private sealed class FailFirstCompletionFactory(IServiceProvider services) : ChannelService.Sources.ISourceFactory
+    {
+        private readonly ChannelService.Sources.SourceFactory real = new(
+            services.GetRequiredService<ChannelService.Sources.Http.SourceHttpClient>(),
+            services.GetRequiredService<ChannelService.Sources.SourceItemStore>(),
+            services.GetRequiredService<ChannelService.Sources.CalDav.ICalDavEtagStore>(),
+            services.GetRequiredService<TimeProvider>());
+
+        private int failed;
+
+        public ChannelService.Sources.ISource Create(AccountMetadata account) => new FailingSource((ChannelService.Sources.Feeds.IcsFeedSource)real.Create(account), this);
+
+        private sealed class FailingSource(ChannelService.Sources.Feeds.IcsFeedSource inner, FailFirstCompletionFactory owner)
+            : ChannelService.Sources.ISource, ChannelService.Sources.IFirstReadSource
+        {
+            public SourceKind Kind => inner.Kind;
+
+            public ChannelService.Sources.SourceCapabilities Capabilities => inner.Capabilities;
+
+            public async Task<ChannelService.Sources.FirstRead?> BeginFirstReadAsync(CancellationToken cancellationToken = default) =>
+                await inner.BeginFirstReadAsync(cancellationToken) is { } read && Interlocked.Exchange(ref owner.failed, 1) == 0
+                    ? read with { Complete = () => throw new IOException("disk full") }
+                    : null;
+
+            public Task<ChannelService.Sources.SourceChanges> ReadChangesAsync(string? cursor, CancellationToken cancellationToken = default) => inner.ReadChangesAsync(cursor, cancellationToken);
+
+            public Task<ChannelService.Sources.SourceItem?> ReadItemAsync(string itemKey, CancellationToken cancellationToken = default) => inner.ReadItemAsync(itemKey, cancellationToken);
+
+            public Task<ChannelService.Sources.SourceWriteResult> WriteCommentAsync(ChannelService.Sources.SourceCommentWrite comment, CancellationToken cancellationToken = default) => inner.WriteCommentAsync(comment, cancellationToken);
+
+            public Task<ChannelService.Sources.SourceWriteResult> ChangeTaskStatusAsync(ChannelService.Sources.SourceTaskStatusWrite change, CancellationToken cancellationToken = default) => inner.ChangeTaskStatusAsync(change, cancellationToken);
+
+            public Task<ChannelService.Sources.SourceWriteResult> ChangeTaskDueAsync(ChannelService.Sources.SourceTaskDueWrite change, CancellationToken cancellationToken = default) => inner.ChangeTaskDueAsync(change, cancellationToken);
+
+            public Uri? WebUrl(ChannelService.Sources.SourceItem item) => inner.WebUrl(item);
+
+            public Task<ChannelService.Sources.SourceProbe> ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
+        }
+    }
+
+    [Test]
     public async Task A_Repeated_No_Change_Pull_Asks_The_Feed_Once_And_Still_Notices_A_Change()
     {
         var metadata = Metadata();
