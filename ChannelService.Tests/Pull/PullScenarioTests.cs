@@ -226,6 +226,28 @@ public sealed class PullScenarioTests
     }
 
     [Test]
+    public async Task Comments_Written_In_The_Source_Become_Comments_And_Change_Notes_Can_Be_Internal_Notes()
+    {
+        var metadata = Metadata("change_notes=internal");
+        feed.Body = Calendar(Task("t1", "Renew certificate"));
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+        var thread = zendesk.Tickets.Keys.Single();
+
+        feed.Body = Calendar(Task("t1", "Renew certificate", status: "COMPLETED", extra: "COMMENT:Done by Bob\\, see the log\r\n"));
+        clock.Advance(TimeSpan.FromMinutes(2));
+        var (_, body) = await PullAsync(metadata, zendesk.State);
+
+        var resources = body!["external_resources"]!.AsArray();
+        Assert.That(resources.Select(r => (string)r!["thread_id"]!), Has.All.EqualTo(thread));
+        var note = resources.Single(r => (string)r!["message"]! == "Status: completed")!;
+        var comment = resources.Single(r => (string)r!["message"]! == "Done by Bob, see the log")!;
+        Assert.That((bool?)note["internal_note"], Is.True, "change_notes=internal: only agents see what changed");
+        Assert.That((bool?)comment["internal_note"] ?? false, Is.False, "a comment written in the source is not a change note");
+        Assert.That(resources, Has.Count.EqualTo(2));
+    }
+
+    [Test]
     public async Task A_Deleted_Item_Gets_A_Final_Comment()
     {
         var metadata = Metadata();
