@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using ChannelService.Accounts;
+using ChannelService.Pull;
 using ChannelService.Tests.Support;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -568,6 +569,36 @@ public sealed class PullScenarioTests
 
             public Task<ChannelService.Sources.SourceProbe> ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
         }
+    }
+
+    [Test]
+    public async Task A_Parse_Cache_Too_Small_For_The_Account_Changes_Nothing_Zendesk_Sees()
+    {
+        // Entries are evicted while a pull plans (its own inserts overflow the cache): every item must still be planned,
+        // or an acknowledged occurrence would look removed from its series and get a deletion comment.
+        await using var small = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
+        {
+            s.AddSingleton<TimeProvider>(clock);
+            s.AddSingleton(new ParsedItemCache(capacity: 4));
+        }));
+        client.Dispose();
+        client = small.CreateClient();
+        var metadata = small.Services.GetRequiredService<MetadataCodec>().Encode(new NewAccountRequest("ics", feed.Url, null, null, "Team calendar", []).Create(TimeProvider.System));
+        feed.Body = Calendar(Enumerable.Range(0, 12).Select(i =>
+            $"BEGIN:VEVENT\r\nUID:series-{i:D2}\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Series {i}\r\nDTSTART:202611{10 + i:D2}T090000Z\r\nDURATION:PT30M\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n").ToArray());
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+        var tickets = zendesk.Tickets.Count;
+        Assert.That(tickets, Is.GreaterThanOrEqualTo(48), "four or five weekly occurrences of each series in the window");
+
+        for (var i = 0; i < 3; i++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(2)); // past the no-change shortcut: every pull plans every item
+            await DrainAsync(metadata, zendesk);
+        }
+
+        Assert.That(zendesk.Tickets.Values.SelectMany(t => t.Comments), Is.Empty);
+        Assert.That(zendesk.Tickets, Has.Count.EqualTo(tickets));
     }
 
     [Test]

@@ -321,7 +321,9 @@ internal sealed partial class PullService(
             var unitResources = units.Select(u => builder.Opening(u, ExternalIds.ThreadId(accountId, u.UnitKey))).ToList();
             if (resources.Count + unitResources.Sum(r => r.Count) > MaxResources)
             {
-                full = true;
+                // An item with more tickets than one answer holds (a long series) as the very first: the usual way
+                // cuts it to 200; an empty first answer would only make Zendesk wait.
+                full = resources.Count > 0;
                 break;
             }
 
@@ -405,8 +407,26 @@ internal sealed partial class PullService(
             }
         }
 
-        var stored = await SourceItemStore.ListAsync(c, t, accountId, includeDeleted: true, includeRaw: false, cancellationToken);
-        var missing = stored.Where(s => !s.Deleted && parsedItems.Get(accountId, s.Item.Key, s.Item.ContentVersion) is null).Select(s => s.Item.Key).ToList();
+        // Each item leaves here with its parse or its text: the planner must not depend on a cache entry that
+        // another pull's inserts may evict in the meantime.
+        var listed = await SourceItemStore.ListAsync(c, t, accountId, includeDeleted: true, includeRaw: false, cancellationToken);
+        var stored = new List<StoredSourceItem>(listed.Count);
+        var missing = new List<string>();
+        foreach (var s in listed)
+        {
+            if (!s.Deleted && parsedItems.Get(accountId, s.Item.Key, s.Item.ContentVersion) is { } entry)
+            {
+                stored.Add(s with { Item = s.Item with { Parsed = entry.Parsed } });
+                continue;
+            }
+
+            stored.Add(s);
+            if (!s.Deleted)
+            {
+                missing.Add(s.Item.Key);
+            }
+        }
+
         if (missing.Count == 0)
         {
             return stored;

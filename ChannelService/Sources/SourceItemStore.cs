@@ -155,6 +155,7 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM source_items WHERE account_id = @accountId", new { accountId }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM source_cursors WHERE account_id = @accountId", new { accountId }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
+        writes.AddOrUpdate(accountId, 1, (_, n) => n + 1);
     }
 
     internal static string KindText(CalendarItemKind kind) => kind switch

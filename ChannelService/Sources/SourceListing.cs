@@ -216,7 +216,8 @@ internal static class SourceListingBuilder
             if (CalendarItemReader.KindOf(component.Name) is not (CalendarItemKind.Event or CalendarItemKind.Task)
                 || (component.EndMissing && (bare || root.EndMissing))
                 || component.GetProperty("RECURRENCE-ID") is not null
-                || component.GetProperty("UID")?.RawValue.Trim() is not { Length: > 0 } uid
+                || component.GetProperties("UID").Take(2).Count() != 1
+                || component.GetProperty("UID")!.RawValue.Trim() is not { Length: > 0 } uid
                 || uidCounts[uid] != 1)
             {
                 continue;

@@ -156,13 +156,18 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource, IUnchangedCheck
             if (CalendarItemReader.KindOf(component.Name) is not (CalendarItemKind.Event or CalendarItemKind.Task)
                 || component.EndMissing
                 || component.GetProperty("RECURRENCE-ID") is not null
-                || component.GetProperty("UID")?.RawValue.Trim() is not { Length: > 0 } uid
-                || scan.Count(uid) != 1)
+                || component.GetProperties("UID").Take(2).Count() != 1)
             {
                 continue;
             }
 
+            // Counted and keyed by the same value: the UID the item is keyed by must occur once in the whole file.
             var item = CalendarItemReader.Read(component);
+            if (item.Uid is null || scan.Count(item.Uid) != 1)
+            {
+                continue;
+            }
+
             yield return new ListedItem(SourceItemKeys.For(item.Uid!, null), item, next.Calendar, vtimezones);
         }
     }
