@@ -135,22 +135,24 @@ public sealed class TimeZoneResolver
             return TimeZoneNames.Resolve(tzid);
         }
 
-        // Each VTIMEZONE costs a bounded expansion; a hostile file with thousands of them gets a bounded total.
-        if (++customZonesBuilt > MaxCustomZones)
-        {
-            if (customZonesBuilt == MaxCustomZones + 1)
-            {
-                diagnostics.Add($"more than {MaxCustomZones} VTIMEZONEs in use; the rest are not evaluated");
-            }
-
-            return TimeZoneNames.Resolve(tzid);
-        }
-
         // Every stored item carries its own copy of the feed's VTIMEZONEs, so a pull over 20,000 items would expand
         // the same rules 20,000 times: the outcome for one (TZID, rules text, year) is shared by the whole process.
         var key = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{tzid}\u0001{options.Clock.GetUtcNow().Year}\u0001{Fingerprint(vtz)}");
         if (!SharedZones.TryGetValue(key, out var shared))
         {
+            // Each VTIMEZONE built costs a bounded expansion; a hostile file with thousands of them gets a bounded
+            // total. Rules already built cost nothing and do not count, so an item resolves the same whether it
+            // is read with the rest of its calendar or alone from the store.
+            if (++customZonesBuilt > MaxCustomZones)
+            {
+                if (customZonesBuilt == MaxCustomZones + 1)
+                {
+                    diagnostics.Add($"more than {MaxCustomZones} VTIMEZONEs in use; the rest are not evaluated");
+                }
+
+                return TimeZoneNames.Resolve(tzid);
+            }
+
             var before = diagnostics.Count;
             var zone = ResolveWithRules(tzid, vtz);
             shared = (zone, diagnostics.Skip(before).ToArray());
