@@ -36,7 +36,7 @@ public sealed class ChannelbackRadicaleTests
     {
         race = null;
         factory = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" });
-        host = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<ISourceFactory>(sp => new RacingSourceFactory(this, sp))));
+        host = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<ISourceFactory>(sp => new CalDavRoutingSourceFactory(sp, () => race))));
         client = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
     }
 
@@ -472,29 +472,6 @@ public sealed class ChannelbackRadicaleTests
             .Select(l => l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..].Replace("\\,", ",", StringComparison.Ordinal).Replace("\\;", ";", StringComparison.Ordinal))];
 
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
-
-    /// <summary>The service's own factory, except that CalDAV goes through <see cref="race"/> when a test sets one.</summary>
-    private sealed class RacingSourceFactory(ChannelbackRadicaleTests test, IServiceProvider services) : ISourceFactory
-    {
-        private readonly SourceFactory real = new(
-            services.GetRequiredService<ChannelService.Sources.Http.SourceHttpClient>(),
-            services.GetRequiredService<SourceItemStore>(),
-            services.GetRequiredService<ICalDavEtagStore>(),
-            services.GetRequiredService<TimeProvider>());
-
-        public ISource Create(AccountMetadata account)
-        {
-            if (test.race is not { } handler || account.Kind is not (SourceKind.CalDavTasks or SourceKind.CalDavCalendar))
-            {
-                return real.Create(account);
-            }
-
-            var http = RadicaleServer.CreateHttpClient(handler);
-            var client = new CalDavClient(http, new CalDavCredentials(account.Username!, account.Secret!), services.GetRequiredService<ICalDavEtagStore>());
-            var settings = new CalDavSourceSettings(account.AccountId, account.Kind, new Uri(account.Url)) { ReplyTarget = account.Options.ReplyTarget, EventReplies = account.Options.EventReplies };
-            return new CalDavSource(settings, client, services.GetRequiredService<SourceItemStore>(), services.GetRequiredService<TimeProvider>());
-        }
-    }
 
     /// <summary>Before the first PUT goes out, someone else changes the object: the PUT's If-Match then fails with 412.</summary>
     private sealed class EditBeforeFirstPutHandler(Func<Task> edit) : DelegatingHandler(new SocketsHttpHandler { AllowAutoRedirect = false })

@@ -467,7 +467,7 @@ public sealed class PullRadicaleScenarioTests
         host = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
         {
             s.AddSingleton<TimeProvider>(clock);
-            s.AddSingleton<ISourceFactory>(sp => new RecordingSourceFactory(this, sp));
+            s.AddSingleton<ISourceFactory>(sp => new CalDavRoutingSourceFactory(sp, () => recorder));
         }));
         client = host.CreateClient();
     }
@@ -702,29 +702,6 @@ public sealed class PullRadicaleScenarioTests
             {
                 return [.. requests.Where(r => r.Method == "REPORT" && r.Body.Contains(report, StringComparison.Ordinal)).Select(r => r.Body)];
             }
-        }
-    }
-
-    /// <summary>The service's own factory, except that CalDAV goes through <see cref="recorder"/> when a test sets one.</summary>
-    private sealed class RecordingSourceFactory(PullRadicaleScenarioTests test, IServiceProvider services) : ISourceFactory
-    {
-        private readonly SourceFactory real = new(
-            services.GetRequiredService<ChannelService.Sources.Http.SourceHttpClient>(),
-            services.GetRequiredService<SourceItemStore>(),
-            services.GetRequiredService<ICalDavEtagStore>(),
-            services.GetRequiredService<TimeProvider>());
-
-        public ISource Create(AccountMetadata account)
-        {
-            if (test.recorder is not { } handler || account.Kind is not (SourceKind.CalDavTasks or SourceKind.CalDavCalendar))
-            {
-                return real.Create(account);
-            }
-
-            var http = new HttpClient(handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(30) };
-            var caldav = new CalDavClient(http, new CalDavCredentials(account.Username!, account.Secret!), services.GetRequiredService<ICalDavEtagStore>());
-            var settings = new CalDavSourceSettings(account.AccountId, account.Kind, new Uri(account.Url)) { ReplyTarget = account.Options.ReplyTarget, EventReplies = account.Options.EventReplies };
-            return new CalDavSource(settings, caldav, services.GetRequiredService<SourceItemStore>(), services.GetRequiredService<TimeProvider>());
         }
     }
 }

@@ -533,11 +533,7 @@ public sealed class PullScenarioTests
     /// <summary>The service's sources, except that the first read's storing step fails once (a full disk, a crash).</summary>
     private sealed class FailFirstCompletionFactory(IServiceProvider services) : ChannelService.Sources.ISourceFactory
     {
-        private readonly ChannelService.Sources.SourceFactory real = new(
-            services.GetRequiredService<ChannelService.Sources.Http.SourceHttpClient>(),
-            services.GetRequiredService<ChannelService.Sources.SourceItemStore>(),
-            services.GetRequiredService<ChannelService.Sources.CalDav.ICalDavEtagStore>(),
-            services.GetRequiredService<TimeProvider>());
+        private readonly ChannelService.Sources.SourceFactory real = CalDavRoutingSourceFactory.Real(services);
 
         private int failed;
 

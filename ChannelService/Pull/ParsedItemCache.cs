@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using ChannelService.Calendars;
 using ChannelService.Sources;
 
 namespace ChannelService.Pull;
@@ -66,28 +65,5 @@ internal sealed class ParsedItemCache(int capacity = ParsedItemCache.DefaultCapa
 
         /// <summary>The ticket version keyed by the account's time zone option, which decides how floating times read.</summary>
         public (string Zone, string Version)? UnitVersion { get; set; }
-    }
-
-    /// <summary>Reads a stored item's text into the form the planner uses; null if it holds no event or task.</summary>
-    public static ParsedSourceItem? Parse(SourceItem item)
-    {
-        var parse = IcalReader.Parse(System.Text.Encoding.UTF8.GetBytes(item.RawIcs));
-        var calendar = parse.Roots.FirstOrDefault(r => r.Name == "VCALENDAR");
-        var component = calendar?.Components.FirstOrDefault(c => CalendarItemReader.KindOf(c.Name) is CalendarItemKind.Event or CalendarItemKind.Task);
-        if (calendar is null || component is null)
-        {
-            return null;
-        }
-
-        var vtimezones = new Dictionary<string, CalendarComponent>(StringComparer.Ordinal);
-        foreach (var vtz in calendar.Components.Where(c => c.Name == "VTIMEZONE"))
-        {
-            if (vtz.GetProperty("TZID")?.RawValue.Trim() is { Length: > 0 } tzid)
-            {
-                vtimezones.TryAdd(tzid, vtz);
-            }
-        }
-
-        return new ParsedSourceItem(CalendarItemReader.Read(component), calendar.GetProperty("X-WR-TIMEZONE")?.RawValue, vtimezones);
     }
 }

@@ -19,38 +19,14 @@ namespace ChannelService.Pull;
 /// </summary>
 internal sealed class PullBenchmarkCommand : ICliCommand
 {
-    private const string Usage = "usage: pull bench [--units N] [--runs R]";
-
     public string Name => "pull";
 
     public string Summary => "pull bench [--units N] [--runs R]: first pull of a generated feed vs a bare parse of it";
 
     public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
     {
-        if (args.Count == 0 || args[0] != "bench")
-        {
-            throw new CliUsageException(Usage);
-        }
-
-        double units = 1;
-        var runs = 5;
-        for (var i = 1; i < args.Count; i++)
-        {
-            switch (args[i])
-            {
-                case "--units" when i + 1 < args.Count && double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var u) && u is > 0 and <= 1:
-                    units = u;
-                    i++;
-                    break;
-                case "--runs" when i + 1 < args.Count && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var r) && r is > 0 and <= 100:
-                    runs = r;
-                    i++;
-                    break;
-                default:
-                    throw new CliUsageException($"unexpected argument '{args[i]}' ({Usage}; units at most 1: the default 20 MB source size limit)");
-            }
-        }
-
+        // At most one unit: the default 20 MB source size limit.
+        var (units, runs) = FeedBenchmarkCommand.ParseBenchArguments(args, "pull bench", defaults: (1, 5), maxUnits: 1, maxRuns: 100);
         var body = FeedBenchmarkCommand.Generate(units);
         await using var feed = await FeedBenchmarkCommand.StartServerAsync(new FeedBenchmarkCommand.Published { Body = body, ETag = "\"v1\"" });
         var feedUrl = Address(feed) + "/feed.ics";

@@ -88,7 +88,7 @@ internal static class TicketPlanner
             }
             else
             {
-                p ??= ParsedItemCache.Parse(s.Item);
+                p ??= ParsedSourceItem.Parse(s.Item);
                 if (p is not null && cache is not null)
                 {
                     entry = cache.Put(accountId, s.Item.Key, s.Item.ContentVersion, p);
@@ -106,7 +106,7 @@ internal static class TicketPlanner
                 resolvers[(p.VTimezones, p.CalendarTimeZone)] = resolver = new TimeZoneResolver(p.VTimezones.Values, p.CalendarTimeZone, resolverOptions);
             }
 
-            parsed.Add((s, new SourceItemCalendar(p.Item, resolver, p.Item.Component), entry));
+            parsed.Add((s, new SourceItemCalendar(p.Item, resolver), entry));
         }
 
         // Overrides (RECURRENCE-ID) belong to their master's expansion when the series is split into occurrences.

@@ -213,19 +213,30 @@ internal static class SourceListingBuilder
 
         foreach (var (component, root, bare) in Components(parse))
         {
-            if (CalendarItemReader.KindOf(component.Name) is not (CalendarItemKind.Event or CalendarItemKind.Task)
-                || (component.EndMissing && (bare || root.EndMissing))
-                || component.GetProperty("RECURRENCE-ID") is not null
-                || component.GetProperties("UID").Take(2).Count() != 1
-                || component.GetProperty("UID")!.RawValue.Trim() is not { Length: > 0 } uid
-                || uidCounts[uid] != 1)
+            if (UnambiguousItem(component, component.EndMissing && (bare || root.EndMissing), uid => uidCounts.GetValueOrDefault(uid)) is { } item)
             {
-                continue;
+                yield return new ListedItem(SourceItemKeys.For(item.Uid!, null), item, bare ? null : root, vtimezones);
             }
-
-            var item = CalendarItemReader.Read(component);
-            yield return new ListedItem(SourceItemKeys.For(item.Uid!, null), item, bare ? null : root, vtimezones);
         }
+    }
+
+    /// <summary>
+    /// The item of an event or task that is keyed by its UID alone: read whole (not <paramref name="cut"/>), no
+    /// RECURRENCE-ID, exactly one UID property, and that UID counted once in the whole file by <paramref name="countOf"/>.
+    /// Null for anything the full listing must key.
+    /// </summary>
+    internal static CalendarItem? UnambiguousItem(CalendarComponent component, bool cut, Func<string, int> countOf)
+    {
+        if (CalendarItemReader.KindOf(component.Name) is not (CalendarItemKind.Event or CalendarItemKind.Task)
+            || cut
+            || component.GetProperty("RECURRENCE-ID") is not null
+            || component.GetProperties("UID").Take(2).Count() != 1)
+        {
+            return null;
+        }
+
+        var item = CalendarItemReader.Read(component);
+        return item.Uid is { } uid && countOf(uid) == 1 ? item : null;
     }
 
     private static IEnumerable<(CalendarComponent Component, CalendarComponent Root, bool Bare)> Components(IcalParseResult parse)

@@ -75,7 +75,31 @@ internal sealed record SourceItem
 }
 
 /// <summary>A parsed item with what resolves its times: the calendar's VTIMEZONEs and X-WR-TIMEZONE (shared by all items of one read).</summary>
-internal sealed record ParsedSourceItem(CalendarItem Item, string? CalendarTimeZone, IReadOnlyDictionary<string, CalendarComponent> VTimezones);
+internal sealed record ParsedSourceItem(CalendarItem Item, string? CalendarTimeZone, IReadOnlyDictionary<string, CalendarComponent> VTimezones)
+{
+    /// <summary>Reads <see cref="SourceItem.RawIcs"/> back; null if it holds no event or task (never for text this code stored).</summary>
+    public static ParsedSourceItem? Parse(SourceItem item)
+    {
+        var parse = IcalReader.Parse(System.Text.Encoding.UTF8.GetBytes(item.RawIcs));
+        var calendar = parse.Roots.FirstOrDefault(r => r.Name == "VCALENDAR");
+        var component = calendar?.Components.FirstOrDefault(c => CalendarItemReader.KindOf(c.Name) is CalendarItemKind.Event or CalendarItemKind.Task);
+        if (calendar is null || component is null)
+        {
+            return null;
+        }
+
+        var vtimezones = new Dictionary<string, CalendarComponent>(StringComparer.Ordinal);
+        foreach (var vtz in calendar.Components.Where(c => c.Name == "VTIMEZONE"))
+        {
+            if (vtz.GetProperty("TZID")?.RawValue.Trim() is { Length: > 0 } tzid)
+            {
+                vtimezones.TryAdd(tzid, vtz);
+            }
+        }
+
+        return new ParsedSourceItem(CalendarItemReader.Read(component), calendar.GetProperty("X-WR-TIMEZONE")?.RawValue, vtimezones);
+    }
+}
 
 /// <summary>An item the source no longer lists, with the last version the store had.</summary>
 internal sealed record SourceDeletion(string Key, string? Uid, string? RecurrenceId, string PreviousVersion);

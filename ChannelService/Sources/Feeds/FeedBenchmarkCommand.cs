@@ -23,30 +23,7 @@ internal sealed class FeedBenchmarkCommand : ICliCommand
 
     public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
     {
-        if (args.Count == 0 || args[0] != "bench")
-        {
-            throw new CliUsageException("usage: feed bench [--units N] [--runs R]");
-        }
-
-        double units = 0.25;
-        var runs = 20;
-        for (var i = 1; i < args.Count; i++)
-        {
-            switch (args[i])
-            {
-                case "--units" when i + 1 < args.Count && double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var u) && u is > 0 and <= 10:
-                    units = u;
-                    i++;
-                    break;
-                case "--runs" when i + 1 < args.Count && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var r) && r is > 0 and <= 1000:
-                    runs = r;
-                    i++;
-                    break;
-                default:
-                    throw new CliUsageException($"unexpected argument '{args[i]}' (usage: feed bench [--units N] [--runs R])");
-            }
-        }
-
+        var (units, runs) = ParseBenchArguments(args, "feed bench", defaults: (0.25, 20), maxUnits: 10, maxRuns: 1000);
         var body = Generate(units);
         var published = new Published { Body = body, ETag = "\"v1\"" };
         await using var app = await StartServerAsync(published);
@@ -121,6 +98,39 @@ internal sealed class FeedBenchmarkCommand : ICliCommand
 
         times.Sort();
         return (times[times.Count / 2], changes);
+    }
+
+    /// <summary>
+    /// <c>{command} bench [--units N] [--runs R]</c> for the benchmarks built on <see cref="Generate"/>: feed size in units
+    /// (fractions allowed) and repeats. Anything else is a usage error.
+    /// </summary>
+    internal static (double Units, int Runs) ParseBenchArguments(IReadOnlyList<string> args, string command, (double Units, int Runs) defaults, double maxUnits, int maxRuns)
+    {
+        var usage = $"usage: {command} [--units N] [--runs R]";
+        if (args.Count == 0 || args[0] != "bench")
+        {
+            throw new CliUsageException(usage);
+        }
+
+        var (units, runs) = defaults;
+        for (var i = 1; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--units" when i + 1 < args.Count && double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var u) && u > 0 && u <= maxUnits:
+                    units = u;
+                    i++;
+                    break;
+                case "--runs" when i + 1 < args.Count && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var r) && r > 0 && r <= maxRuns:
+                    runs = r;
+                    i++;
+                    break;
+                default:
+                    throw new CliUsageException($"unexpected argument '{args[i]}' ({usage}; units at most {maxUnits.ToString(CultureInfo.InvariantCulture)}, runs at most {maxRuns})");
+            }
+        }
+
+        return (units, runs);
     }
 
     /// <summary>Kestrel on 127.0.0.1 (free port) serving <paramref name="published"/> at /feed.ics, answering 304 to its ETag.</summary>

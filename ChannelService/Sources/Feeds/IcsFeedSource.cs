@@ -153,17 +153,8 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource, IUnchangedCheck
                 continue;
             }
 
-            if (CalendarItemReader.KindOf(component.Name) is not (CalendarItemKind.Event or CalendarItemKind.Task)
-                || component.EndMissing
-                || component.GetProperty("RECURRENCE-ID") is not null
-                || component.GetProperties("UID").Take(2).Count() != 1)
-            {
-                continue;
-            }
-
-            // Counted and keyed by the same value: the UID the item is keyed by must occur once in the whole file.
-            var item = CalendarItemReader.Read(component);
-            if (item.Uid is null || scan.Count(item.Uid) != 1)
+            // A component the reader had to close itself (the body was cut) is left to the full listing.
+            if (SourceListingBuilder.UnambiguousItem(component, component.EndMissing, scan.Count) is not { } item)
             {
                 continue;
             }
