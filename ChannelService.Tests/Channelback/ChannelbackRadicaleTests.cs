@@ -472,22 +472,4 @@ public sealed class ChannelbackRadicaleTests
             .Select(l => l[(l.IndexOf(':', StringComparison.Ordinal) + 1)..].Replace("\\,", ",", StringComparison.Ordinal).Replace("\\;", ";", StringComparison.Ordinal))];
 
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
-
-    /// <summary>Before the first PUT goes out, someone else changes the object: the PUT's If-Match then fails with 412.</summary>
-    private sealed class EditBeforeFirstPutHandler(Func<Task> edit) : DelegatingHandler(new SocketsHttpHandler { AllowAutoRedirect = false })
-    {
-        private int puts;
-
-        public int Puts => puts;
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (request.Method == HttpMethod.Put && Interlocked.Increment(ref puts) == 1)
-            {
-                await edit();
-            }
-
-            return await base.SendAsync(request, cancellationToken);
-        }
-    }
 }

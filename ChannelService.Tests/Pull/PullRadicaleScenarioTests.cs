@@ -22,7 +22,7 @@ namespace ChannelService.Tests.Pull;
 /// </summary>
 [TestFixture]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "NUnit disposes them in TearDown")]
-public sealed class PullRadicaleScenarioTests
+public sealed partial class PullRadicaleScenarioTests
 {
     private const string Berlin = "time_zone=Europe/Berlin";
     private static readonly DateTimeOffset Start = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
@@ -40,6 +40,9 @@ public sealed class PullRadicaleScenarioTests
     /// <summary>When a test sets it, the service's CalDAV requests go through it and are recorded.</summary>
     private RecordingHandler? recorder;
 
+    /// <summary>When a test sets it, the service's CalDAV requests go through it (it wins over <see cref="recorder"/>).</summary>
+    private DelegatingHandler? interposed;
+
     [OneTimeSetUp]
     public async Task StartRadicale() => server = await RadicaleServer.StartAsync();
 
@@ -50,6 +53,7 @@ public sealed class PullRadicaleScenarioTests
     public void StartService()
     {
         recorder = null;
+        interposed = null;
         lostResponses = 0;
         clock = new ManualTimeProvider(Start);
         factory = NewFactory();
@@ -63,6 +67,7 @@ public sealed class PullRadicaleScenarioTests
         await host.DisposeAsync();
         await factory.DisposeAsync();
         recorder?.Dispose();
+        interposed?.Dispose();
     }
 
     // ------------------------------------------------------------ first sync
@@ -467,7 +472,7 @@ public sealed class PullRadicaleScenarioTests
         host = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
         {
             s.AddSingleton<TimeProvider>(clock);
-            s.AddSingleton<ISourceFactory>(sp => new CalDavRoutingSourceFactory(sp, () => recorder));
+            s.AddSingleton<ISourceFactory>(sp => new CalDavRoutingSourceFactory(sp, () => (HttpMessageHandler?)interposed ?? recorder));
         }));
         client = host.CreateClient();
     }

@@ -49,11 +49,25 @@ internal sealed class FakeZendesk
         }
     }
 
+    /// <summary>
+    /// An agent's reply that channelback accepted under <paramref name="externalId"/>: Zendesk keeps the agent's
+    /// comment under that id, so a pull that sends the same id again (the echo from the source) is dropped.
+    /// </summary>
+    public void Replied(string threadId, string externalId, string text)
+    {
+        seen.Add(externalId);
+        Tickets[threadId].Replies.Add(text);
+    }
+
     internal sealed record Ticket(string ThreadId, string Opening, string? Subject)
     {
         /// <summary>The item's UID from the opening's display_info, to compare tickets with what the source holds.</summary>
         public string? Uid { get; init; }
 
+        /// <summary>What the pull added to the ticket after its opening, in order.</summary>
         public List<string> Comments { get; } = [];
+
+        /// <summary>The agents' replies (see <see cref="Replied"/>).</summary>
+        public List<string> Replies { get; } = [];
     }
 }

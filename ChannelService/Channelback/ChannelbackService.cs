@@ -163,7 +163,8 @@ internal sealed class ChannelbackService(Database database, ISourceFactory sourc
 
             // A reply that was only a command is still written, so the ticket's comment has its echo in the source.
             var text = command is { RemainingText.Length: > 0 } ? command.RemainingText : request.Message;
-            var written = await source.WriteCommentAsync(new SourceCommentWrite(itemKey, request.RequestId, WithAttachments(text, request.FileUrls), null, null), cancellationToken);
+            var reply = new SourceCommentWrite(itemKey, request.RequestId, WithAttachments(text, request.FileUrls), null, null) { Occurrence = unitKey != itemKey ? unitKey : null };
+            var written = await source.WriteCommentAsync(reply, cancellationToken);
             return (ChannelbackOutcome?)Failure(written) ?? new ChannelbackOutcome.Accepted(externalId, source.Capabilities.CanComment);
         }
         catch (SourceException ex)

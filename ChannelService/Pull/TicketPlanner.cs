@@ -2,6 +2,7 @@ using System.Globalization;
 using ChannelService.Accounts;
 using ChannelService.Calendars;
 using ChannelService.Sources;
+using ChannelService.Sources.CalDav;
 using ChannelService.Tickets;
 using NodaTime;
 
@@ -60,7 +61,7 @@ internal static class TicketPlanner
     internal sealed class ResolverCache : Dictionary<(IReadOnlyDictionary<string, CalendarComponent>, string?), TimeZoneResolver>;
 
     /// <summary>COMMENT parameter that marks replies this service wrote (channelback), with the Zendesk request id.</summary>
-    public const string ReplyParameter = "X-ZENDESK-COMMENT-ID";
+    public const string ReplyParameter = CalDavObjectEditor.CommentIdParameter;
 
     /// <param name="resolvers">Resolvers for parsed items, by the calendar they came from; pass the same one to plan a read in parts.</param>
     /// <param name="cache">Parses kept between pulls, for items without <see cref="SourceItem.Parsed"/>; with <paramref name="accountId"/>.</param>
@@ -163,6 +164,13 @@ internal static class TicketPlanner
         return units;
     }
 
+    /// <summary>
+    /// A reply made on one occurrence's ticket is written on the series (one COMMENT for all its occurrences) but
+    /// belongs to that ticket alone; on the others it would read as news.
+    /// </summary>
+    private static bool ShowsComment(CalendarComment comment, string unitKey) =>
+        comment.GetParameter(CalDavObjectEditor.OccurrenceParameter) is not { } occurrence || occurrence == unitKey;
+
     private static TicketUnit Unit(
         StoredSourceItem s, SourceItemCalendar calendar, Occurrence? occurrence, string? uid, LocalDate? date, bool wanted, int ordinal = 0, ParsedItemCache.Entry? cached = null, string zoneKey = "")
     {
@@ -175,7 +183,7 @@ internal static class TicketPlanner
             ItemKey = s.Item.Key,
             SeriesUid = occurrence is not null ? uid : null,
             OccurrenceDate = date?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            MakeSnapshot = () => ItemSnapshot.From(calendar.Item, calendar.Resolver, occurrence, ReplyParameter),
+            MakeSnapshot = () => ItemSnapshot.From(calendar.Item, calendar.Resolver, occurrence, ReplyParameter, c => ShowsComment(c, unitKey)),
 
             // A whole item's ticket reads the same until the item or the zone setting changes; an occurrence's
             // depends on which occurrence it is and is not kept.

@@ -144,7 +144,14 @@ internal sealed record SourceChanges
 /// <param name="Text">Plain text of the reply.</param>
 /// <param name="AuthorName">Shown with the comment, if the source can show it.</param>
 /// <param name="ExpectedVersion">The ETag (CalDAV) the caller last saw; null lets the source read the current one first.</param>
-internal sealed record SourceCommentWrite(string ItemKey, string CommentId, string Text, string? AuthorName, string? ExpectedVersion);
+internal sealed record SourceCommentWrite(string ItemKey, string CommentId, string Text, string? AuthorName, string? ExpectedVersion)
+{
+    /// <summary>
+    /// The ticket's unit key when the reply was made on one occurrence's ticket (the reply is written on the series):
+    /// marks the COMMENT so that the other occurrences' tickets do not show it as news. Null for a whole item.
+    /// </summary>
+    public string? Occurrence { get; init; }
+}
 
 internal enum SourceTaskStatus
 {

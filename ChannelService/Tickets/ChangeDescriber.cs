@@ -77,9 +77,12 @@ public static class ChangeDescriber
 
         Lists("Attachments", before.Attachments, after.Attachments, lines);
 
-        if (!Equals(before.Description, after.Description))
+        // Both sides read without reply blocks and in one normal form: a snapshot acknowledged before blocks were
+        // recognised may still hold them, and a server that re-wraps the producer's text changed nothing a person wrote.
+        var (descriptionBefore, descriptionAfter) = (ReplyBlocks.Strip(before.Description), ReplyBlocks.Strip(after.Description));
+        if (!Equals(descriptionBefore, descriptionAfter))
         {
-            lines.Add(after.Description is null ? "Description removed" : $"Description changed: {TicketText.Excerpt(after.Description)}");
+            lines.Add(descriptionAfter is null ? "Description removed" : $"Description changed: {TicketText.Excerpt(descriptionAfter)}");
         }
 
         return lines;

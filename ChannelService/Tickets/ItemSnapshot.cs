@@ -90,7 +90,8 @@ public sealed record ItemSnapshot
     /// start and end replace the item's).
     /// </summary>
     /// <param name="replyParameter">the X- parameter that marks COMMENTs written by this service.</param>
-    public static ItemSnapshot From(CalendarItem item, TimeZoneResolver resolver, Occurrence? occurrence = null, string? replyParameter = null)
+    /// <param name="showsComment">Which COMMENTs belong on this ticket (all when null).</param>
+    public static ItemSnapshot From(CalendarItem item, TimeZoneResolver resolver, Occurrence? occurrence = null, string? replyParameter = null, Func<CalendarComment, bool>? showsComment = null)
     {
         var allDay = occurrence?.OriginalStart.IsDate ?? item.Start?.IsDate ?? false;
         SnapshotTime? Point(Instant instant) => allDay ? SnapshotTime.OfDate(instant, resolver.FloatingZone) : new SnapshotTime(instant, false);
@@ -107,7 +108,8 @@ public sealed record ItemSnapshot
         {
             Kind = item.Kind,
             Summary = Clean(item.Summary),
-            Description = Clean(item.Description),
+            // What people wrote: our own reply blocks are already comments on the ticket (ReplyBlocks).
+            Description = ReplyBlocks.Strip(item.Description),
             HtmlDescription = Clean(item.HtmlDescription),
             Location = Clean(item.Location),
             Url = Clean(item.Url),
@@ -122,7 +124,7 @@ public sealed record ItemSnapshot
             Attendees = item.Attendees.Select(a => new SnapshotPerson(a.Address, a.Name, a.ParticipationStatus)).ToList(),
             Categories = item.Categories,
             Attachments = item.Attachments.Select(a => a.Uri ?? a.FileName ?? $"inline attachment ({a.FormatType ?? "binary"})").ToList(),
-            Comments = item.Comments.Select(c => new SnapshotComment(
+            Comments = item.Comments.Where(c => showsComment?.Invoke(c) ?? true).Select(c => new SnapshotComment(
                 ExternalIds.Hash("comment", c.Text, string.Join(";", c.Parameters.Select(p => p.Name + "=" + p.Value))),
                 c.Text,
                 replyParameter is null ? null : c.GetParameter(replyParameter))).ToList(),

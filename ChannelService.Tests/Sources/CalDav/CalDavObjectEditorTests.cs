@@ -77,7 +77,7 @@ public sealed class CalDavObjectEditorTests
             "A long description that the producer folded at a place of its own choosing, with escapes; kept.\n\n"
             + "--- Reply from Zendesk (c-1) ---\nLine one\nLine two; with a comma, too\n--- End of reply ---"));
         Assert.That(master.Comments, Is.Empty);
-        Assert.That(CalDavObjectEditor.StripReplyBlocks(master.Description!), Is.EqualTo("A long description that the producer folded at a place of its own choosing, with escapes; kept."));
+        Assert.That(ChannelService.Tickets.ReplyBlocks.Strip(master.Description), Is.EqualTo("A long description that the producer folded at a place of its own choosing, with escapes; kept."));
         Assert.That(edit.Body, Does.Not.Contain("choosing\\, with escapes\\; kept.\r\n"), "the DESCRIPTION line itself was rewritten");
         Assert.That(edit.Body, Does.Contain("X-APPLE-STRUCTURED-LOCATION;VALUE=URI;X-TITLE=\"Room 1\":geo:52.5,13.4\r\n"));
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ChannelService.Accounts;
 using ChannelService.Calendars;
+using ChannelService.Tickets;
 
 namespace ChannelService.Sources.CalDav;
 
@@ -31,8 +32,9 @@ internal sealed record CalDavEdit(CalDavEditOutcome Outcome, string? Body = null
 /// Markers, for the pull to recognise our own writes:
 /// <list type="bullet">
 /// <item>a reply is a <c>COMMENT;X-ZENDESK-COMMENT-ID=&lt;comment id&gt;:&lt;text&gt;</c> (plus
-/// <c>X-ZENDESK-AUTHOR</c> when the author is known);</item>
-/// <item>in DESCRIPTION a reply is the block <see cref="DescriptionBlock"/>: a blank line, the line
+/// <c>X-ZENDESK-AUTHOR</c> when the author is known, and <c>X-ZENDESK-OCCURRENCE</c> when it was made on one
+/// occurrence's ticket);</item>
+/// <item>in DESCRIPTION a reply is the block <see cref="ReplyBlocks.Block"/>: a blank line, the line
 /// <c>--- Reply from Zendesk (&lt;comment id&gt;) ---</c>, the text, and the line <c>--- End of reply ---</c>;</item>
 /// <item>a status change carries <c>X-ZENDESK-REQUEST-ID=&lt;request id&gt;</c> on its STATUS property.</item>
 /// </list>
@@ -43,14 +45,9 @@ internal static class CalDavObjectEditor
     public const string CommentIdParameter = "X-ZENDESK-COMMENT-ID";
     public const string AuthorParameter = "X-ZENDESK-AUTHOR";
     public const string RequestIdParameter = "X-ZENDESK-REQUEST-ID";
-    public const string ReplyEndLine = "--- End of reply ---";
 
-    /// <summary>The first line of a reply block in DESCRIPTION.</summary>
-    public static string ReplyStartLine(string commentId) => $"--- Reply from Zendesk ({commentId}) ---";
-
-    /// <summary>The text appended to DESCRIPTION for a reply (before iCalendar escaping).</summary>
-    public static string DescriptionBlock(string commentId, string text, bool descriptionWasEmpty) =>
-        (descriptionWasEmpty ? string.Empty : "\n\n") + ReplyStartLine(commentId) + "\n" + NormalizeNewlines(text) + "\n" + ReplyEndLine;
+    /// <summary>On a reply made on one occurrence's ticket: that ticket's unit key (see <see cref="SourceCommentWrite.Occurrence"/>).</summary>
+    public const string OccurrenceParameter = "X-ZENDESK-OCCURRENCE";
 
     /// <summary>
     /// Appends an agent's reply to the component with key <paramref name="itemKey"/>, as a tagged COMMENT and/or a
@@ -58,7 +55,8 @@ internal static class CalDavObjectEditor
     /// <paramref name="now"/>; SEQUENCE is left alone (a comment is no organizer-significant change, RFC 5545 §3.8.7.4).
     /// </summary>
     /// <param name="objectUrl">The resource URL (part of synthetic keys for items without UID).</param>
-    public static CalDavEdit AddReply(string body, string objectUrl, string itemKey, string commentId, string text, string? author, ReplyTarget target, bool eventReplies, DateTimeOffset now)
+    /// <param name="occurrence">The unit key of the occurrence ticket replied on, written as <see cref="OccurrenceParameter"/>.</param>
+    public static CalDavEdit AddReply(string body, string objectUrl, string itemKey, string commentId, string text, string? author, ReplyTarget target, bool eventReplies, DateTimeOffset now, string? occurrence = null)
     {
         var (parse, component) = Find(body, objectUrl, itemKey);
         if (component is null)
@@ -87,6 +85,11 @@ internal static class CalDavObjectEditor
                 parameters.Add(new CalendarParameter(AuthorParameter, author.Trim()));
             }
 
+            if (!string.IsNullOrEmpty(occurrence))
+            {
+                parameters.Add(new CalendarParameter(OccurrenceParameter, occurrence));
+            }
+
             Append(component, new CalendarProperty("COMMENT", parameters, IcalText.Escape(NormalizeNewlines(text))));
         }
 
@@ -95,7 +98,7 @@ internal static class CalDavObjectEditor
             var index = component.Properties.FindIndex(p => p.Name == "DESCRIPTION");
             if (index < 0)
             {
-                Append(component, new CalendarProperty("DESCRIPTION", [], IcalText.Escape(DescriptionBlock(commentId, text, descriptionWasEmpty: true))));
+                Append(component, new CalendarProperty("DESCRIPTION", [], IcalText.Escape(ReplyBlocks.Block(commentId, text, descriptionWasEmpty: true))));
             }
             else
             {
@@ -103,7 +106,7 @@ internal static class CalDavObjectEditor
                 // and its parameters (LANGUAGE, ALTREP) stay on the property.
                 var old = component.Properties[index];
                 var empty = old.RawValue.Trim().Length == 0;
-                component.Properties[index] = new CalendarProperty("DESCRIPTION", old.Parameters, old.RawValue + IcalText.Escape(DescriptionBlock(commentId, text, empty)));
+                component.Properties[index] = new CalendarProperty("DESCRIPTION", old.Parameters, old.RawValue + IcalText.Escape(ReplyBlocks.Block(commentId, text, empty)));
             }
         }
 
@@ -119,7 +122,7 @@ internal static class CalDavObjectEditor
             return true;
         }
 
-        return component.GetProperty("DESCRIPTION") is { } d && IcalText.Unescape(d.RawValue).Contains(ReplyStartLine(commentId), StringComparison.Ordinal);
+        return component.GetProperty("DESCRIPTION") is { } d && ReplyBlocks.Contains(IcalText.Unescape(d.RawValue), commentId);
     }
 
     /// <summary>
@@ -241,35 +244,6 @@ internal static class CalDavObjectEditor
         Remove(component, "DURATION");
         Touch(component, now);
         return new CalDavEdit(CalDavEditOutcome.Changed, IcalWriter.WriteToString(parse.Roots));
-    }
-
-    /// <summary>
-    /// The description without our reply blocks (what the producer wrote), so the pull can tell an echo of our
-    /// own reply from an edit by a person. A block whose end line was removed by someone is kept as text.
-    /// </summary>
-    public static string StripReplyBlocks(string description)
-    {
-        var text = NormalizeNewlines(description);
-        var start = text.IndexOf("--- Reply from Zendesk (", StringComparison.Ordinal);
-        while (start >= 0)
-        {
-            var end = text.IndexOf("\n" + ReplyEndLine, start, StringComparison.Ordinal);
-            if (end < 0)
-            {
-                break;
-            }
-
-            var cutFrom = start;
-            while (cutFrom > 0 && text[cutFrom - 1] == '\n')
-            {
-                cutFrom--;
-            }
-
-            text = text[..cutFrom] + text[(end + 1 + ReplyEndLine.Length)..];
-            start = text.IndexOf("--- Reply from Zendesk (", cutFrom, StringComparison.Ordinal);
-        }
-
-        return text;
     }
 
     internal static string UtcText(DateTimeOffset time) => time.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);

@@ -245,7 +245,7 @@ internal sealed class CalDavSource : ISource
 
         return UpdateAsync(
             comment.ItemKey,
-            (body, url) => CalDavObjectEditor.AddReply(body, url, comment.ItemKey, comment.CommentId, comment.Text, comment.AuthorName, settings.ReplyTarget, settings.EventReplies, time.GetUtcNow()),
+            (body, url) => CalDavObjectEditor.AddReply(body, url, comment.ItemKey, comment.CommentId, comment.Text, comment.AuthorName, settings.ReplyTarget, settings.EventReplies, time.GetUtcNow(), comment.Occurrence),
             "The reply was written to the item.",
             "The reply was already on the item.",
             cancellationToken);
