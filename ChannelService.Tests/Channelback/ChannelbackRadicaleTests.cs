@@ -301,17 +301,37 @@ public sealed class ChannelbackRadicaleTests
     [Test]
     public async Task Clickthrough_Shows_The_Read_Only_Page_When_The_Source_Has_None()
     {
-        var (_, account) = await TaskAccountAsync("t-8", "Sort the mail", extraLine: "DESCRIPTION:Both boxes");
+        var (_, account) = await TaskAccountAsync("t-8", "Sort the mail", extraLine: "DESCRIPTION:Both boxes\r\nPRIORITY:2");
         var thread = await FirstPullThreadAsync(account);
         await ChannelbackAsync(account, "Half done.", thread, "req-8");
+        await PullResourcesAsync(account); // the page shows the item as the service last read it
 
         using var response = await client.GetAsync("/clickthrough?external_id=" + Uri.EscapeDataString(thread + "-o"));
         var html = await response.Content.ReadAsStringAsync();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/html"));
-        Assert.That(html, Does.Contain("Sort the mail").And.Contain("Both boxes").And.Contain("NEEDS-ACTION"));
+        Assert.That(html, Does.Contain("Sort the mail").And.Contain("Both boxes"));
+        Assert.That(html, Does.Contain("<th>Status</th><td>needs action</td>").And.Contain("<th>Priority</th><td>high (2)</td>"), "in words, as tickets say them");
+        Assert.That(html, Does.Not.Contain("NEEDS-ACTION").And.Not.Contain("--- Reply from Zendesk").And.Not.Contain("--- End of reply ---"));
+        Assert.That(CountOf(html, "Half done."), Is.EqualTo(1), "the reply, written as a comment and in the description, is shown once");
         Assert.That(html, Does.Not.Contain(server.Password), "no secrets on the page");
+    }
+
+    [Test]
+    public async Task Clickthrough_Shows_A_Reply_Written_Only_To_The_Description_Without_Its_Markers()
+    {
+        var (_, account) = await TaskAccountAsync("t-13", "Sort the mail", "reply_target=description", extraLine: "DESCRIPTION:Both boxes");
+        var thread = await FirstPullThreadAsync(account);
+        await ChannelbackAsync(account, "Half done.\nThe blue box is left.", thread, "req-13");
+        await PullResourcesAsync(account); // the page shows the item as the service last read it
+
+        using var response = await client.GetAsync("/clickthrough?external_id=" + Uri.EscapeDataString(thread + "-o"));
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(html, Does.Contain("Both boxes").And.Contain("Reply from Zendesk</h3>").And.Contain("Half done.").And.Contain("The blue box is left."));
+        Assert.That(html, Does.Not.Contain("(req-13)").And.Not.Contain("--- End of reply ---"));
     }
 
     [TestCase("unknown")]

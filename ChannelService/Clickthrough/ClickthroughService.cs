@@ -1,14 +1,25 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ChannelService.Calendars;
 using ChannelService.Data;
 using ChannelService.Sources;
+using ChannelService.Sources.CalDav;
+using ChannelService.Tickets;
+using ChannelService.Zendesk;
 using Dapper;
 
 namespace ChannelService.Clickthrough;
 
+/// <summary>One comment or message on the read-only page; <see cref="Link"/> is an absolute http(s) URL when set.</summary>
+internal sealed record ClickthroughEntry(string? Heading, string Text, string? Link = null);
+
 /// <summary>The read-only page shown when the source has no web page for an item (no secrets: content only).</summary>
-internal sealed record ClickthroughPage(string Title, string Kind, IReadOnlyList<(string Label, string Value)> Facts, string? Description, IReadOnlyList<string> Comments, bool Deleted);
+/// <param name="Lead">What the page is, in one sentence.</param>
+internal sealed record ClickthroughPage(string Title, string Lead, IReadOnlyList<(string Label, string Value)> Facts, string? Description, IReadOnlyList<ClickthroughEntry> Comments, bool Deleted)
+{
+    public string CommentsHeading { get; init; } = "Comments";
+}
 
 /// <summary>Where a clickthrough leads: a recorded URL, our own page, or nowhere.</summary>
 internal abstract record ClickthroughTarget
@@ -26,8 +37,11 @@ internal abstract record ClickthroughTarget
 /// the source item, whose URL was recorded when it was pulled. Nothing from the request ever becomes the
 /// redirect target (design §7).
 /// </summary>
-internal sealed partial class ClickthroughService(Database database, SourceItemStore items)
+internal sealed partial class ClickthroughService(Database database, SourceItemStore items, Outbox inbox)
 {
+    /// <summary>At most this many messages of an inbox thread are shown.</summary>
+    internal const int MaxMessages = 200;
+
     public async Task<ClickthroughTarget> ResolveAsync(string? externalId, CancellationToken cancellationToken)
     {
         if (externalId is null || IdShape().Match(externalId) is not { Success: true } match)
@@ -49,7 +63,8 @@ internal sealed partial class ClickthroughService(Database database, SourceItemS
         var stored = await items.GetAsync(accountId, itemKey ?? unitKey, cancellationToken);
         if (stored is null)
         {
-            return new ClickthroughTarget.Unknown();
+            // Not a calendar item: an inbox thread has the same id shape (its thread id is the account plus a hash).
+            return await InboxAsync(accountId, accountId + "-" + unitKey, externalId, cancellationToken);
         }
 
         // Recorded only for absolute http(s) URL properties (SourceItem.WebUrl); checked again, never trusted blindly.
@@ -62,6 +77,67 @@ internal sealed partial class ClickthroughService(Database database, SourceItemS
             ? new ClickthroughTarget.Page(PageOf(calendar.Item, stored.Deleted))
             : new ClickthroughTarget.Unknown();
     }
+
+    /// <summary>
+    /// An inbox thread's messages as the service received them, kept for a while after delivery (the outbox's
+    /// retention). The message clicked on leads to the URL its sender gave, when it gave one; that URL was
+    /// validated when the signed message came in and is checked again here.
+    /// </summary>
+    private async Task<ClickthroughTarget> InboxAsync(string accountId, string threadId, string externalId, CancellationToken cancellationToken)
+    {
+        var messages = (await inbox.ThreadAsync(accountId, threadId, MaxMessages, cancellationToken)).Select(InboxEntry.Read).OfType<InboxEntry>().ToList();
+        if (messages.Count == 0)
+        {
+            return new ClickthroughTarget.Unknown();
+        }
+
+        if (messages.FirstOrDefault(m => m.ExternalId == externalId)?.Entry.Link is { } link)
+        {
+            return new ClickthroughTarget.Redirect(new Uri(link));
+        }
+
+        var last = messages[^1];
+        return new ClickthroughTarget.Page(new ClickthroughPage(
+            last.Thread is { Length: > 0 } thread ? $"Conversation {thread}" : "Conversation",
+            "Messages of this conversation as the service received them from the sending system. This page is read-only; agents' replies are in the ticket.",
+            [("Messages", messages.Count.ToString(CultureInfo.InvariantCulture)), ("Last message", last.CreatedAt ?? "unknown")],
+            null,
+            [.. messages.Select(m => m.Entry)],
+            false)
+        {
+            CommentsHeading = "Messages",
+        });
+    }
+
+    /// <summary>One stored inbox message (the external_resource JSON the outbox keeps), read for the page.</summary>
+    private sealed record InboxEntry(string ExternalId, string? Thread, string? CreatedAt, ClickthroughEntry Entry)
+    {
+        public static InboxEntry? Read(OutboxItem item)
+        {
+            try
+            {
+                var resource = JsonNode.Parse(item.Resource);
+                var data = resource?["display_info"]?[0]?["data"];
+                var author = (string?)resource?["author"]?["name"];
+                var createdAt = DateTimeOffset.TryParse((string?)resource?["created_at"], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+                    ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC"
+                    : null;
+                var heading = string.Join(", ", new[] { author, createdAt }.Where(p => !string.IsNullOrEmpty(p)));
+                return new InboxEntry(
+                    item.ExternalId,
+                    (string?)data?["thread"],
+                    createdAt,
+                    new ClickthroughEntry(heading.Length > 0 ? heading : null, (string?)resource?["message"] ?? string.Empty, WebLink((string?)data?["url"])));
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return null;
+            }
+        }
+    }
+
+    private static string? WebLink(string? url) =>
+        url is not null && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" ? uri.AbsoluteUri : null;
 
     private static ClickthroughPage PageOf(CalendarItem item, bool deleted)
     {
@@ -80,7 +156,12 @@ internal sealed partial class ClickthroughService(Database database, SourceItemS
         Add("Completed", item.Completed);
         if (item.Status is { Length: > 0 } status)
         {
-            facts.Add(("Status", status));
+            facts.Add(("Status", TicketText.Status(status)));
+        }
+
+        if (item.Priority is { } priority)
+        {
+            facts.Add(("Priority", TicketText.Priority(priority)));
         }
 
         if (item.Location is { Length: > 0 } location)
@@ -88,14 +169,25 @@ internal sealed partial class ClickthroughService(Database database, SourceItemS
             facts.Add(("Location", location));
         }
 
+        // Agents' replies written into DESCRIPTION are shown as replies, not with their markers, and once when
+        // the reply is also a COMMENT (reply_target=both).
+        var (description, blockReplies) = ReplyBlocks.Split(item.Description);
+        var commentIds = item.Comments.Select(c => c.GetParameter(CalDavObjectEditor.CommentIdParameter)).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var comments = item.Comments
+            .Select(c => new ClickthroughEntry(c.GetParameter(CalDavObjectEditor.CommentIdParameter) is null ? null : ReplyHeading, c.Text))
+            .Concat(blockReplies.Where(r => !commentIds.Contains(r.CommentId)).Select(r => new ClickthroughEntry(ReplyHeading, r.Text)));
+
+        var kind = item.Kind == CalendarItemKind.Task ? "Task" : "Event";
         return new ClickthroughPage(
             item.Summary is { Length: > 0 } s ? s : "(no title)",
-            item.Kind == CalendarItemKind.Task ? "Task" : "Event",
+            $"{kind} as the service last read it from its source. This page is read-only; the source has no web page for it.",
             facts,
-            item.Description,
-            [.. item.Comments.Select(c => c.Text)],
+            description,
+            [.. comments],
             deleted);
     }
+
+    private const string ReplyHeading = "Reply from Zendesk";
 
     private static string Format(IcalDateTime value) => value.Kind switch
     {

@@ -101,6 +101,19 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
             new { accountId, threadId });
     }
 
+    /// <summary>
+    /// The messages of one thread still kept (pending, parked, or delivered less than <see cref="DeliveredRetention"/>
+    /// ago), oldest first, at most <paramref name="max"/>: what the clickthrough page of an inbox thread shows.
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxItem>> ThreadAsync(string accountId, string threadId, int max, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<OutboxItem>(new CommandDefinition(
+            $"SELECT {ItemColumns} FROM outbox WHERE account_id = @accountId AND thread_id = @threadId ORDER BY seq LIMIT @max",
+            new { accountId, threadId, max },
+            cancellationToken: cancellationToken))).ToList();
+    }
+
     public async Task<long> PendingCountAsync(string accountId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
