@@ -41,6 +41,7 @@ public sealed class AccountOptionsTests
             ["reply_commands"] = "off",
             ["reply_target"] = "description",
             ["event_replies"] = "on",
+            ["locale"] = "de-CH",
             ["custom_fields"] = """{"360012345678":"X-PRIORITY-CLASS","7":"CATEGORIES"}""",
         };
 
@@ -66,6 +67,8 @@ public sealed class AccountOptionsTests
     [TestCase("window_future_days", "1e3", "0 to 3650")]
     [TestCase("window_future_days", "99999999999", "0 to 3650")]
     [TestCase("recurring", "both", "occurrence|series")]
+    [TestCase("locale", "xx-nowhere-at-all", "language tag")]
+    [TestCase("locale", "de_DE", "language tag")]
     [TestCase("time_zone", "Mars/Olympus", "IANA")]
     [TestCase("time_zone", "W. Europe Standard Time", "IANA")]
     [TestCase("change_notes", "private", "public|internal")]

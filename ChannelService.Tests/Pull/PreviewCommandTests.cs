@@ -77,8 +77,12 @@ public sealed class SampleFeedTests
 
         Assert.That(code, Is.Zero, stderr.ToString());
         var subjects = JsonNode.Parse(stdout.ToString())!["external_resources"]!.AsArray().Select(r => (string)r!["fields"]![0]!["value"]!).ToList();
-        Assert.That(subjects.Count(s => s == "Support stand-up"), Is.EqualTo(13), "Mon/Wed/Fri from 21 Nov to 22 Dec");
-        Assert.That(subjects, Does.Contain("Renew the TLS certificate of the help centre").And.Contain("Update the refund macro").And.Contain("Monthly customer review"));
+        var standUps = subjects.Where(s => s.StartsWith("Support stand-up – ", StringComparison.Ordinal)).ToList();
+        Assert.That(standUps, Has.Count.EqualTo(13), "Mon/Wed/Fri from 21 Nov to 22 Dec");
+        Assert.That(standUps, Is.Unique, "each occurrence's subject carries its date");
+        Assert.That(standUps, Does.Contain("Support stand-up – Mon 23 Nov 2026").And.Contain("Support stand-up – Mon 21 Dec 2026"));
+        Assert.That(subjects, Does.Contain("Renew the TLS certificate of the help centre").And.Contain("Update the refund macro"));
+        Assert.That(subjects, Has.Some.StartsWith("Monthly customer review – "));
         Assert.That(subjects, Does.Not.Contain("Archive last year's escalations"), "completed tasks are not imported on the first sync");
     }
 }

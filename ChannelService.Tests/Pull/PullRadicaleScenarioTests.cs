@@ -247,6 +247,10 @@ public sealed partial class PullRadicaleScenarioTests
         var openings = new List<JsonNode>();
         await DrainAsync(metadata, zendesk, seen: openings);
         Assert.That(zendesk.Tickets, Has.Count.EqualTo(5), "one ticket per occurrence");
+        Assert.That(zendesk.Tickets.Values.Select(t => t.Subject), Is.EquivalentTo(new[]
+        {
+            "Stand-up – Mon 23 Nov 2026", "Stand-up – Tue 24 Nov 2026", "Stand-up – Wed 25 Nov 2026", "Stand-up – Thu 26 Nov 2026", "Stand-up – Fri 27 Nov 2026",
+        }), "each subject carries its occurrence's date");
         string ThreadOf(string date) => (string)openings.Single(r => (string?)r["display_info"]![0]!["data"]!["occurrence_date"] == date)["thread_id"]!;
         var wednesday = ThreadOf("2026-11-25");
 
@@ -275,7 +279,7 @@ public sealed partial class PullRadicaleScenarioTests
         Assert.Multiple(() =>
         {
             Assert.That(zendesk.Tickets[thursday].Comments, Is.EqualTo(new[] { "Event cancelled" }));
-            Assert.That(zendesk.Tickets[friday].Comments, Is.EqualTo(new[] { "Deleted from the calendar" }), "an occurrence gone from its series");
+            Assert.That(zendesk.Tickets[friday].Comments, Is.EqualTo(new[] { "Occurrence cancelled" }), "an occurrence gone from its series");
             Assert.That(zendesk.Tickets[wednesday].Comments, Has.Count.EqualTo(1));
             Assert.That(zendesk.Tickets, Has.Count.EqualTo(5));
         });

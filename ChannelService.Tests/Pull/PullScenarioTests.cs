@@ -489,7 +489,7 @@ public sealed class PullScenarioTests
         // 600 tasks, five weekly occurrences in the 30-day window (23 Nov to 21 Dec), one task written twice, one event without UID.
         Assert.That(zendesk.Tickets, Has.Count.EqualTo(607));
         Assert.That(zendesk.Duplicates, Is.Zero);
-        Assert.That(zendesk.Tickets.Values.Count(t => t.Subject == "Team sync (moved)"), Is.EqualTo(1), "the moved occurrence is read with its override");
+        Assert.That(zendesk.Tickets.Values.Count(t => t.Subject == "Team sync (moved) – Mon 30 Nov 2026"), Is.EqualTo(1), "the moved occurrence is read with its override");
         Assert.That(zendesk.Tickets.Values.All(t => t.Comments.Count == 0), Is.True);
 
         // Both halves were stored with their content versions: one change each, in a sent and in a later item.
@@ -655,5 +655,25 @@ public sealed class PullScenarioTests
 
         Assert.That(zendesk.Tickets, Has.Count.EqualTo(2), "the same occurrences, not new tickets");
         Assert.That(zendesk.Tickets.Values.Select(t => t.Comments.Single()), Has.All.StartWith("Start moved from"));
+    }
+
+    [Test]
+    public async Task Occurrence_Subjects_Carry_The_Date_In_The_Accounts_Zone_And_Locale_And_Keep_Their_Tickets()
+    {
+        // 23:30 in New York is already the next day in UTC: the subject's date is the account's.
+        string Series(string summary) => $"BEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:{summary}\r\nDTSTART:20261103T043000Z\r\nDURATION:PT30M\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n";
+        var metadata = Metadata("time_zone=America/New_York", "locale=de", "window_future_days=14");
+        feed.Body = Calendar(Series("Support stand-up"));
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+        var threads = zendesk.Tickets.Keys.ToList();
+
+        feed.Body = Calendar(Series("Support stand-up (new room)"));
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await DrainAsync(metadata, zendesk);
+
+        Assert.That(zendesk.Tickets.Values.Select(t => t.Subject), Is.EquivalentTo(new[] { "Support stand-up – Mo 23.11.2026", "Support stand-up – Mo 30.11.2026" }));
+        Assert.That(zendesk.Tickets.Keys, Is.EquivalentTo(threads), "a new title comments on the same tickets (the subject is set once, at creation)");
+        Assert.That(zendesk.Tickets.Values.Select(t => t.Comments.Single()), Has.All.EqualTo("Title changed from \"Support stand-up\" to \"Support stand-up (new room)\""));
     }
 }

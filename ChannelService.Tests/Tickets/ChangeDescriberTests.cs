@@ -149,6 +149,20 @@ public sealed class ChangeDescriberTests
         Assert.That(Describe(Event, Event with { Deleted = true, Summary = null }), Is.EqualTo(new[] { "Deleted from the calendar" }));
 
     [Test]
+    public void An_Occurrence_Taken_Out_Of_Its_Series_Is_Cancelled_And_Can_Be_Restored()
+    {
+        var excluded = Event with { Deleted = true, Excluded = true };
+
+        Assert.That(Describe(Event, excluded), Is.EqualTo(new[] { "Occurrence cancelled" }));
+        Assert.That(Describe(excluded, Event), Is.EqualTo(new[] { "Occurrence restored" }));
+        Assert.That(Describe(Event with { Deleted = true }, Event), Is.EqualTo(new[] { "Restored in the source" }));
+    }
+
+    [Test]
+    public void A_Snapshot_Without_An_Exclusion_Reads_And_Writes_As_Before() =>
+        Assert.That(Event.ToJson(), Does.Not.Contain("excluded"), "the versions of stored snapshots stay the same");
+
+    [Test]
     public void Attendee_Answers_Are_Worded_Per_Status() =>
         Assert.That(
             Describe(Task, Task with { Attendees = [new SnapshotPerson("alice@example.com", "Alice", "TENTATIVE"), new SnapshotPerson("BOB@example.com", null, "ACCEPTED")] }),

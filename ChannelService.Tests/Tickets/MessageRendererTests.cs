@@ -82,7 +82,7 @@ public sealed class MessageRendererTests
         var snapshot = ItemSnapshot.From(item, resolver, occurrences.Single());
 
         Assert.That(snapshot.Start!.Instant, Is.EqualTo(Instant.FromUtc(2026, 11, 23, 9, 0)));
-        Show(MessageRenderer.Opening(snapshot, Berlin)).ShouldMatchApproved(o => o.WithDiscriminator("occurrence"));
+        Show(MessageRenderer.Opening(snapshot, Berlin, TicketText.Subject(snapshot.Summary, snapshot.Start, Berlin))).ShouldMatchApproved(o => o.WithDiscriminator("occurrence"));
     }
 
     [Test]

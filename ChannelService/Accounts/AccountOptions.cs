@@ -75,6 +75,12 @@ internal sealed record AccountOptions
     /// <summary><c>event_replies</c>: write replies back to events (off: server scheduling could e-mail attendees).</summary>
     public bool EventReplies { get; init; }
 
+    /// <summary>
+    /// <c>locale</c>: a culture name (<c>de</c>, <c>en-GB</c>, <c>es-419</c>) for the dates in occurrence tickets'
+    /// subjects; null means English, as the rest of the ticket text.
+    /// </summary>
+    public string? Locale { get; init; }
+
     /// <summary><c>custom_fields</c>: Zendesk ticket field id → iCalendar property name (upper case).</summary>
     public ImmutableSortedDictionary<long, string> CustomFields { get; init; } = ImmutableSortedDictionary<long, string>.Empty;
 
@@ -124,6 +130,7 @@ internal sealed record AccountOptions
             ("reply_commands", OnOff(ReplyCommands), OnOff(Default.ReplyCommands)),
             ("reply_target", Lower(ReplyTarget), Lower(Default.ReplyTarget)),
             ("event_replies", OnOff(EventReplies), OnOff(Default.EventReplies)),
+            ("locale", Locale ?? "", ""),
             ("custom_fields", CustomFieldsJson(CustomFields), "{}"),
         };
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -150,10 +157,11 @@ internal sealed record AccountOptions
         && ReplyCommands == other.ReplyCommands
         && ReplyTarget == other.ReplyTarget
         && EventReplies == other.EventReplies
+        && Locale == other.Locale
         && CustomFields.SequenceEqual(other.CustomFields);
 
     public override int GetHashCode() =>
-        HashCode.Combine(Tasks, WindowPastDays, WindowFutureDays, Recurring, TimeZone, AuthorName, HashCode.Combine(ChangeNotes, ReplyCommands, ReplyTarget, EventReplies, CustomFields.Count));
+        HashCode.Combine(Tasks, WindowPastDays, WindowFutureDays, Recurring, TimeZone, AuthorName, HashCode.Combine(ChangeNotes, ReplyCommands, ReplyTarget, EventReplies, Locale, CustomFields.Count));
 
     private static readonly OptionSetters Setters = new()
     {
@@ -167,6 +175,7 @@ internal sealed record AccountOptions
         ["reply_commands"] = (o, v) => o with { ReplyCommands = Switch("reply_commands", v) },
         ["reply_target"] = (o, v) => o with { ReplyTarget = Choice<ReplyTarget>("reply_target", v) },
         ["event_replies"] = (o, v) => o with { EventReplies = Switch("event_replies", v) },
+        ["locale"] = (o, v) => o with { Locale = Culture(v) },
         ["custom_fields"] = (o, v) => o with { CustomFields = ParseCustomFields(v) },
     };
 
@@ -215,6 +224,29 @@ internal sealed record AccountOptions
         return DateTimeZoneProviders.Tzdb.GetZoneOrNull(value) is not null
             ? value
             : throw new AccountOptionsException("Option 'time_zone' must be an IANA time zone id such as Europe/Berlin.");
+    }
+
+    private static string? Culture(string value)
+    {
+        if (value.Length == 0)
+        {
+            return null;
+        }
+
+        // Only cultures the runtime knows (ICU), by their BCP 47 names: a made-up name would format as the invariant culture.
+        try
+        {
+            if (value.Length <= 35 && value.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+                && CultureInfo.GetCultureInfo(value, predefinedOnly: true) is { Name.Length: > 0 } culture)
+            {
+                return culture.Name;
+            }
+        }
+        catch (CultureNotFoundException)
+        {
+        }
+
+        throw new AccountOptionsException("Option 'locale' must be a language tag such as de, en-GB or es-419.");
     }
 
     private static string? Author(string value)

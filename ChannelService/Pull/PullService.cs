@@ -502,13 +502,13 @@ internal sealed partial class PullService(
                 continue;
             }
 
-            var after = before with { Deleted = true };
+            var after = ResourceBuilder.Gone(before, fromSeries: occurrenceDropped);
             var version = ExternalIds.Hash("snapshot", after.ToJson());
             var threadId = ExternalIds.ThreadId(account.AccountId, key);
             work.Add((deleted?.DeletedAt ?? nowOffset, key, _ =>
             {
                 var ordinal = mirror.AckedOrdinal + 1;
-                var resource = builder.Deletion(threadId, before, mirror.AckedVersion!, ordinal, version);
+                var resource = builder.Deletion(threadId, before, after, mirror.AckedVersion!, ordinal, version);
                 return ([resource], new PendingUnit(key, mirror.ItemKey, mirror.SeriesUid, mirror.OccurrenceDate, version, after.ToJson(), ordinal));
             }));
         }

@@ -10,13 +10,16 @@ namespace ChannelService.Pull;
 /// <summary>Turns a ticket unit (and what Zendesk last acknowledged of it) into external resources.</summary>
 internal sealed class ResourceBuilder(AccountMetadata account, bool sourceTakesReplies, DateTimeZone zone, Instant now, Func<TicketUnit, int, string?>? inlineFileUrl = null)
 {
+    private readonly CultureInfo? culture = account.Options.Locale is { } locale ? CultureInfo.GetCultureInfo(locale) : null;
+
     /// <summary>display_info type: a URI of ours (the schema asks for a globally unique GUID or URI).</summary>
     public const string DisplayInfoType = "urn:channelservice:calendar-item";
 
     /// <summary>The resources for a unit never acknowledged before: the opening, then the comments it already has.</summary>
     public List<ExternalResource> Opening(TicketUnit unit, string threadId)
     {
-        var (text, html) = MessageRenderer.Opening(unit.Snapshot, zone);
+        var subject = Subject(unit);
+        var (text, html) = MessageRenderer.Opening(unit.Snapshot, zone, subject);
         var created = Clamp(unit.Item.Created ?? unit.Item.LastModified, unit);
         var resources = new List<ExternalResource>
         {
@@ -29,7 +32,7 @@ internal sealed class ResourceBuilder(AccountMetadata account, bool sourceTakesR
                 CreatedAt = Format(created),
                 Author = Author(unit.Snapshot),
                 AllowChannelback = AllowChannelback(unit),
-                Fields = Fields(unit),
+                Fields = Fields(unit, subject),
                 DisplayInfo = [new DisplayInfo(DisplayInfoType, DisplayData(unit))],
                 FileUrls = FileUrls(unit),
             },
@@ -65,10 +68,16 @@ internal sealed class ResourceBuilder(AccountMetadata account, bool sourceTakesR
         return resources;
     }
 
-    /// <summary>The item is gone from the source: one notice, and no more replies.</summary>
-    public ExternalResource Deletion(string threadId, ItemSnapshot before, string beforeVersion, long ordinal, string deletedVersion)
+    /// <summary>
+    /// What a ticket shows once its item is gone: deleted, or for an occurrence that left a series still there
+    /// (<paramref name="fromSeries"/>: EXDATE, a changed rule), cancelled.
+    /// </summary>
+    public static ItemSnapshot Gone(ItemSnapshot before, bool fromSeries) => before with { Deleted = true, Excluded = fromSeries };
+
+    /// <summary>The item is gone from the source (<paramref name="after"/>, see <see cref="Gone"/>): one notice, and no more replies.</summary>
+    public ExternalResource Deletion(string threadId, ItemSnapshot before, ItemSnapshot after, string beforeVersion, long ordinal, string deletedVersion)
     {
-        var sentences = ChangeDescriber.Describe(before, before with { Deleted = true }, zone);
+        var sentences = ChangeDescriber.Describe(before, after, zone);
         var (text, html) = MessageRenderer.Change(sentences);
         return new ExternalResource
         {
@@ -120,9 +129,16 @@ internal sealed class ResourceBuilder(AccountMetadata account, bool sourceTakesR
     private ExternalAuthor AccountAuthor() =>
         new($"account-{account.AccountId}", Truncate(account.Options.AuthorName ?? account.DisplayName ?? "Calendar", 255));
 
-    private List<ExternalField> Fields(TicketUnit unit)
+    /// <summary>
+    /// The subject, set when the ticket is created (Zendesk applies fields of a thread's first resource only): an
+    /// occurrence's carries its date, so the tickets of a series differ (a daily stand-up makes a dozen of them).
+    /// </summary>
+    private string Subject(TicketUnit unit) =>
+        TicketText.Subject(unit.Snapshot.Summary, unit.OccurrenceDate is null ? null : unit.Snapshot.Start, zone, culture);
+
+    private List<ExternalField> Fields(TicketUnit unit, string subject)
     {
-        var fields = new List<ExternalField> { new("subject", JsonValue.Create(Truncate(unit.Snapshot.Summary ?? "(no title)", 255))) };
+        var fields = new List<ExternalField> { new("subject", JsonValue.Create(subject)) };
         foreach (var (fieldId, property) in account.Options.CustomFields)
         {
             if (unit.Item.Component.GetProperty(property) is { } p)

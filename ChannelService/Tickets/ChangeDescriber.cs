@@ -13,13 +13,15 @@ public static class ChangeDescriber
         var lines = new List<string>();
         if (after.Deleted && !before.Deleted)
         {
-            lines.Add(before.Kind == Calendars.CalendarItemKind.Task ? "Deleted from the task list" : "Deleted from the calendar");
+            lines.Add(after.Excluded ? "Occurrence cancelled"
+                : before.Kind == Calendars.CalendarItemKind.Task ? "Deleted from the task list"
+                : "Deleted from the calendar");
             return lines;
         }
 
         if (!after.Deleted && before.Deleted)
         {
-            lines.Add("Restored in the source");
+            lines.Add(before.Excluded ? "Occurrence restored" : "Restored in the source");
         }
 
         if (after.Cancelled && !before.Cancelled)

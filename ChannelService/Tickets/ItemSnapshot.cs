@@ -74,6 +74,13 @@ public sealed record ItemSnapshot
 
     public bool Deleted { get; init; }
 
+    /// <summary>
+    /// With <see cref="Deleted"/>: an occurrence taken out of a series that is still there (EXDATE, a changed rule).
+    /// Written only when set, so the snapshots stored before it existed keep their versions.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Excluded { get; init; }
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

@@ -11,14 +11,16 @@ public static class MessageRenderer
     /// <summary>Zendesk's limit for message and html_message (external_resource.json).</summary>
     public const int MaxLength = 65535;
 
-    /// <summary>The summary block (when / due, location, status, priority, organizer, attendees, link), then the description.</summary>
-    public static (string Text, string Html) Opening(ItemSnapshot item, DateTimeZone zone)
+    /// <summary>The title, the summary block (when / due, location, status, priority, organizer, attendees, link), then the description.</summary>
+    /// <param name="title">The ticket's subject (<see cref="TicketText.Subject"/>); the item's summary when null.</param>
+    public static (string Text, string Html) Opening(ItemSnapshot item, DateTimeZone zone, string? title = null)
     {
         var facts = Facts(item, zone);
         var text = new StringBuilder();
         var html = new StringBuilder();
-        text.AppendLine(item.Summary ?? "(no title)");
-        html.Append("<p><strong>").Append(Encode(item.Summary ?? "(no title)")).Append("</strong></p>");
+        title ??= item.Summary ?? "(no title)";
+        text.AppendLine(title);
+        html.Append("<p><strong>").Append(Encode(title)).Append("</strong></p>");
         if (facts.Count > 0)
         {
             text.AppendLine();

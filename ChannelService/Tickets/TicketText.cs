@@ -26,6 +26,31 @@ public static class TicketText
         return (local.Year == (contextYear ?? local.Year) ? DayAndTime : DayYearAndTime).Format(local);
     }
 
+    /// <summary>Zendesk's limit for a ticket subject.</summary>
+    public const int MaxSubjectLength = 255;
+
+    /// <summary>
+    /// A ticket's subject: the item's summary; for one occurrence of a series, followed by the occurrence's date in
+    /// the account's zone, in <paramref name="culture"/> (English when null), so that a view can tell the tickets of
+    /// one series apart ("Support stand-up – Mon 23 Nov 2026"). A long summary is cut, the date kept.
+    /// </summary>
+    public static string Subject(string? summary, SnapshotTime? occurrenceStart, DateTimeZone zone, CultureInfo? culture = null)
+    {
+        var title = summary ?? "(no title)";
+        if (occurrenceStart is null)
+        {
+            return Cut(title, MaxSubjectLength);
+        }
+
+        var date = occurrenceStart.AllDay ? occurrenceStart.Instant.InUtc().Date : occurrenceStart.Instant.InZone(zone).Date;
+        var suffix = " – " + (culture is null
+            ? DayAndYear.Format(date)
+            : culture.DateTimeFormat.GetAbbreviatedDayName(date.ToDateTimeUnspecified().DayOfWeek) + " " + date.ToDateTimeUnspecified().ToString("d", culture));
+        return Cut(title, MaxSubjectLength - suffix.Length) + suffix;
+    }
+
+    private static string Cut(string text, int max) => text.Length <= max ? text : text[..max];
+
     /// <summary>With seconds: for two times that read the same to the minute.</summary>
     public static string FormatPrecise(SnapshotTime time, DateTimeZone zone) =>
         time.AllDay ? Format(time, zone) : DayAndSeconds.Format(time.Instant.InZone(zone).LocalDateTime);
