@@ -285,6 +285,39 @@ public sealed partial class PullRadicaleScenarioTests
         });
     }
 
+    [Test]
+    public async Task A_Vtimezone_Corrected_By_Another_Client_Moves_The_Event_Once_And_A_Rewrite_Says_Nothing()
+    {
+        var collection = await server.CreateCollectionAsync(components: ["VEVENT"]);
+        static string Zoned(string standardOffset, string lastModified = "") => Calendar(
+            "BEGIN:VTIMEZONE\r\nTZID:Office Time\r\n" + lastModified
+            + "BEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:" + standardOffset + "\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n"
+            + "BEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nTZOFFSETFROM:" + standardOffset + "\r\nTZOFFSETTO:+0200\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n"
+            + "END:VTIMEZONE\r\n"
+            + "BEGIN:VEVENT\r\nUID:office\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Office hours\r\nDTSTART;TZID=Office Time:20261124T100000\r\nDTEND;TZID=Office Time:20261124T110000\r\nEND:VEVENT\r\n");
+        await PutAsync(collection, "office", Zoned("+0100"));
+        var metadata = Metadata("caldav-calendar", collection, Berlin);
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+
+        await PutAsync(collection, "office", Zoned("+0000"));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await DrainAsync(metadata, zendesk);
+        await DrainAsync(metadata, zendesk);
+        var afterCorrection = TicketOf(zendesk, "office").Comments.ToList();
+
+        await PutAsync(collection, "office", Zoned("+0000", "LAST-MODIFIED:20261122T080000Z\r\n"));
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await DrainAsync(metadata, zendesk);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(afterCorrection, Is.EqualTo(new[] { "Start moved from Tue 24 Nov 10:00 to Tue 24 Nov 11:00 (Europe/Berlin)\nEnd moved from Tue 24 Nov 11:00 to Tue 24 Nov 12:00 (Europe/Berlin)" }));
+            Assert.That(TicketOf(zendesk, "office").Comments, Is.EqualTo(afterCorrection), "the zone written again says nothing");
+            Assert.That(zendesk.Duplicates, Is.Zero);
+        });
+    }
+
     // ------------------------------------------------------------ lost responses
 
     [Test]

@@ -676,4 +676,58 @@ public sealed class PullScenarioTests
         Assert.That(zendesk.Tickets.Keys, Is.EquivalentTo(threads), "a new title comments on the same tickets (the subject is set once, at creation)");
         Assert.That(zendesk.Tickets.Values.Select(t => t.Comments.Single()), Has.All.EqualTo("Title changed from \"Support stand-up\" to \"Support stand-up (new room)\""));
     }
+
+    [Test]
+    public async Task A_Corrected_Vtimezone_Moves_The_Items_Whose_Times_Change_Once_And_Its_Rewrite_Says_Nothing()
+    {
+        // A zone no name resolves, so only its VTIMEZONE's rules place the items.
+        static string Zone(string standardOffset = "+0100", string daylightOffset = "+0200", bool rewritten = false) =>
+            "BEGIN:VTIMEZONE\r\nTZID:Office Time\r\n" + (rewritten ? "LAST-MODIFIED:20261120T000000Z\r\n" : string.Empty)
+            + "BEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nTZOFFSETFROM:" + standardOffset + "\r\nTZOFFSETTO:" + daylightOffset + "\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n"
+            + (rewritten
+                ? "BEGIN:STANDARD\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nTZOFFSETTO:" + standardOffset + "\r\nTZOFFSETFROM:" + daylightOffset + "\r\nDTSTART:19701025T030000\r\nEND:STANDARD\r\n"
+                : "BEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:" + daylightOffset + "\r\nTZOFFSETTO:" + standardOffset + "\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n")
+            + "END:VTIMEZONE\r\n";
+        string Body(string zone) => Calendar(
+            zone,
+            Event("office", "Office hours", "20261124T100000", "20261124T110000").Replace("DTSTART:", "DTSTART;TZID=Office Time:", StringComparison.Ordinal).Replace("DTEND:", "DTEND;TZID=Office Time:", StringComparison.Ordinal),
+            "BEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Weekly review\r\nDTSTART;TZID=Office Time:20261124T140000\r\nDURATION:PT30M\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\n",
+            Event("utc", "Call", "20261125T090000Z", "20261125T093000Z"));
+        var metadata = Metadata("time_zone=Europe/Berlin");
+        feed.Body = Body(Zone());
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+        Assert.That(zendesk.Tickets, Has.Count.EqualTo(5), "one event, three occurrences, one event in UTC");
+
+        // Summer rules corrected: nothing in November moves, nothing is said.
+        feed.Body = Body(Zone(daylightOffset: "+0300"));
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await DrainAsync(metadata, zendesk);
+        Assert.That(zendesk.Tickets.Values.SelectMany(t => t.Comments), Is.Empty, "no instant moved");
+
+        // Winter rules corrected (+01:00 becomes +00:00): every item in the zone moves by an hour, once.
+        feed.Body = Body(Zone("+0000", "+0300"));
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await DrainAsync(metadata, zendesk);
+        await DrainAsync(metadata, zendesk);
+
+        var byTitle = zendesk.Tickets.Values.ToLookup(t => t.Subject!.Split(" – ")[0]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(byTitle["Office hours"].Single().Comments, Is.EqualTo(new[]
+            {
+                "Start moved from Tue 24 Nov 10:00 to Tue 24 Nov 11:00 (Europe/Berlin)\nEnd moved from Tue 24 Nov 11:00 to Tue 24 Nov 12:00 (Europe/Berlin)",
+            }));
+            Assert.That(byTitle["Weekly review"].Select(t => t.Comments.Single()), Has.Exactly(3).StartWith("Start moved from").And.All.StartWith("Start moved from"));
+            Assert.That(byTitle["Call"].Single().Comments, Is.Empty, "an item in UTC does not move");
+        });
+
+        // The same rules written again (another order, a new LAST-MODIFIED): nothing.
+        feed.Body = Body(Zone("+0000", "+0300", rewritten: true));
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await DrainAsync(metadata, zendesk);
+
+        Assert.That(zendesk.Tickets.Values.Sum(t => t.Comments.Count), Is.EqualTo(4));
+        Assert.That(zendesk.Duplicates, Is.Zero);
+    }
 }

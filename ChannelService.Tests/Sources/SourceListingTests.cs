@@ -19,9 +19,13 @@ public sealed class SourceListingTests
         Assert.That(listing.Items.Select(i => i.Key), Is.Unique);
         foreach (var item in listing.Items)
         {
-            var back = SourceItemCalendar.Parse(item.ToSourceItem());
+            var back = ParsedSourceItem.Parse(item.ToSourceItem());
             Assert.That(back, Is.Not.Null, item.Key);
-            Assert.That(back!.Item.ContentVersion, Is.EqualTo(item.ContentVersion), $"{file}: {item.Uid}");
+            Assert.That(back!.Item.ContentVersion, Is.EqualTo(item.Item.ContentVersion), $"{file}: {item.Uid}");
+            Assert.That(
+                ContentVersion.WithZones(back.Item.ContentVersion, SourceListingBuilder.ReferencedVTimezones(back.Item.Component, back.VTimezones)),
+                Is.EqualTo(item.ContentVersion),
+                $"{file}: {item.Uid}: the stored text carries the zones its version counts");
             Assert.That(back.Item.Uid, Is.EqualTo(item.Uid));
         }
     }
@@ -36,6 +40,47 @@ public sealed class SourceListingTests
 
         Assert.That(a.Items, Is.Not.Empty);
         Assert.That(b.Items.Select(i => (i.Key, i.ContentVersion)), Is.EqualTo(a.Items.Select(i => (i.Key, i.ContentVersion))));
+    }
+
+    private const string OfficeZone =
+        "BEGIN:VTIMEZONE\r\nTZID:Office Time\r\nLAST-MODIFIED:20260101T000000Z\r\n"
+        + "BEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n"
+        + "BEGIN:DAYLIGHT\r\nDTSTART:19700329T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n"
+        + "END:VTIMEZONE\r\n";
+
+    private static Dictionary<string, string> Versions(string vtimezone) =>
+        SourceListingBuilder.Build(
+            IcalReader.Parse(System.Text.Encoding.UTF8.GetBytes(
+                "BEGIN:VCALENDAR\r\n" + vtimezone
+                + "BEGIN:VEVENT\r\nUID:zoned\r\nDTSTART;TZID=Office Time:20261124T100000\r\nSUMMARY:Zoned\r\nEND:VEVENT\r\n"
+                + "BEGIN:VEVENT\r\nUID:utc\r\nDTSTART:20261124T100000Z\r\nSUMMARY:In UTC\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")),
+            "https://feeds.example/x.ics").Items.ToDictionary(i => i.Uid!, i => i.ContentVersion);
+
+    [Test]
+    public void An_Items_Version_Follows_The_Rules_Of_The_Vtimezone_It_Uses_But_Not_Its_Serialisation()
+    {
+        var before = Versions(OfficeZone);
+        var corrected = Versions(OfficeZone.Replace("TZOFFSETTO:+0100", "TZOFFSETTO:+0000", StringComparison.Ordinal));
+        var rewritten = Versions(OfficeZone
+            .Replace("LAST-MODIFIED:20260101T000000Z", "LAST-MODIFIED:20261120T000000Z", StringComparison.Ordinal)
+            .Replace("TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100", "TZOFFSETTO:+0100\r\nTZOFFSETFROM:+0200", StringComparison.Ordinal));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(corrected["zoned"], Is.Not.EqualTo(before["zoned"]), "new rules: a new version");
+            Assert.That(rewritten["zoned"], Is.EqualTo(before["zoned"]), "the same rules written again: the same version");
+            Assert.That(corrected["utc"], Is.EqualTo(before["utc"]), "an item that uses no zone is not touched");
+        });
+    }
+
+    [Test]
+    public void An_Item_That_Refers_To_No_Vtimezone_Keeps_The_Version_Of_Its_Component()
+    {
+        var listed = SourceListingBuilder.Build(
+            IcalReader.Parse(System.Text.Encoding.UTF8.GetBytes("BEGIN:VCALENDAR\r\n" + OfficeZone + "BEGIN:VTODO\r\nUID:t\r\nDUE;TZID=Europe/Berlin:20261124T100000\r\nEND:VTODO\r\nEND:VCALENDAR\r\n")),
+            "https://feeds.example/x.ics").Items.Single();
+
+        Assert.That(listed.ContentVersion, Is.EqualTo(listed.Item.ContentVersion), "versions stored before zones counted stay valid");
     }
 
     [Test]

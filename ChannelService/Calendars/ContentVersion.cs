@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -23,6 +24,33 @@ public static class ContentVersion
     {
         "DTSTART", "DTEND", "DUE", "RECURRENCE-ID", "COMPLETED", "CREATED",
     };
+
+    /// <summary>VTIMEZONE versions, computed once per parsed component: a feed's items share a handful of them.</summary>
+    private static readonly ConditionalWeakTable<CalendarComponent, string> ZoneVersions = new();
+
+    /// <summary>
+    /// The version of an item together with the VTIMEZONEs its values refer to: a producer that corrects a zone's
+    /// rules moves the item's instants without touching the item, and that must be read as a change of the item.
+    /// A VTIMEZONE counts by its content like any component (re-serialising it, or a new LAST-MODIFIED, is no
+    /// change). An item that refers to no VTIMEZONE keeps <paramref name="itemVersion"/>, so its stored version stays.
+    /// </summary>
+    /// <param name="vtimezones">The VTIMEZONEs the item refers to, in a fixed order (by TZID).</param>
+    public static string WithZones(string itemVersion, IReadOnlyList<CalendarComponent> vtimezones)
+    {
+        if (vtimezones.Count == 0)
+        {
+            return itemVersion;
+        }
+
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.ASCII.GetBytes("zones\n" + itemVersion));
+        foreach (var vtz in vtimezones)
+        {
+            sha.AppendData(Encoding.ASCII.GetBytes("\n" + ZoneVersions.GetValue(vtz, Compute)));
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset().AsSpan(0, 16));
+    }
 
     /// <summary>32 lower-case hex characters (128 bits).</summary>
     public static string Compute(CalendarComponent component)

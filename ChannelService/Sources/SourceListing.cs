@@ -19,7 +19,10 @@ internal sealed class ListedItem(string key, CalendarItem item, CalendarComponen
 
     public string? Uid => Item.Uid;
 
-    public string ContentVersion => Item.ContentVersion;
+    /// <summary>The item's content version with the VTIMEZONEs it refers to (<see cref="Calendars.ContentVersion.WithZones"/>), computed on first use.</summary>
+    public string ContentVersion => contentVersion ??= Calendars.ContentVersion.WithZones(Item.ContentVersion, SourceListingBuilder.ReferencedVTimezones(Item.Component, vtimezones));
+
+    private string? contentVersion;
 
     /// <summary>The item without its stored text and content version, for planning (see <see cref="FirstReadItem"/>).</summary>
     public SourceItem ToPlanningItem() => new()
@@ -40,7 +43,7 @@ internal sealed class ListedItem(string key, CalendarItem item, CalendarComponen
         Kind = Item.Kind,
         Uid = Item.Uid,
         RecurrenceId = SourceItemKeys.RecurrenceIdText(Item),
-        ContentVersion = Item.ContentVersion,
+        ContentVersion = ContentVersion,
         WriteRawIcs = () => SourceListingBuilder.RawCalendarText(Item.Component, calendar, vtimezones),
         WebUrl = SourceListingBuilder.HttpUrl(Item.Url),
         Parsed = new ParsedSourceItem(Item, calendar?.GetProperty("X-WR-TIMEZONE")?.RawValue, vtimezones),
@@ -283,12 +286,9 @@ internal static class SourceListingBuilder
             IcalWriter.WriteFolded(output, "PRODID:-//ChannelService//source item//EN");
         }
 
-        foreach (var tzid in ReferencedTzids(component))
+        foreach (var vtz in ReferencedVTimezones(component, vtimezones))
         {
-            if (vtimezones.TryGetValue(tzid, out var vtz))
-            {
-                IcalWriter.WriteComponent(output, vtz, options);
-            }
+            IcalWriter.WriteComponent(output, vtz, options);
         }
 
         IcalWriter.WriteComponent(output, component, options);
@@ -306,6 +306,26 @@ internal static class SourceListingBuilder
         {
             IcalWriter.WriteFolded(output, IcalWriter.FormatProperty(p));
         }
+    }
+
+    /// <summary>The VTIMEZONEs of <paramref name="vtimezones"/> the component's values refer to, by TZID: those its stored text carries.</summary>
+    internal static List<CalendarComponent> ReferencedVTimezones(CalendarComponent component, IReadOnlyDictionary<string, CalendarComponent> vtimezones)
+    {
+        var result = new List<CalendarComponent>();
+        if (vtimezones.Count == 0)
+        {
+            return result;
+        }
+
+        foreach (var tzid in ReferencedTzids(component))
+        {
+            if (vtimezones.TryGetValue(tzid, out var vtz))
+            {
+                result.Add(vtz);
+            }
+        }
+
+        return result;
     }
 
     private static SortedSet<string> ReferencedTzids(CalendarComponent component)
