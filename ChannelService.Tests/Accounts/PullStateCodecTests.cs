@@ -33,6 +33,25 @@ public sealed class PullStateCodecTests
         Assert.That(codec.Decode(codec.Encode(state), account), Is.EqualTo(state));
     }
 
+    [Test]
+    public void The_First_Sync_Time_Round_Trips_To_The_Second()
+    {
+        var state = new PullState(account, "epoch", 3, "token", new DateTimeOffset(2026, 11, 22, 8, 1, 2, 345, TimeSpan.FromHours(1)));
+
+        var back = codec.Decode(codec.Encode(state), account);
+
+        Assert.That(back!.FirstSyncedAt, Is.EqualTo(new DateTimeOffset(2026, 11, 22, 7, 1, 2, TimeSpan.Zero)));
+        Assert.That(back with { FirstSyncedAt = state.FirstSyncedAt }, Is.EqualTo(state));
+    }
+
+    [Test]
+    public void A_State_Minted_Without_A_First_Sync_Time_Reads_Without_One()
+    {
+        var back = codec.Decode(codec.Encode(new PullState(account, "epoch", 3, "token")), account);
+
+        Assert.That(back!.FirstSyncedAt, Is.Null);
+    }
+
     [TestCase(null)]
     [TestCase("")]
     [TestCase("  ")]

@@ -471,6 +471,55 @@ public sealed partial class PullRadicaleScenarioTests
         });
     }
 
+    [TestCase("open")]
+    [TestCase("all")]
+    public async Task A_Task_Closed_While_The_Database_Was_Lost_Gets_Its_Closing_Notice_Once_And_No_Old_Task_Is_Imported(string tasks)
+    {
+        var collection = await server.CreateCollectionAsync(components: ["VTODO"]);
+        await PutAsync(collection, "t-old", Todo("t-old", "Done long ago", status: "COMPLETED", extra: "COMPLETED:20261001T120000Z\r\n"));
+        await PutAsync(collection, "t1", Todo("t1", "One"));
+        await PutAsync(collection, "t2", Todo("t2", "Two"));
+        await PutAsync(collection, "t3", Todo("t3", "Three"));
+        var metadata = Metadata("caldav-tasks", collection, "tasks=" + tasks);
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+        var imported = zendesk.Tickets.Count;
+
+        // Before the loss: t2 is completed and Zendesk hears it.
+        clock.Advance(TimeSpan.FromHours(1));
+        await PutAsync(collection, "t2", Todo("t2", "Two", status: "COMPLETED", dtstamp: "20261122T090000Z", extra: "COMPLETED:20261122T090000Z\r\n"));
+        await DrainAsync(metadata, zendesk);
+        Assert.That(TicketOf(zendesk, "t2").Comments, Is.EqualTo(new[] { "Status: completed" }));
+
+        // The data folder is lost; meanwhile t1 is completed and t3 cancelled by another client.
+        await ReplaceDatabaseAsync();
+        clock.Advance(TimeSpan.FromHours(1));
+        await PutAsync(collection, "t1", Todo("t1", "One", status: "COMPLETED", dtstamp: "20261122T100000Z", extra: "COMPLETED:20261122T100000Z\r\n"));
+        await PutAsync(collection, "t3", Todo("t3", "Three", status: "CANCELLED", dtstamp: "20261122T100000Z", extra: "LAST-MODIFIED:20261122T100000Z\r\n"));
+        await DrainAsync(metadata, zendesk);
+        await DrainAsync(metadata, zendesk);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(zendesk.Tickets, Has.Count.EqualTo(imported), "no new ticket: not for the task done long ago either");
+            Assert.That(TicketOf(zendesk, "t1").Comments, Is.EqualTo(new[] { "Status: completed" }), "completed while the database was lost");
+            Assert.That(TicketOf(zendesk, "t3").Comments, Is.EqualTo(new[] { "Task cancelled" }));
+            Assert.That(TicketOf(zendesk, "t2").Comments, Is.EqualTo(new[] { "Status: completed" }), "told before the loss: its notice came again under the same id and was dropped");
+            Assert.That(zendesk.Duplicates, Is.EqualTo(imported + 1), "every opening once more, and t2's notice");
+        });
+        if (tasks == "all")
+        {
+            Assert.That(TicketOf(zendesk, "t-old").Comments, Is.Empty, "imported closed at the first sync: nothing to tell");
+        }
+
+        // After the resync, changes are told as usual, once.
+        clock.Advance(TimeSpan.FromHours(1));
+        await PutAsync(collection, "t1", Todo("t1", "One", dtstamp: "20261122T110000Z"));
+        await DrainAsync(metadata, zendesk);
+        await DrainAsync(metadata, zendesk);
+        Assert.That(TicketOf(zendesk, "t1").Comments, Is.EqualTo(new[] { "Status: completed", "Status: needs action" }));
+    }
+
     [Test]
     public async Task A_Pull_After_Changes_Uses_The_Sync_Token_And_Fetches_Only_What_Changed()
     {

@@ -50,6 +50,20 @@ public sealed class PullScenarioTests
         StartHost();
     }
 
+    /// <summary>A new host on a new, empty data folder that holds only the old keys.json (the database is lost).</summary>
+    private async Task ReplaceDatabaseAsync()
+    {
+        client.Dispose();
+        await host.DisposeAsync();
+        var fresh = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" });
+        Directory.CreateDirectory(fresh.DataDirectory);
+        File.Copy(Path.Combine(factory.DataDirectory, "keys.json"), Path.Combine(fresh.DataDirectory, "keys.json"));
+        await factory.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        factory = fresh;
+        StartHost();
+    }
+
     [TearDown]
     public async Task StopAsync()
     {
@@ -367,6 +381,53 @@ public sealed class PullScenarioTests
         Assert.That(zendesk.Tickets, Has.Count.EqualTo(2), "and Zendesk drops all of it as already imported");
         Assert.That(zendesk.Duplicates, Is.EqualTo(2));
     }
+
+    /// <param name="stateKnowsFirstSync">False: Zendesk holds a state minted before states carried the first sync time.</param>
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task After_A_Lost_Database_A_Task_Completed_Meanwhile_Is_Told_When_The_State_Knows_The_First_Sync(bool stateKnowsFirstSync)
+    {
+        var metadata = Metadata("time_zone=Europe/Berlin");
+        const string Old = "COMPLETED:20261001T120000Z\r\n";
+        feed.Body = Calendar(Task("t1", "One"), Task("t2", "Two"), Task("t-old", "Done long ago", status: "COMPLETED", extra: Old));
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+        var codec = host.Services.GetRequiredService<PullStateCodec>();
+        var state = codec.Decode(zendesk.State, AccountIdOf(metadata))!;
+        Assert.That(state.FirstSyncedAt, Is.EqualTo(Start), "the state carries the first sync");
+        var held = stateKnowsFirstSync ? zendesk.State! : codec.Encode(state with { FirstSyncedAt = null });
+
+        await ReplaceDatabaseAsync();
+        clock.Advance(TimeSpan.FromHours(2));
+        feed.Body = Calendar(Task("t1", "One", status: "COMPLETED", extra: "COMPLETED:20261122T093000Z\r\n"), Task("t2", "Two"), Task("t-old", "Done long ago", status: "COMPLETED", extra: Old));
+        var resync = new FakeZendesk();
+        resync.Apply(new JsonObject { ["external_resources"] = new JsonArray(), ["state"] = held });
+        var sent = new List<JsonNode>();
+        for (var (status, body) = await PullAsync(metadata, resync.State); ; (status, body) = await PullAsync(metadata, resync.State))
+        {
+            Assert.That(status, Is.EqualTo(HttpStatusCode.OK));
+            var resources = body!["external_resources"]!.AsArray();
+            sent.AddRange(resources.Select(r => r!));
+            resync.Apply(body);
+            if (resources.Count == 0)
+            {
+                break;
+            }
+        }
+
+        var messages = sent.Select(r => (string)r["message"]!).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(messages.Count(m => m == "Status: completed"), Is.EqualTo(stateKnowsFirstSync ? 1 : 0), "t1's closing notice, or (without the first sync known) the earlier behaviour");
+            Assert.That(messages, Has.None.Contains("Done long ago"), "a task closed before the first sync is never imported");
+            Assert.That(
+                sent.Select(r => (string)r["thread_id"]!).Distinct(),
+                Is.EquivalentTo(zendesk.Tickets.Keys.Where(k => zendesk.Tickets[k].Uid == "t2" || (stateKnowsFirstSync && zendesk.Tickets[k].Uid == "t1"))),
+                "only the threads Zendesk has: the open task, and the one whose closing it missed");
+        });
+    }
+
+    private string AccountIdOf(string metadata) => host.Services.GetRequiredService<MetadataCodec>().Decode(metadata).AccountId;
 
     [Test]
     public async Task Undecryptable_Metadata_Is_401_And_No_Source_Is_Contacted()

@@ -40,6 +40,17 @@ public sealed class ExternalIdsTests
     }
 
     [Test]
+    public void A_Closing_Notice_Is_Named_By_What_The_Task_Says_So_A_Resync_Repeats_It_And_A_Second_Completion_Does_Not()
+    {
+        var first = NodaTime.Instant.FromUtc(2026, 11, 22, 9, 0);
+
+        Assert.That(ExternalIds.Closing("acct-t", "COMPLETED", first), Is.EqualTo(ExternalIds.Closing("acct-t", "COMPLETED", first)));
+        Assert.That(ExternalIds.Closing("acct-t", "COMPLETED", first + NodaTime.Duration.FromHours(3)), Is.Not.EqualTo(ExternalIds.Closing("acct-t", "COMPLETED", first)));
+        Assert.That(ExternalIds.Closing("acct-t", "CANCELLED", null), Is.Not.EqualTo(ExternalIds.Closing("acct-t", "COMPLETED", null)));
+        Assert.That(ExternalIds.Closing("acct-t", "COMPLETED", first), Does.StartWith("acct-t-s").And.Length.LessThanOrEqualTo(255));
+    }
+
+    [Test]
     public void A_Change_And_Its_Reversal_Get_Different_Ids()
     {
         var moved = ExternalIds.Change("t", 1, "at10", "at11");

@@ -13,7 +13,12 @@ namespace ChannelService.Accounts;
 /// <param name="StoreEpoch">Identifies the database that issued it; another epoch means a restored or replaced store: resync.</param>
 /// <param name="Generation">Incremented per response; a pull carrying the previous generation means the last response was lost.</param>
 /// <param name="Cursor">Opaque source position (CalDAV sync-token, or feed ETag / Last-Modified), null when none.</param>
-internal sealed record PullState(string AccountId, string StoreEpoch, long Generation, string? Cursor);
+/// <param name="FirstSyncedAt">
+/// When Zendesk acknowledged the account's first answer, in whichever store that was (kept across resyncs), to the
+/// second; null until then, and in states minted before it was carried. After a resync it tells which closed
+/// tasks may already have tickets (README, "The pull").
+/// </param>
+internal sealed record PullState(string AccountId, string StoreEpoch, long Generation, string? Cursor, DateTimeOffset? FirstSyncedAt = null);
 
 /// <summary>
 /// Mints and reads pull state: <c>s1.{keyid}.{base64url(json | HMAC-SHA256)}</c>. The state is not secret (a sync
@@ -26,6 +31,9 @@ internal sealed class PullStateCodec(KeyRing keys)
 
     private const string Purpose = "state/v1";
     private const int MacSize = 32;
+
+    /// <summary>9999-12-31T23:59:59Z, the last second a <see cref="DateTimeOffset"/> holds.</summary>
+    private const long MaxUnixSeconds = 253402300799;
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -49,7 +57,7 @@ internal sealed class PullStateCodec(KeyRing keys)
 
         var key = keys.Current;
         var header = $"{Version}.{key.Id}";
-        var json = JsonSerializer.SerializeToUtf8Bytes(new Wire { Account = state.AccountId, Epoch = state.StoreEpoch, Generation = state.Generation, Cursor = state.Cursor }, Json);
+        var json = JsonSerializer.SerializeToUtf8Bytes(new Wire { Account = state.AccountId, Epoch = state.StoreEpoch, Generation = state.Generation, Cursor = state.Cursor, FirstSync = state.FirstSyncedAt?.ToUnixTimeSeconds() }, Json);
         var body = new byte[json.Length + MacSize];
         json.CopyTo(body, 0);
         Sign(key, header, json, body.AsSpan(json.Length));
@@ -113,7 +121,7 @@ internal sealed class PullStateCodec(KeyRing keys)
             wire = null;
         }
 
-        if (wire is not { Account: not null, Epoch.Length: > 0 and <= MaxEpochLength, Generation: >= 0 })
+        if (wire is not { Account: not null, Epoch.Length: > 0 and <= MaxEpochLength, Generation: >= 0 } || wire.FirstSync is < 0 or > MaxUnixSeconds)
         {
             reason = CodecRejection.InvalidContent;
             return false;
@@ -125,7 +133,7 @@ internal sealed class PullStateCodec(KeyRing keys)
             return false;
         }
 
-        state = new PullState(wire.Account, wire.Epoch, wire.Generation, wire.Cursor);
+        state = new PullState(wire.Account, wire.Epoch, wire.Generation, wire.Cursor, wire.FirstSync is { } f ? DateTimeOffset.FromUnixTimeSeconds(f) : null);
         return true;
     }
 
@@ -151,5 +159,9 @@ internal sealed class PullStateCodec(KeyRing keys)
 
         [JsonPropertyName("c")]
         public string? Cursor { get; set; }
+
+        /// <summary>Unix seconds; absent in states minted before it was carried.</summary>
+        [JsonPropertyName("f")]
+        public long? FirstSync { get; set; }
     }
 }

@@ -21,7 +21,13 @@ internal sealed record MirrorRow
     public long AckedOrdinal { get; init; }
 }
 
-internal sealed record PullAccountRow(long IssuedGeneration, long? PendingGeneration, DateTimeOffset? FirstSyncedAt);
+/// <param name="FirstSyncedAt">When this store's first answer for the account was acknowledged.</param>
+/// <param name="EarlierFirstSyncAt">After a resync: the first sync in the store before (carried by the state); else null.</param>
+internal sealed record PullAccountRow(long IssuedGeneration, long? PendingGeneration, DateTimeOffset? FirstSyncedAt, DateTimeOffset? EarlierFirstSyncAt = null)
+{
+    /// <summary>The account's first sync in any store: what every state carries on.</summary>
+    public DateTimeOffset? EarliestFirstSync => EarlierFirstSyncAt ?? FirstSyncedAt;
+}
 
 /// <summary>What one response sends for one ticket, recorded as pending until Zendesk acknowledges it.</summary>
 internal sealed record PendingUnit(string UnitKey, string ItemKey, string? SeriesUid, string? OccurrenceDate, string Version, string Snapshot, long Ordinal);
@@ -37,7 +43,11 @@ internal static class PullMirror
         await c.ExecuteAsync(
             "INSERT OR IGNORE INTO pull_accounts (account_id, issued_generation) VALUES (@accountId, 0)", new { accountId }, t);
         return await c.QuerySingleAsync<PullAccountRow>(
-            "SELECT issued_generation AS IssuedGeneration, pending_generation AS PendingGeneration, first_synced_at AS FirstSyncedAt FROM pull_accounts WHERE account_id = @accountId",
+            """
+            SELECT issued_generation AS IssuedGeneration, pending_generation AS PendingGeneration, first_synced_at AS FirstSyncedAt,
+                   earlier_first_sync_at AS EarlierFirstSyncAt
+            FROM pull_accounts WHERE account_id = @accountId
+            """,
             new { accountId },
             t);
     }
@@ -114,10 +124,16 @@ internal static class PullMirror
             """,
             new { accountId, now, result });
 
-    /// <summary>A state from another database: nothing here matches what Zendesk has; resync from scratch.</summary>
-    public static async Task ResetAsync(DbConnection c, DbTransaction t, string accountId)
+    /// <summary>
+    /// A state from another database: nothing here matches what Zendesk has; resync from scratch, remembering the
+    /// first sync that state carried (<paramref name="earlierFirstSync"/>, when it carried one).
+    /// </summary>
+    public static async Task ResetAsync(DbConnection c, DbTransaction t, string accountId, DateTimeOffset? earlierFirstSync)
     {
         await c.ExecuteAsync("DELETE FROM pull_mirror WHERE account_id = @accountId", new { accountId }, t);
-        await c.ExecuteAsync("UPDATE pull_accounts SET pending_generation = NULL, first_synced_at = NULL WHERE account_id = @accountId", new { accountId }, t);
+        await c.ExecuteAsync(
+            "UPDATE pull_accounts SET pending_generation = NULL, first_synced_at = NULL, earlier_first_sync_at = @earlierFirstSync WHERE account_id = @accountId",
+            new { accountId, earlierFirstSync },
+            t);
     }
 }

@@ -191,7 +191,7 @@ internal sealed partial class PullService(
             if (state is not null && state.StoreEpoch != epoch)
             {
                 LogEpochMismatch(logger);
-                await PullMirror.ResetAsync(connection, transaction, accountId);
+                await PullMirror.ResetAsync(connection, transaction, accountId, state.FirstSyncedAt);
             }
             else if (row.PendingGeneration is { } sent)
             {
@@ -279,7 +279,7 @@ internal sealed partial class PullService(
             unchanged.TryRemove(accountId, out _);
         }
 
-        var newState = new PullState(accountId, epoch, generation, Truncate(cursorNow));
+        var newState = new PullState(accountId, epoch, generation, Truncate(cursorNow), row2.EarliestFirstSync);
         return (new PullOutcome.Ok(new PullResponse(resources, stateCodec.Encode(newState))), null);
     }
 
@@ -344,6 +344,7 @@ internal sealed partial class PullService(
         }
 
         long generation;
+        DateTimeOffset? firstSync;
         await using (var c = await database.OpenAsync(cancellationToken))
         await using (var t = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken))
         {
@@ -351,11 +352,12 @@ internal sealed partial class PullService(
             await store.ApplyAsync(accountId, new SourceChanges { Cursor = null, Upserts = [.. sent.Values], Deletions = [], CompleteListing = false }, c, t, cancellationToken);
             var row = await PullMirror.GetAccountAsync(c, t, accountId);
             generation = pending.Count > 0 ? row.IssuedGeneration + 1 : row.IssuedGeneration;
+            firstSync = row.EarliestFirstSync;
             await PullMirror.RecordPendingAsync(c, t, accountId, generation, pending, nowOffset, $"{resources.Count} resources; first read of the source, the rest is being stored");
             await t.CommitAsync(cancellationToken);
         }
 
-        var state = stateCodec.Encode(new PullState(accountId, epoch, generation, null));
+        var state = stateCodec.Encode(new PullState(accountId, epoch, generation, null, firstSync));
         var completeRead = firstRead.Complete; // not the whole first read: its items (and the body they stream from) can go
         return (new PullOutcome.Ok(new PullResponse(resources, state)), async () =>
         {
@@ -471,6 +473,12 @@ internal sealed partial class PullService(
             // Never acknowledged: a new ticket, if the account wants this item. Closed tasks are skipped on the first
             // sync (tasks=open), but a task that appears after it is imported even if it is already done.
             var wanted = unit.Wanted || (firstSyncDone is { } first && unit.Source.FirstSeen > first && unit.Item.Kind == CalendarItemKind.Task);
+            if (TicketPlanner.MayHaveMissedItsClosing(unit, row.EarlierFirstSyncAt, firstSyncDone, out var closedAt))
+            {
+                work.Add((unit.Source.FirstSeen, unit.UnitKey, _ => (builder.OpeningWithClosing(unit, threadId, closedAt), Pending(unit, 0))));
+                continue;
+            }
+
             if (!wanted)
             {
                 continue;

@@ -51,9 +51,11 @@ internal sealed class ResourceBuilder(AccountMetadata account, bool sourceTakesR
         if (sentences.Count > 0)
         {
             var (text, html) = MessageRenderer.Change(sentences);
+            // A task closing gets the id a resync would give its closing notice (ExternalIds.Closing).
+            var closes = unit.Snapshot.IsClosedTask && !before.IsClosedTask;
             resources.Add(new ExternalResource
             {
-                ExternalId = ExternalIds.Change(threadId, ordinal, beforeVersion, unit.Version),
+                ExternalId = closes ? ExternalIds.Closing(threadId, unit.Snapshot.Status, unit.Snapshot.Completed) : ExternalIds.Change(threadId, ordinal, beforeVersion, unit.Version),
                 ThreadId = threadId,
                 Message = text,
                 HtmlMessage = html,
@@ -65,6 +67,30 @@ internal sealed class ResourceBuilder(AccountMetadata account, bool sourceTakesR
         }
 
         resources.AddRange(Comments(unit, threadId, before.Comments, at));
+        return resources;
+    }
+
+    /// <summary>
+    /// After a resync, a closed task whose ticket may exist without having heard it was closed
+    /// (<see cref="TicketPlanner.MayHaveMissedItsClosing"/>): the opening (Zendesk drops it when the ticket exists; the ids
+    /// are the same) and the closing notice under <see cref="ExternalIds.Closing"/>, which Zendesk drops in turn
+    /// when the earlier store had sent it.
+    /// </summary>
+    public List<ExternalResource> OpeningWithClosing(TicketUnit unit, string threadId, Instant? closedAt)
+    {
+        var resources = Opening(unit, threadId);
+        var (text, html) = MessageRenderer.Change([ChangeDescriber.Closing(unit.Snapshot)]);
+        resources.Add(new ExternalResource
+        {
+            ExternalId = ExternalIds.Closing(threadId, unit.Snapshot.Status, unit.Snapshot.Completed),
+            ThreadId = threadId,
+            Message = text,
+            HtmlMessage = html,
+            CreatedAt = Format(closedAt is { } at && at < now ? at : now),
+            Author = AccountAuthor(),
+            InternalNote = account.Options.ChangeNotes == ChangeNoteVisibility.Internal ? true : null,
+            AllowChannelback = AllowChannelback(unit),
+        });
         return resources;
     }
 

@@ -165,6 +165,32 @@ internal static class TicketPlanner
     }
 
     /// <summary>
+    /// The resync rule for closed tasks (README, "The pull"). After a resync (a state from another store epoch) the
+    /// service cannot know which tickets Zendesk holds; every unit it wants is sent again under its ids. A task
+    /// that is closed now (completed or cancelled) and that was closed after the account's first sync in the earlier
+    /// store (<paramref name="earlierFirstSync"/>) may have a ticket that never heard so: it was open at that first
+    /// sync, or appeared after it, so it was imported. It gets its opening and the closing notice. Tasks closed
+    /// before that first sync were skipped then (<c>tasks=open</c>) or imported closed (<c>tasks=all</c>), and are
+    /// not told again; nor are tasks this store first saw after its own first sync (new ones are simply imported).
+    /// The closing time is COMPLETED, else LAST-MODIFIED, else DTSTAMP; a task without any counts as closed after.
+    /// </summary>
+    /// <param name="closedAt">The closing time found, for the notice's created_at.</param>
+    public static bool MayHaveMissedItsClosing(TicketUnit unit, DateTimeOffset? earlierFirstSync, DateTimeOffset? storeFirstSync, out Instant? closedAt)
+    {
+        closedAt = null;
+        if (earlierFirstSync is not { } earlier || unit.Item.Kind != CalendarItemKind.Task || !unit.Snapshot.IsClosedTask
+            || (storeFirstSync is { } first && unit.Source.FirstSeen > first))
+        {
+            return false;
+        }
+
+        closedAt = unit.Snapshot.Completed ?? Utc(unit.Item.LastModified) ?? Utc(unit.Item.Component.GetProperty("DTSTAMP") is { } stamp && IcalDateTime.TryParse(stamp, out var value) ? value : null);
+        return closedAt is not { } closed || closed > Instant.FromDateTimeOffset(earlier);
+    }
+
+    private static Instant? Utc(IcalDateTime? value) => value is { Kind: IcalDateKind.Utc } v ? v.Local.InUtc().ToInstant() : null;
+
+    /// <summary>
     /// A reply made on one occurrence's ticket is written on the series (one COMMENT for all its occurrences) but
     /// belongs to that ticket alone; on the others it would read as news.
     /// </summary>

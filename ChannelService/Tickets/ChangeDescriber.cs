@@ -90,6 +90,10 @@ public static class ChangeDescriber
         return lines;
     }
 
+    /// <summary>What a closing notice says on its own ("Status: completed", "Task cancelled"), for a ticket that missed the transition.</summary>
+    public static string Closing(ItemSnapshot after) =>
+        after.Cancelled ? "Task cancelled" : $"Status: {TicketText.Status(after.Status ?? "COMPLETED")}";
+
     private static void Time(string what, SnapshotTime? before, SnapshotTime? after, DateTimeZone zone, List<string> lines)
     {
         if (Equals(before, after))

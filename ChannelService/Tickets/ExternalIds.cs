@@ -46,6 +46,15 @@ public static class ExternalIds
         $"{threadId}-c{ordinal}-{Hash("change", threadId, versionBefore, versionAfter)[..12]}";
 
     /// <summary>
+    /// The notice that a task was closed (completed or cancelled). Derived from what the task says, the thread, its
+    /// status and its completion time, not from the transition: a resync after a lost database cannot know the
+    /// transition, sends this notice again under the same id, and Zendesk drops it where the ticket already has it.
+    /// Completing a task again sets a new COMPLETED time, so completed, reopened and completed again are two notices.
+    /// </summary>
+    public static string Closing(string threadId, string? status, NodaTime.Instant? completed) =>
+        $"{threadId}-s{Hash("closing", threadId, status ?? string.Empty, completed is { } c ? NodaTime.Text.InstantPattern.ExtendedIso.Format(c) : string.Empty)}";
+
+    /// <summary>
     /// An agent's reply written back by channelback. The pull later sees the same reply in the source, marked
     /// with the request id, and maps it to this same id, so Zendesk drops the echo.
     /// </summary>

@@ -81,6 +81,10 @@ public sealed record ItemSnapshot
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Excluded { get; init; }
 
+    /// <summary>A task that is done or dropped, as <see cref="CalendarItem.IsClosedTask"/> reads it. Not stored.</summary>
+    [JsonIgnore]
+    public bool IsClosedTask => Kind == CalendarItemKind.Task && (Status is "COMPLETED" or "CANCELLED" || Completed is not null);
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
