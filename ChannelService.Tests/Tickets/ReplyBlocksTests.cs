@@ -47,9 +47,11 @@ public sealed class ReplyBlocksTests
     public void Markers_Rewritten_With_Other_Spacing_Or_Without_The_Blank_Line_Are_Still_Recognised()
     {
         var stored = "Printer on floor 2.\n  ---  Reply from Zendesk  (zd-1)  ---\nToner replaced.\n---End of reply---";
+        var markdown = "Printer on floor 2.\n\n\\-\\-\\- Reply from Zendesk (zd-1) \\-\\-\\-\nToner replaced.\n\\-\\-\\- End of reply \\-\\-\\-";
 
         Assert.That(ReplyBlocks.Strip(stored), Is.EqualTo("Printer on floor 2."));
         Assert.That(ReplyBlocks.Contains(stored, "zd-1"), Is.True);
+        Assert.That(ReplyBlocks.Strip(markdown), Is.EqualTo("Printer on floor 2."), "dashes escaped by a Markdown editor");
     }
 
     [Test]

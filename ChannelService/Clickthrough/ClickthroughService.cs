@@ -39,7 +39,7 @@ internal abstract record ClickthroughTarget
 /// </summary>
 internal sealed partial class ClickthroughService(Database database, SourceItemStore items, Outbox inbox)
 {
-    /// <summary>At most this many messages of an inbox thread are shown.</summary>
+    /// <summary>At most this many messages of an inbox thread are shown (the newest).</summary>
     internal const int MaxMessages = 200;
 
     public async Task<ClickthroughTarget> ResolveAsync(string? externalId, CancellationToken cancellationToken)

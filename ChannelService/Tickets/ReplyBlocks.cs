@@ -13,7 +13,7 @@ public sealed record DescriptionReply(string CommentId, string Text);
 /// clickthrough page) reads it with these blocks taken out: a reply is already a comment on the ticket, so finding it
 /// again in the source is no change. Servers and clients rewrite what they store (Nextcloud, for one, reflows and
 /// re-escapes text; others turn LF into CRLF or pad lines), so the markers are recognised line by line, with any
-/// line break, surrounding whitespace and spacing inside the dashes; and the text outside the blocks is compared in
+/// line break, surrounding whitespace, spacing inside the dashes and Markdown-escaped dashes; and the text outside the blocks is compared in
 /// one normal form (LF line breaks, no trailing whitespace on a line, no blank lines at either end), so such a
 /// rewrite of the producer's own text is no change either.
 /// </para>
@@ -96,9 +96,10 @@ public static partial class ReplyBlocks
     private static string NormalizeNewlines(string text) =>
         text.Contains('\r', StringComparison.Ordinal) ? text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n') : text;
 
-    [GeneratedRegex(@"^\s*-{3}\s*Reply from Zendesk\s*\((?<id>[^\n]+?)\)\s*-{3}\s*$", RegexOptions.CultureInvariant)]
+    // A dash may come back escaped (\-) from editors that store Markdown.
+    [GeneratedRegex(@"^\s*(?:\\?-){3}\s*Reply from Zendesk\s*\((?<id>[^\n]+?)\)\s*(?:\\?-){3}\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex StartPattern();
 
-    [GeneratedRegex(@"^\s*-{3}\s*End of reply\s*-{3}\s*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*(?:\\?-){3}\s*End of reply\s*(?:\\?-){3}\s*$", RegexOptions.CultureInvariant)]
     private static partial Regex EndPattern();
 }

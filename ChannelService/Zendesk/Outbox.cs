@@ -103,15 +103,16 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
 
     /// <summary>
     /// The messages of one thread still kept (pending, parked, or delivered less than <see cref="DeliveredRetention"/>
-    /// ago), oldest first, at most <paramref name="max"/>: what the clickthrough page of an inbox thread shows.
+    /// ago): the newest <paramref name="max"/>, oldest first. What the clickthrough page of an inbox thread shows.
     /// </summary>
     public async Task<IReadOnlyList<OutboxItem>> ThreadAsync(string accountId, string threadId, int max, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<OutboxItem>(new CommandDefinition(
-            $"SELECT {ItemColumns} FROM outbox WHERE account_id = @accountId AND thread_id = @threadId ORDER BY seq LIMIT @max",
+        var newestFirst = await connection.QueryAsync<OutboxItem>(new CommandDefinition(
+            $"SELECT {ItemColumns} FROM outbox WHERE account_id = @accountId AND thread_id = @threadId ORDER BY seq DESC LIMIT @max",
             new { accountId, threadId, max },
-            cancellationToken: cancellationToken))).ToList();
+            cancellationToken: cancellationToken));
+        return newestFirst.Reverse().ToList();
     }
 
     public async Task<long> PendingCountAsync(string accountId, CancellationToken cancellationToken = default)
