@@ -575,7 +575,7 @@ public sealed class PullScenarioTests
         await using var small = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
         {
             s.AddSingleton<TimeProvider>(clock);
-            s.AddSingleton(new ParsedItemCache(capacity: 4));
+            s.Configure<PullOptions>(o => o.ParsedItemCapacity = 4);
         }));
         client.Dispose();
         client = small.CreateClient();

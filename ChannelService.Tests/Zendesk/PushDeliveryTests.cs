@@ -205,7 +205,7 @@ public sealed class PushDeliveryTests
         var invalid = await factory.Services.GetRequiredService<ZendeskClient>().ValidateTokenAsync(credentials! with { Token = "wrong" }, CancellationToken.None);
         var (withoutPush, _) = await InboxTestAccounts.CreateAsync(factory);
         var recordedOnly = await reporter.ReportAsync(withoutPush, $"{withoutPush}-reply-1", "The inbox callback refused the reply.", CancellationToken.None);
-        var dashboardErrors = await factory.Services.GetRequiredService<ChannelService.Events.ServiceErrors>().RecentAsync(5);
+        var dashboardErrors = await factory.Services.GetRequiredService<ChannelService.Zendesk.ServiceErrors>().RecentAsync(5);
 
         Assert.Multiple(() =>
         {

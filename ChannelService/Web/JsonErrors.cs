@@ -14,6 +14,15 @@ public static partial class JsonErrors
         app.UseExceptionHandler(errorApp => errorApp.Run(async context =>
         {
             var feature = context.Features.Get<IExceptionHandlerFeature>();
+            if (feature?.Error is InvalidDataException)
+            {
+                // The form broke the reader's limits (a value over 4 MB, too many fields), wherever it was read first
+                // (the metadata scheme, the admin UI's locale): a client error, not ours.
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await WriteAsync(context, new ErrorResponse("The form is too large or malformed."));
+                return;
+            }
+
             var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ChannelService.Errors");
             if (feature?.Error is { } error)
             {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ChannelService.Data;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -40,7 +41,7 @@ internal interface IInboxBacklog
 }
 
 /// <summary>
-/// The outbox table (design §9): work for Zendesk is inserted in the transaction that accepts it and leaves only
+/// Owner of the <c>outbox</c> table (design §9): work for Zendesk is inserted in the transaction that accepts it and leaves only
 /// when Zendesk has answered for it, so a crash at any point loses nothing. Delivery is at least once; the
 /// external ids are deterministic, so Zendesk drops a repeat as <c>already_imported</c>.
 /// </summary>
@@ -107,12 +108,30 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
         return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE account_id = @accountId AND status = 'pending'", new { accountId });
     }
 
-    /// <summary>Accounts with pending work and stored push credentials: the ones the push worker serves.</summary>
+    /// <summary>
+    /// Accounts with pending work, for the push worker. It skips those without push credentials (their work waits
+    /// for the pull), which it asks <see cref="PushCredentialsStore"/> about: push_credentials is not this table's.
+    /// </summary>
     public async Task<IReadOnlyList<string>> AccountsToPushAsync(CancellationToken cancellationToken = default)
     {
+        const string Sql = "SELECT DISTINCT account_id FROM outbox WHERE status = 'pending' ORDER BY account_id";
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<string>(
-            "SELECT DISTINCT o.account_id FROM outbox o JOIN push_credentials p ON p.account_id = o.account_id WHERE o.status = 'pending' ORDER BY o.account_id")).ToList();
+        return (await connection.QueryAsync<string>(Sql)).ToList();
+    }
+
+    /// <summary>Whether this thread id was issued for one of the account's inbox messages (events name only ids of ours).</summary>
+    public async Task<bool> HasThreadAsync(string accountId, string threadId, CancellationToken cancellationToken = default)
+    {
+        const string Sql = "SELECT EXISTS (SELECT 1 FROM outbox WHERE account_id = @accountId AND thread_id = @threadId)";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(Sql, new { accountId, threadId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Forgets the account's items, inside the caller's transaction (account purge).</summary>
+    public async Task DeleteAccountAsync(DbConnection connection, DbTransaction transaction, string accountId)
+    {
+        const string Sql = "DELETE FROM outbox WHERE account_id = @accountId";
+        await connection.ExecuteAsync(Sql, new { accountId }, transaction);
     }
 
     /// <summary>Zendesk refused the item for good (its answer is kept); the rest of the account's work continues.</summary>

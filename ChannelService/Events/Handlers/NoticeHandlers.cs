@@ -1,0 +1,43 @@
+namespace ChannelService.Events.Handlers;
+
+/// <summary><c>pull_request</c>: Zendesk's report of one pull, with <c>error</c> when it failed (spec §7).</summary>
+internal sealed class PullRequestHandler : IEventHandler
+{
+    public string TypeId => "pull_request";
+
+    public Task<EventOutcome> HandleAsync(ZendeskEvent e, CancellationToken cancellationToken) => Task.FromResult(RequestReport.Summarize(e));
+}
+
+/// <summary><c>channelback</c>: Zendesk's report of one channelback, with <c>error</c> when it failed (spec §7).</summary>
+internal sealed class ChannelbackReportHandler : IEventHandler
+{
+    public string TypeId => "channelback";
+
+    public Task<EventOutcome> HandleAsync(ZendeskEvent e, CancellationToken cancellationToken) => Task.FromResult(RequestReport.Summarize(e));
+}
+
+/// <summary><c>create_integration</c>: the installer app was installed; nothing to do.</summary>
+internal sealed class CreateIntegrationHandler : IEventHandler
+{
+    public string TypeId => "create_integration";
+
+    public Task<EventOutcome> HandleAsync(ZendeskEvent e, CancellationToken cancellationToken) => Task.FromResult(new EventOutcome("noted"));
+}
+
+/// <summary><c>destroy_integration</c>: the installer app was removed; nothing to do.</summary>
+internal sealed class DestroyIntegrationHandler : IEventHandler
+{
+    public string TypeId => "destroy_integration";
+
+    public Task<EventOutcome> HandleAsync(ZendeskEvent e, CancellationToken cancellationToken) => Task.FromResult(new EventOutcome("noted"));
+}
+
+/// <summary>The summary of a request report: its request id, and whether Zendesk says it failed (the error is logged beside it).</summary>
+internal static class RequestReport
+{
+    public static EventOutcome Summarize(ZendeskEvent e)
+    {
+        var request = EventJson.Cut(EventJson.Text(e.Data["request_id"]) ?? "-", 64);
+        return new EventOutcome(e.Error is null ? $"request {request}" : $"request {request} failed");
+    }
+}
