@@ -8,6 +8,7 @@ using ChannelService.Tests.Inbox;
 using ChannelService.Tests.Support;
 using ChannelService.Zendesk;
 using Microsoft.Extensions.DependencyInjection;
+using static ChannelService.Tests.Events.ZendeskEventJson;
 
 namespace ChannelService.Tests.Events;
 
@@ -34,25 +35,6 @@ public sealed class EventCallbackTests
     {
         client.Dispose();
         factory.Dispose();
-    }
-
-    private static JsonObject Event(string type, JsonObject data, string? error = null)
-    {
-        var e = new JsonObject
-        {
-            ["type_id"] = type,
-            ["timestamp"] = "2026-11-22T03:00:00Z",
-            ["subdomain"] = "acme",
-            ["integration_name"] = "Calendar & Tasks (ChannelService)",
-            ["integration_id"] = "io.github.channelservice.calendar-tasks",
-            ["data"] = data,
-        };
-        if (error is not null)
-        {
-            e["error"] = error;
-        }
-
-        return e;
     }
 
     private async Task<HttpResponseMessage> PostAsync(params (string Schema, JsonObject Event)[] events)

@@ -9,6 +9,7 @@ using ChannelService.Tests.Inbox;
 using ChannelService.Tests.Support;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using static ChannelService.Tests.Events.ZendeskEventJson;
 
 namespace ChannelService.Tests.Events;
 
@@ -36,25 +37,6 @@ public sealed class EventFloodTests
     {
         client.Dispose();
         factory.Dispose();
-    }
-
-    private static JsonObject Event(string type, JsonObject data, string subdomain, string? error = null)
-    {
-        var e = new JsonObject
-        {
-            ["type_id"] = type,
-            ["timestamp"] = "2026-11-22T03:00:00Z",
-            ["subdomain"] = subdomain,
-            ["integration_name"] = "Calendar & Tasks (ChannelService)",
-            ["integration_id"] = "io.github.channelservice.calendar-tasks",
-            ["data"] = data,
-        };
-        if (error is not null)
-        {
-            e["error"] = error;
-        }
-
-        return e;
     }
 
     private async Task PostBatchesAsync(IEnumerable<JsonNode> events)

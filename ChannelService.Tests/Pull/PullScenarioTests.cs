@@ -567,17 +567,33 @@ public sealed class PullScenarioTests
         }
     }
 
+    /// <summary>A host on the same data folder with <see cref="PullOptions"/> changed, its client and a feed account's metadata.</summary>
+    private OptionsHost HostWith(Action<PullOptions> configure)
+    {
+        var changed = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
+        {
+            s.AddSingleton<TimeProvider>(clock);
+            s.Configure(configure);
+        }));
+        var metadata = changed.Services.GetRequiredService<MetadataCodec>().Encode(new NewAccountRequest("ics", feed.Url, null, null, "Team calendar", []).Create(TimeProvider.System));
+        return new OptionsHost(changed, changed.CreateClient(), metadata);
+    }
+
+    private sealed record OptionsHost(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> Host, HttpClient Client, string Metadata) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            await Host.DisposeAsync();
+        }
+    }
+
     [Test]
     public async Task A_Second_Pull_Of_The_Same_Account_Waits_Then_Answers_Busy()
     {
         // Arrange: the pull's lock wait comes from PullOptions; the publisher hangs until released.
-        await using var impatient = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
-        {
-            s.AddSingleton<TimeProvider>(clock);
-            s.Configure<PullOptions>(o => o.LockWait = TimeSpan.FromMilliseconds(200));
-        }));
-        using var impatientClient = impatient.CreateClient();
-        var metadata = impatient.Services.GetRequiredService<MetadataCodec>().Encode(new NewAccountRequest("ics", feed.Url, null, null, "Team calendar", []).Create(TimeProvider.System));
+        await using var impatient = HostWith(o => o.LockWait = TimeSpan.FromMilliseconds(200));
+        var (impatientClient, metadata) = (impatient.Client, impatient.Metadata);
         var release = new TaskCompletionSource();
         feed.HoldUntil = release.Task;
         feed.Body = Calendar(Task("t-1", "Renew certificate"));
@@ -605,13 +621,8 @@ public sealed class PullScenarioTests
     public async Task A_Source_That_Does_Not_Answer_Within_The_Budget_Is_A_503()
     {
         // Arrange: the source budget comes from PullOptions; the publisher never answers.
-        await using var impatient = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
-        {
-            s.AddSingleton<TimeProvider>(clock);
-            s.Configure<PullOptions>(o => o.SourceBudget = TimeSpan.FromMilliseconds(300));
-        }));
-        using var impatientClient = impatient.CreateClient();
-        var metadata = impatient.Services.GetRequiredService<MetadataCodec>().Encode(new NewAccountRequest("ics", feed.Url, null, null, "Team calendar", []).Create(TimeProvider.System));
+        await using var impatient = HostWith(o => o.SourceBudget = TimeSpan.FromMilliseconds(300));
+        var (impatientClient, metadata) = (impatient.Client, impatient.Metadata);
         var never = new TaskCompletionSource();
         feed.HoldUntil = never.Task;
 
