@@ -2,7 +2,9 @@ using System.Net;
 using System.Text.Json.Nodes;
 using ChannelService.Accounts;
 using ChannelService.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ChannelService.Tests.Web;
 
@@ -104,22 +106,27 @@ public sealed class MetadataAuthenticationTests
         Assert.That(body["source"]!.GetValue<string>(), Is.EqualTo("inbox"));
     }
 
-    [Test]
-    public async Task A_Form_Over_The_Readers_Limits_Is_A_Json_400_Before_Anything_Else()
+    [TestCase("/pull")]
+    [TestCase("/admin")]
+    public async Task A_Form_Over_The_Readers_Limits_Is_A_Json_400_Before_Anything_Else(string path)
     {
         // Arrange: more fields than ASP.NET Core's form reader accepts (1024).
+        var logs = new CapturingLoggerProvider();
+        using var logged = factory.WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(logs)));
+        using var loggedClient = logged.CreateClient();
         var form = Enumerable.Range(0, 1100).ToDictionary(i => "f" + i, _ => "x");
         form["metadata"] = Metadata();
 
         // Act
-        var (status, error, contentType) = await PostAsync("/pull", form);
+        using var response = await loggedClient.PostAsync(path, new FormUrlEncodedContent(form));
 
         // Assert
-        Assert.Multiple(() =>
+        Assert.Multiple(async () =>
         {
-            Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
-            Assert.That(error, Is.EqualTo("The form is too large or malformed."));
-            Assert.That(contentType, Is.EqualTo("application/json; charset=utf-8"));
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!.GetValue<string>(), Is.EqualTo("The form is too large or malformed."));
+            Assert.That(response.Content.Headers.ContentType?.ToString(), Is.EqualTo("application/json; charset=utf-8"));
+            Assert.That(logs.Lines.Where(l => l.Level >= LogLevel.Error).Select(l => l.Message), Is.Empty, "a client's error is not logged as ours");
         });
     }
 

@@ -58,6 +58,7 @@ public static class ServiceSetup
         services.AddEvents();
         services.AddServiceHealthChecks();
         services.AddAccountAuthentication();
+        services.AddJsonErrors();
 
         // One validation system: every request model's FluentValidation validator, run by ValidationFilter.
         services.AddValidatorsFromAssemblyContaining<ChannelOptionsValidator>(ServiceLifetime.Scoped, includeInternalTypes: true);
