@@ -65,11 +65,12 @@ public sealed class Database
             Directory.CreateDirectory(folder);
         }
 
+        const string CreateEpoch = "INSERT OR IGNORE INTO store_info (id, epoch, created_at) VALUES (1, @Epoch, @CreatedAt)";
         await using var connection = await OpenAsync(cancellationToken);
         await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
         await Migrations.ApplyAsync(connection, cancellationToken);
         await connection.ExecuteAsync(
-            "INSERT OR IGNORE INTO store_info (id, epoch, created_at) VALUES (1, @Epoch, @CreatedAt)",
+            CreateEpoch,
             new { Epoch = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)), CreatedAt = DateTimeOffset.UtcNow });
     }
 
