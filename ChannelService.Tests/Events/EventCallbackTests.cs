@@ -170,6 +170,10 @@ public sealed class EventCallbackTests
         });
 
         // The dashboard shows what happened, only with the operator credential.
+        using (await PostAsync(("event_callback_pull_request.json", Event("pull_request", new JsonObject { ["integration_instance_name"] = "Feed", ["url"] = "https://channel.example.com/pull", ["request_id"] = "p-2", ["duplicate_external_ids"] = new JsonArray() }, subdomain: "nobody-here"))))
+        {
+        }
+
         using var anonymous = await client.GetAsync("/dashboard");
         using var wrong = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/dashboard") { Headers = { Authorization = Basic("ops", "guess") } });
         using var ok = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/dashboard") { Headers = { Authorization = Basic("ops", "s3cret-dashboard") } });
@@ -182,6 +186,7 @@ public sealed class EventCallbackTests
             Assert.That(ok.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(html, Does.Contain(accountId).And.Contain("pull_request").And.Contain("The pull endpoint timed out").And.Contain("something_new"));
             Assert.That(html, Does.Contain("<td class=\"backlog\">1</td>"));
+            Assert.That(html, Does.Contain("id=\"unverified\"").And.Contain("<td>nobody-here</td>"), "an event naming nothing of ours is shown, not stored");
             Assert.That(html, Does.Not.Contain(secret));
         });
     }
