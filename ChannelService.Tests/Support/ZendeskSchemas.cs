@@ -4,7 +4,7 @@ using NJsonSchema;
 namespace ChannelService.Tests.Support;
 
 /// <summary>
-/// Validates payloads against Zendesk's official channel schemas in <c>../shared/zendesk-schemas/</c>.
+/// Validates payloads against Zendesk's official channel schemas in Fixtures/zendesk-schemas.
 /// NJsonSchema 10.7 needs three repairs to read them, done on a temporary copy:
 /// <c>"type": "any"</c> (draft 3) becomes an unconstrained schema, manifest.json's nested
 /// <c>#/definitions/manifest/definitions/urls</c> is flattened to <c>#/definitions/urls</c>, and the custom
@@ -36,7 +36,8 @@ internal static class ZendeskSchemas
         Assert.That(errors, Is.Empty, $"{schemaFile} rejects the payload:{Environment.NewLine}{json}");
     }
 
-    private static JsonSchema Load(string schemaFile)
+    /// <summary>Reads (once) and returns one schema; throws at once when the fixture is missing.</summary>
+    public static JsonSchema Load(string schemaFile)
     {
         lock (CacheLock)
         {

@@ -165,6 +165,7 @@ public sealed class PushDeliveryTests
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (await outbox.PendingCountAsync(accountId) > 0 && DateTime.UtcNow < deadline)
         {
+            zendesk.ThrowIfFaulted();
             await Task.Delay(100);
         }
 
