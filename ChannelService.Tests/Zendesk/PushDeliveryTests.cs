@@ -33,9 +33,19 @@ public sealed class PushDeliveryTests
     [TearDown]
     public async Task TearDown()
     {
-        client.Dispose();
-        await factory.DisposeAsync();
-        await zendesk.DisposeAsync();
+        // Null when SetUp failed (a missing fixture): its message is then the only one.
+        client?.Dispose();
+        if (factory is not null)
+        {
+            await factory.DisposeAsync();
+        }
+
+        if (zendesk is not null)
+        {
+            await zendesk.DisposeAsync();
+        }
+
+        (client, factory, zendesk) = (null!, null!, null!);
     }
 
     [Test]
