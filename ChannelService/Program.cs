@@ -3,7 +3,7 @@ using ChannelService.Web;
 
 if (CommandLine.IsCommand(args))
 {
-    return await CommandLine.RunAsync(args, CliConfiguration.Build(), Console.In, Console.Out, Console.Error);
+    return await CommandLine.RunAsync(args, CliConfiguration.Build(args), Console.In, Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
