@@ -14,11 +14,6 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = AppContext.BaseDirectory,
 });
 builder.AddChannelService();
-
-var app = builder.Build();
-await app.PrepareAsync();
-app.MapChannelService();
-await app.RunAsync();
-return 0;
+return await builder.RunChannelServiceAsync(Console.Error);
 
 public partial class Program;
