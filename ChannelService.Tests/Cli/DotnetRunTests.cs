@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ChannelService.Tests.Accounts;
+using ChannelService.Tests.Deployment;
 
 namespace ChannelService.Tests.Cli;
 
@@ -62,21 +63,7 @@ public sealed class DotnetRunTests
         }
 
         start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(Deadline);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            Assert.Fail($"dotnet run {string.Join(' ', args)} did not finish within {Deadline}");
-        }
-
-        return (process.ExitCode, (await stdout).ReplaceLineEndings("\n"), (await stderr).ReplaceLineEndings("\n"));
+        var (exit, stdout, stderr) = await ProcessRunner.RunAsync(start, Deadline);
+        return (exit, stdout.ReplaceLineEndings("\n"), stderr.ReplaceLineEndings("\n"));
     }
 }

@@ -1,14 +1,14 @@
 using System.Text.RegularExpressions;
 using ChannelService.Accounts;
-using ChannelService.Configuration;
 using ChannelService.Data;
 using Microsoft.AspNetCore.Connections;
 
 namespace ChannelService.Web;
 
 /// <summary>
-/// Runs the service process. A start that fails for an operator's reason (invalid settings, data folder in use,
-/// port taken) ends with plain lines on standard error and exit code 1, not a stack trace; one service per data folder.
+/// Runs the service process. A start that fails because the data folder is in use or the port is taken ends with one
+/// line on standard error and exit code 1, not a stack trace; one service per data folder. (Invalid settings still
+/// stop the start with an exception from <see cref="ServiceSetup.PrepareAsync"/>: test hosts expect it.)
 /// </summary>
 public static partial class ServiceRun
 {
@@ -25,19 +25,6 @@ public static partial class ServiceRun
         builder.Logging.AddFilter(HostCategory, level => level >= LogLevel.Information && (!Volatile.Read(ref starting) || level >= LogLevel.Critical));
         var app = builder.Build();
         app.Lifetime.ApplicationStarted.Register(() => Volatile.Write(ref starting, false));
-
-        var options = app.Configuration.GetSection(ChannelOptions.SectionName).Get<ChannelOptions>() ?? new ChannelOptions();
-        var problems = options.Validate(app.Environment.IsDevelopment());
-        if (problems.Count > 0)
-        {
-            await stderr.WriteLineAsync("error: invalid configuration:");
-            foreach (var problem in problems)
-            {
-                await stderr.WriteLineAsync($"  - {problem}");
-            }
-
-            return StartFailed;
-        }
 
         var folder = AccountsConfiguration.DataDirectory(app.Configuration);
         using var folderLock = DataDirectoryLock.TryAcquire(folder);
