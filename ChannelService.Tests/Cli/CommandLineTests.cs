@@ -135,7 +135,7 @@ public sealed class CommandLineTests
         var nested = await Run(["keys", "list", secret]);
 
         Assert.That(top.Stderr.Split('\n')[0], Is.EqualTo("error: unknown command (not shown)"));
-        Assert.That(nested.Stderr, Is.EqualTo("error: unexpected argument (not shown) (see 'ChannelService keys list --help')\n"));
+        Assert.That(nested.Stderr, Is.EqualTo("error: too many arguments (see 'ChannelService keys list --help')\n"));
     }
 
     [TestCase(new[] { "metadata" }, "error: missing subcommand (new, show; see 'ChannelService metadata --help')")]
@@ -143,6 +143,8 @@ public sealed class CommandLineTests
     [TestCase(new[] { "pull" }, "error: missing subcommand (bench; see 'ChannelService pull --help')")]
     [TestCase(new[] { "accounts", "frobnicate" }, "error: unknown accounts subcommand 'frobnicate' (expected list, show, rotate-inbox-secret, retry-parked; see 'ChannelService accounts --help')")]
     [TestCase(new[] { "keys", "list", "--all" }, "error: unexpected argument '--all' (see 'ChannelService keys list --help')")]
+    [TestCase(new[] { "metadata", "show", "v1.a.b", "hunter2" }, "error: too many arguments (see 'ChannelService metadata show --help')")]
+    [TestCase(new[] { "metadata", "new", "--kind", "ics", "--url", "https://example.org/x.ics", "--password-stdin=hunter2" }, "error: too many arguments (see 'ChannelService metadata new --help')")]
     [TestCase(new[] { "metadata", "new", "--url", "https://example.org/x.ics" }, "error: --kind is required (see 'ChannelService metadata new --help')")]
     [TestCase(new[] { "metadata", "new", "--kind", "ics", "--url", "--name", "x" }, "error: --url needs a value (see 'ChannelService metadata new --help')")]
     [TestCase(new[] { "metadata", "new", "--kind", "ics", "--url", "https://example.org/x.ics", "--option", "tasks" }, "error: --option must be key=value (see 'ChannelService metadata new --help')")]

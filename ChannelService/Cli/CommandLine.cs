@@ -166,7 +166,8 @@ internal static class CommandLine
         }
         else if (unmatched is not null)
         {
-            message = $"unexpected argument {Quote(unmatched)} {see}";
+            // A stray option is named; a stray value is not (it may be a password typed where it does not belong).
+            message = unmatched.StartsWith('-') ? $"unexpected argument {Quote(unmatched)} {see}" : $"too many arguments {see}";
         }
         else if (command.Options.FirstOrDefault(o => o.Required && result.GetResult(o) is null or OptionResult { Implicit: true }) is { } missing)
         {
