@@ -24,15 +24,24 @@ public sealed class ServiceProcessTests
     [TearDown]
     public void TearDown()
     {
+        // Each started service is ended by its id, even when an earlier one fails to end.
         foreach (var process in started)
         {
-            if (!process.HasExited)
+            try
             {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(10_000);
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit(10_000);
+                }
             }
-
-            process.Dispose();
+            catch (InvalidOperationException)
+            {
+            }
+            finally
+            {
+                process.Dispose();
+            }
         }
 
         started.Clear();
