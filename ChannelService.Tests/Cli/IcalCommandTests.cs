@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
 using ChannelService.Calendars;
-using ChannelService.Calendars.Benchmarks;
 using ChannelService.Cli;
+using ChannelService.Cli.Benchmarks;
 using Microsoft.Extensions.Configuration;
 
-namespace ChannelService.Tests.Calendars;
+namespace ChannelService.Tests.Cli;
 
 public sealed class IcalCommandTests
 {

@@ -1,15 +1,14 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using ChannelService.Accounts;
 using ChannelService.Calendars;
-using ChannelService.Cli;
-using ChannelService.Sources.Feeds;
 using ChannelService.Web;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
-namespace ChannelService.Pull;
+namespace ChannelService.Cli.Benchmarks;
 
 /// <summary>
 /// <c>pull bench [--units N] [--runs R]</c>: how long the first pull of a large feed takes to answer its first 200
@@ -17,16 +16,20 @@ namespace ChannelService.Pull;
 /// service (Kestrel, controllers, a new SQLite database, a new account) over loopback HTTP against a Kestrel feed
 /// server, and is timed from sending POST /pull to the last byte of its answer.
 /// </summary>
-internal sealed class PullBenchmarkCommand : ICliCommand
+internal static class PullBenchmarkCommand
 {
-    public string Name => "pull";
+    // At most one unit: the default 20 MB source size limit.
+    public static Command Create(CliContext context) =>
+        FeedBenchmarkCommand.Bench(
+            "pull",
+            "Benchmark: first pull of a generated feed (whole service, POST /pull) vs a bare parse of it.",
+            defaults: (1, 5),
+            maxUnits: 1,
+            maxRuns: 100,
+            (units, runs) => RunAsync(context, units, runs));
 
-    public string Summary => "pull bench [--units N] [--runs R]: first pull of a generated feed vs a bare parse of it";
-
-    public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
+    private static async Task<int> RunAsync(CliContext context, double units, int runs)
     {
-        // At most one unit: the default 20 MB source size limit.
-        var (units, runs) = FeedBenchmarkCommand.ParseBenchArguments(args, "pull bench", defaults: (1, 5), maxUnits: 1, maxRuns: 100);
         var body = FeedBenchmarkCommand.Generate(units);
         await using var feed = await FeedBenchmarkCommand.StartServerAsync(new FeedBenchmarkCommand.Published { Body = body, ETag = "\"v1\"" });
         var feedUrl = Address(feed) + "/feed.ics";
@@ -88,7 +91,7 @@ internal sealed class PullBenchmarkCommand : ICliCommand
             app.MapChannelService();
             await app.StartAsync();
 
-            var account = new NewAccountRequest("ics", feedUrl, null, null, "Bench", []).Create(TimeProvider.System);
+            var account = AccountRequests.Create(new NewAccountRequest("ics", feedUrl, null, null, "Bench", []));
             var metadata = app.Services.GetRequiredService<MetadataCodec>().Encode(account);
             using var client = new HttpClient { BaseAddress = new Uri(Address(app)), Timeout = TimeSpan.FromMinutes(5) };
             using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["metadata"] = metadata });

@@ -1,10 +1,10 @@
-using System.Globalization;
+using System.CommandLine;
 using System.Text.Json;
-using ChannelService.Cli;
+using ChannelService.Calendars;
 using NodaTime;
 using NodaTime.Text;
 
-namespace ChannelService.Calendars;
+namespace ChannelService.Cli.Ical;
 
 /// <summary>
 /// <c>ical expand FILE --from DATE --to DATE [--zone TZ] [--max N]</c>: one JSON line per occurrence in [from, to)
@@ -14,42 +14,31 @@ namespace ChannelService.Calendars;
 /// </summary>
 internal static class IcalExpandCommand
 {
-    public const string Usage = "ical expand <file|-> --from yyyy-MM-dd[THH:mm:ss] --to yyyy-MM-dd[THH:mm:ss] [--zone TZ] [--max N]";
-
-    public static async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
+    public static Command Create(CliContext context)
     {
-        string? file = null;
-        string? fromText = null;
-        string? toText = null;
-        string? zoneText = null;
-        var max = 10_000;
-        for (var i = 0; i < args.Count; i++)
+        var file = new Argument<string>("file") { Description = "the iCalendar file, or - for standard input" };
+        var from = CliOptions.Text("--from", "window start: yyyy-MM-dd, yyyy-MM-ddTHH:mm:ss (in the zone) or an instant ending in Z", "date", required: true);
+        var to = CliOptions.Text("--to", "window end (exclusive), same forms as --from", "date", required: true);
+        var zone = CliOptions.Text("--zone", "IANA or Windows zone for floating and all-day values and the window (default: the calendar's X-WR-TIMEZONE, else UTC)", "TZ");
+        var max = CliOptions.Number("--max", "at most this many occurrences", 1, int.MaxValue, 10_000);
+        var command = new CliCommand("expand", "Print one JSON line per occurrence in [from, to): uid, recurrence_id, start and end as UTC instants, status.")
         {
-            switch (args[i])
-            {
-                case "--from" when i + 1 < args.Count: fromText = args[++i]; break;
-                case "--to" when i + 1 < args.Count: toText = args[++i]; break;
-                case "--zone" when i + 1 < args.Count: zoneText = args[++i]; break;
-                case "--max" when i + 1 < args.Count && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var m) && m > 0:
-                    max = m;
-                    i++;
-                    break;
-                default:
-                    if (file is null && (!args[i].StartsWith("--", StringComparison.Ordinal) || args[i] == "-"))
-                    {
-                        file = args[i];
-                        break;
-                    }
-
-                    throw new CliUsageException($"unexpected argument '{args[i]}' (usage: {Usage})");
-            }
+            Usage = ["ical expand <file|-> --from yyyy-MM-dd[THH:mm:ss] --to yyyy-MM-dd[THH:mm:ss] [--zone TZ] [--max N]"],
+            Notes = "Diagnostics go to standard error; the exit code is 1 when a cap cut the output off.",
+        };
+        command.Arguments.Add(file);
+        foreach (var option in new Option[] { from, to, zone, max })
+        {
+            command.Options.Add(option);
         }
 
-        if (file is null || fromText is null || toText is null)
-        {
-            throw new CliUsageException("usage: " + Usage);
-        }
+        command.SetAction(async result => await RunAsync(
+            context, result.GetValue(file)!, result.GetValue(from)!, result.GetValue(to)!, result.GetValue(zone), result.GetValue(max)));
+        return command;
+    }
 
+    private static async Task<int> RunAsync(CliContext context, string file, string fromText, string toText, string? zoneText, int max)
+    {
         DateTimeZone? zone = null;
         if (zoneText is not null)
         {

@@ -1,8 +1,9 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using ChannelService.Cli;
+using ChannelService.Sources.CalDav;
 
-namespace ChannelService.Sources.CalDav;
+namespace ChannelService.Cli.Benchmarks;
 
 /// <summary>
 /// <c>caldav-bench</c>: measures what an incremental sync saves against a full resync on a real collection
@@ -10,33 +11,30 @@ namespace ChannelService.Sources.CalDav;
 /// collection, so point it only at a throwaway collection. The password comes from <c>CALDAV_PASSWORD</c> so it
 /// stays out of the process list.
 /// </summary>
-internal sealed class CalDavBenchCommand : ICliCommand
+internal static class CalDavBenchCommand
 {
-    public string Name => "caldav-bench";
-
-    public string Summary => "benchmark: incremental CalDAV sync vs full resync on a throwaway collection";
-
-    public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
+    public static Command Create(CliContext context)
     {
-        string? url = null, user = null;
-        var repeat = 5;
-        for (var i = 0; i < args.Count; i++)
+        var url = CliOptions.Text("--url", "the throwaway collection (one of its items is changed)", "collection-url", required: true);
+        var user = CliOptions.Text("--user", "user name; the password comes from CALDAV_PASSWORD", "name");
+        var repeat = CliOptions.Number("--repeat", "runs per measurement (median)", 1, 1000, 5);
+        var command = new CliCommand("caldav-bench", "Benchmark: incremental CalDAV sync vs full resync on a throwaway collection.")
         {
-            switch (args[i])
-            {
-                case "--url" when i + 1 < args.Count: url = args[++i]; break;
-                case "--user" when i + 1 < args.Count: user = args[++i]; break;
-                case "--repeat" when i + 1 < args.Count && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out repeat) && repeat > 0: i++; break;
-                case "--help":
-                    await context.Stdout.WriteLineAsync("usage: caldav-bench --url COLLECTION_URL [--user NAME] [--repeat N]   (password in CALDAV_PASSWORD)");
-                    return 0;
-                default: throw new CliUsageException($"unknown or incomplete argument '{args[i]}' (try caldav-bench --help)");
-            }
-        }
+            Usage = ["caldav-bench --url COLLECTION_URL [--user NAME] [--repeat N]   (password in CALDAV_PASSWORD)"],
+            Notes = "Changes one item of the collection: point it only at a throwaway collection (benchmarks/caldav-sync.sh fills one).",
+        };
+        command.Options.Add(url);
+        command.Options.Add(user);
+        command.Options.Add(repeat);
+        command.SetAction(async result => await RunAsync(context, result.GetValue(url)!, result.GetValue(user), result.GetValue(repeat)));
+        return command;
+    }
 
-        if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out var collection))
+    private static async Task<int> RunAsync(CliContext context, string url, string? user, int repeat)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var collection))
         {
-            throw new CliUsageException("--url COLLECTION_URL is required and must be absolute");
+            throw new CliUsageException("--url must be an absolute URL");
         }
 
         var credentials = user is null ? null : new CalDavCredentials(user, Environment.GetEnvironmentVariable("CALDAV_PASSWORD") ?? string.Empty);

@@ -1,46 +1,35 @@
-using ChannelService.Cli;
+using System.CommandLine;
 using ChannelService.Configuration;
+using ChannelService.Installer;
 
-namespace ChannelService.Installer;
+namespace ChannelService.Cli;
 
 /// <summary>
 /// <c>installer-app --out app.zip [--base-url URL]</c>: writes the installer app that <c>GET /installer-app.zip</c>
 /// serves, for operators who prepare the upload before the service is reachable.
 /// </summary>
-internal sealed class InstallerAppCommand : ICliCommand
+internal static class InstallerAppCommand
 {
-    private const string Usage = "usage: installer-app --out FILE [--base-url https://channel.example.com]";
-
-    public string Name => "installer-app";
-
-    public string Summary => "write the Zendesk channel installer app (zip) pointed at this service";
-
-    public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
+    public static Command Create(CliContext context)
     {
-        string? output = null;
-        string? baseUrl = null;
-        for (var i = 0; i < args.Count; i++)
+        var output = CliOptions.Text("--out", "the zip file to write", "file", required: true);
+        var baseUrlOption = CliOptions.Text("--base-url", "the service's public base URL (https, or http on loopback)", "url");
+        var command = new CliCommand("installer-app", "Write the Zendesk channel installer app (zip) pointed at this service.")
         {
-            switch (args[i])
-            {
-                case "--help" or "-h":
-                    await context.Stdout.WriteLineAsync(Usage);
-                    await context.Stdout.WriteLineAsync("The base URL defaults to Channel:PublicBaseUrl (environment Channel__PublicBaseUrl).");
-                    return 0;
-                case "--out" when i + 1 < args.Count:
-                    output = args[++i];
-                    break;
-                case "--base-url" when i + 1 < args.Count:
-                    baseUrl = args[++i];
-                    break;
-                default:
-                    throw new CliUsageException($"unexpected argument '{args[i]}'; {Usage}");
-            }
-        }
+            Usage = ["installer-app --out FILE [--base-url https://channel.example.com]"],
+            Notes = "The base URL defaults to Channel:PublicBaseUrl (environment Channel__PublicBaseUrl).",
+        };
+        command.Options.Add(output);
+        command.Options.Add(baseUrlOption);
+        command.SetAction(async result => await RunAsync(context, result.GetValue(output)!, result.GetValue(baseUrlOption)));
+        return command;
+    }
 
+    private static async Task<int> RunAsync(CliContext context, string output, string? baseUrl)
+    {
         if (string.IsNullOrWhiteSpace(output))
         {
-            throw new CliUsageException($"--out is required; {Usage}");
+            throw new CliUsageException("--out needs a file name");
         }
 
         baseUrl ??= context.Configuration[$"{ChannelOptions.SectionName}:{nameof(ChannelOptions.PublicBaseUrl)}"];

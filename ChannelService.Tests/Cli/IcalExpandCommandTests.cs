@@ -2,7 +2,7 @@ using System.Text.Json;
 using ChannelService.Cli;
 using Microsoft.Extensions.Configuration;
 
-namespace ChannelService.Tests.Calendars;
+namespace ChannelService.Tests.Cli;
 
 public sealed class IcalExpandCommandTests
 {

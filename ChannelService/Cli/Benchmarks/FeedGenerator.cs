@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using ChannelService.Calendars;
 
-namespace ChannelService.Calendars.Benchmarks;
+namespace ChannelService.Cli.Benchmarks;
 
 /// <summary>
 /// Deterministic benchmark feed (calendar.md section 5): per unit 15,000 VEVENT and 5,000 VTODO (about 17 MB),

@@ -1,82 +1,99 @@
+using System.CommandLine;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using ChannelService.Accounts;
-using ChannelService.Cli;
 using ChannelService.Data;
+using ChannelService.Pull;
 using ChannelService.Sources;
 using ChannelService.Sources.Http;
 using ChannelService.Web;
-using FluentValidation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ChannelService.Pull;
+namespace ChannelService.Cli;
 
 /// <summary>
 /// <c>preview</c>: what a first pull of a source would return, every page, so an admin sees what will happen before
 /// connecting Zendesk. It runs the real pull (source read, mirror, generations) against a throw-away database and
 /// key, acknowledging each page the way Zendesk would.
 /// </summary>
-internal sealed class PreviewCommand : ICliCommand
+internal static class PreviewCommand
 {
-    private const string Usage = """
-        Usage: ChannelService preview --kind <caldav-tasks|caldav-calendar|ics|inbox> --url <url|file>
-                                      [--username U] [--password-stdin] [--now <instant>] [--option key=value ...]
-
-        Prints the JSON a first pull of that source would return (all pages), using the same code as POST /pull.
-        A local .ics file is served to the pull on a loopback port for the duration of the command.
-        --now sets the clock (ISO 8601, e.g. 2026-11-22T08:00:00Z), which decides the event window.
-        """;
-
-    public string Name => "preview";
-
-    public string Summary => "print what a first pull of a source would send to Zendesk";
-
-    public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
+    public static Command Create(CliContext context)
     {
-        if (CliArguments.WantsHelp(args))
+        var kind = CliOptions.Text("--kind", string.Join("|", SourceKinds.WireNames), "kind", required: true);
+        var url = CliOptions.Text("--url", "the source's URL, or a local .ics file (a path, relative to the current folder)", "url|file", required: true);
+        var username = CliOptions.Text("--username", "user name for the source", "u");
+        var passwordStdin = CliOptions.Flag("--password-stdin", "read the password or token from the first line of standard input");
+        var now = CliOptions.Text("--now", "the clock, which decides the event window (ISO 8601, e.g. 2026-11-22T08:00:00Z)", "instant");
+        var options = CliOptions.Pairs("--option", $"repeatable; keys: {string.Join(", ", AccountOptions.Keys)}");
+        var command = new CliCommand("preview", "Print the JSON a first pull of a source would return (all pages), using the same code as POST /pull.")
         {
-            await context.Stdout.WriteLineAsync(Usage);
-            return 0;
+            Usage =
+            [
+                "preview --kind <kind> --url <url|file> [--username U] [--password-stdin] [--now <instant>] [--option key=value ...]",
+            ],
+            Notes = """
+                It runs the real pull against a throw-away database and key. A local .ics file is served to the pull on a
+                loopback port for the duration of the command. Secrets are read from standard input only.
+                """,
+        };
+        foreach (var option in new Option[] { kind, url, username, passwordStdin, now, options })
+        {
+            command.Options.Add(option);
         }
 
-        var parsed = CliArguments.Parse(args, ["--kind", "--url", "--username", "--now", "--option*"], ["--password-stdin"]);
-        var kind = parsed.Value("--kind") ?? throw new CliUsageException("--kind is required");
-        var url = parsed.Value("--url") ?? throw new CliUsageException("--url is required");
+        command.SetAction(async result => await RunAsync(
+            context,
+            result.GetValue(kind)!,
+            result.GetValue(url)!,
+            result.GetValue(username),
+            result.GetValue(passwordStdin),
+            result.GetValue(now),
+            result.GetValue(options) ?? []));
+        return command;
+    }
+
+    /// <summary>
+    /// A source is a URL when it names a scheme (<c>https://</c>, <c>webcal://</c>); anything else is a local file, so
+    /// a mistyped path says "file not found" rather than failing as a URL.
+    /// </summary>
+    internal static bool IsUrl(string value) =>
+        value.Contains("://", StringComparison.Ordinal) && Uri.TryCreate(value, UriKind.Absolute, out var uri) && !uri.IsFile;
+
+    private static async Task<int> RunAsync(CliContext context, string kind, string url, string? username, bool passwordStdin, string? nowText, KeyValuePair<string, string>[] options)
+    {
         var now = DateTimeOffset.UtcNow;
-        if (parsed.Value("--now") is { } nowText && !DateTimeOffset.TryParse(nowText, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out now))
+        if (nowText is not null && !DateTimeOffset.TryParse(nowText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out now))
         {
             throw new CliUsageException("--now must be an ISO 8601 instant such as 2026-11-22T08:00:00Z");
         }
 
-        var options = new List<KeyValuePair<string, string>>();
-        foreach (var option in parsed.Values("--option"))
+        string? file = null;
+        if (!IsUrl(url))
         {
-            var equals = option.IndexOf('=', StringComparison.Ordinal);
-            options.Add(equals > 0 ? new(option[..equals], option[(equals + 1)..]) : throw new CliUsageException("--option must be key=value"));
+            // Relative to the folder the command runs in (the caller's; `dotnet run` too, see RunWorkingDirectory).
+            file = Path.GetFullPath(url.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(url).LocalPath : url);
+            if (!File.Exists(file))
+            {
+                throw new CliUsageException($"file not found: {url}");
+            }
         }
 
-        var secret = parsed.Has("--password-stdin") ? await context.Stdin.ReadLineAsync() : null;
+        var secret = passwordStdin ? await context.Stdin.ReadLineAsync() : null;
         var httpOptions = context.Configuration.GetSection(SourceHttpOptions.SectionName).Get<SourceHttpOptions>() ?? new SourceHttpOptions();
         WebApplication? fileServer = null;
-        if (File.Exists(url))
+        if (file is not null)
         {
-            (fileServer, url) = await ServeFileAsync(Path.GetFullPath(url));
+            (fileServer, url) = await ServeFileAsync(file);
             httpOptions.AllowedSourceNetworks = [.. httpOptions.AllowedSourceNetworks, "127.0.0.1/32"];
         }
 
         var folder = Directory.CreateTempSubdirectory("channelservice-preview-");
         try
         {
-            AccountMetadata account;
-            try
-            {
-                account = new NewAccountRequest(kind, url, parsed.Value("--username"), secret, "Preview", options).Create(TimeProvider.System);
-            }
-            catch (ValidationException ex)
-            {
-                throw new CliUsageException(string.Join(" ", ex.Errors.Select(e => e.ErrorMessage)));
-            }
+            var account = AccountRequests.Create(new NewAccountRequest(kind, url, username, secret, "Preview", options));
 
             var database = new Database(Path.Combine(folder.FullName, Database.FileName));
             await database.InitializeAsync();

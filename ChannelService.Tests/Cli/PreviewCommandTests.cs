@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using ChannelService.Cli;
 using Microsoft.Extensions.Configuration;
 
-namespace ChannelService.Tests.Pull;
+namespace ChannelService.Tests.Cli;
 
 public sealed class PreviewCommandTests
 {

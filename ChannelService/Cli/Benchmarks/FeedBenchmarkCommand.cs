@@ -1,29 +1,53 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using ChannelService.Calendars.Benchmarks;
-using ChannelService.Cli;
 using ChannelService.Data;
+using ChannelService.Sources;
+using ChannelService.Sources.Feeds;
 using ChannelService.Sources.Http;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
-namespace ChannelService.Sources.Feeds;
+namespace ChannelService.Cli.Benchmarks;
 
 /// <summary>
 /// <c>feed bench [--units N] [--runs R]</c>: what a feed sync costs when nothing changed, against a full sync of
 /// the same feed, all in one run on loopback (Kestrel serving a generated feed, a temporary SQLite store).
 /// </summary>
-internal sealed class FeedBenchmarkCommand : ICliCommand
+internal static class FeedBenchmarkCommand
 {
-    public string Name => "feed";
+    public static Command Create(CliContext context) =>
+        Bench(
+            "feed",
+            "Benchmark: cost of unchanged feed syncs (304, same body) vs a full sync.",
+            defaults: (0.25, 20),
+            maxUnits: 10,
+            maxRuns: 1000,
+            (units, runs) => RunAsync(context, units, runs));
 
-    public string Summary => "feed bench [--units N] [--runs R]: cost of unchanged feed syncs (304, same body) vs a full sync";
-
-    public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
+    /// <summary>
+    /// <c>{name} bench [--units N] [--runs R]</c> for the benchmarks built on <see cref="Generate"/>: feed size in units
+    /// (fractions allowed) and repeats.
+    /// </summary>
+    internal static Command Bench(string name, string description, (double Units, int Runs) defaults, double maxUnits, int maxRuns, Func<double, int, Task<int>> run)
     {
-        var (units, runs) = ParseBenchArguments(args, "feed bench", defaults: (0.25, 20), maxUnits: 10, maxRuns: 1000);
+        var units = CliOptions.Number("--units", "feed size in units of the generated feed (one unit: 20,000 items, about 17 MB)", 0, maxUnits, defaults.Units, aboveMin: true);
+        var runs = CliOptions.Number("--runs", "measured runs (median)", 1, maxRuns, defaults.Runs);
+        var bench = new CliCommand("bench", description) { Usage = [$"{name} bench [--units N] [--runs R]"] };
+        bench.Options.Add(units);
+        bench.Options.Add(runs);
+        bench.SetAction(async result => await run(result.GetValue(units), result.GetValue(runs)));
+
+        var command = new CliCommand(name, description);
+        CommandLine.RequireSubcommand(command);
+        command.Subcommands.Add(bench);
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, double units, int runs)
+    {
         var body = Generate(units);
         var published = new Published { Body = body, ETag = "\"v1\"" };
         await using var app = await StartServerAsync(published);
@@ -98,39 +122,6 @@ internal sealed class FeedBenchmarkCommand : ICliCommand
 
         times.Sort();
         return (times[times.Count / 2], changes);
-    }
-
-    /// <summary>
-    /// <c>{command} bench [--units N] [--runs R]</c> for the benchmarks built on <see cref="Generate"/>: feed size in units
-    /// (fractions allowed) and repeats. Anything else is a usage error.
-    /// </summary>
-    internal static (double Units, int Runs) ParseBenchArguments(IReadOnlyList<string> args, string command, (double Units, int Runs) defaults, double maxUnits, int maxRuns)
-    {
-        var usage = $"usage: {command} [--units N] [--runs R]";
-        if (args.Count == 0 || args[0] != "bench")
-        {
-            throw new CliUsageException(usage);
-        }
-
-        var (units, runs) = defaults;
-        for (var i = 1; i < args.Count; i++)
-        {
-            switch (args[i])
-            {
-                case "--units" when i + 1 < args.Count && double.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var u) && u > 0 && u <= maxUnits:
-                    units = u;
-                    i++;
-                    break;
-                case "--runs" when i + 1 < args.Count && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var r) && r > 0 && r <= maxRuns:
-                    runs = r;
-                    i++;
-                    break;
-                default:
-                    throw new CliUsageException($"unexpected argument '{args[i]}' ({usage}; units at most {maxUnits.ToString(CultureInfo.InvariantCulture)}, runs at most {maxRuns})");
-            }
-        }
-
-        return (units, runs);
     }
 
     /// <summary>Kestrel on 127.0.0.1 (free port) serving <paramref name="published"/> at /feed.ics, answering 304 to its ETag.</summary>

@@ -1,10 +1,11 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using ChannelService.Cli;
+using ChannelService.Calendars;
 using NodaTime;
 using NodaTime.Text;
 
-namespace ChannelService.Calendars;
+namespace ChannelService.Cli.Benchmarks;
 
 /// <summary>
 /// Hidden <c>ical bench-rrule RULES FROM TO PASSES</c>: our side of benchmarks/recurrence.sh. Each pass parses every
@@ -18,23 +19,43 @@ internal static class RecurrenceBenchmark
     /// <summary>One output list reused by every expansion, as a bulk caller would (each rule's instances are all materialised).</summary>
     private static readonly List<Occurrence> Output = [];
 
-    public static int Run(CliContext context, IReadOnlyList<string> args)
+    public static Command Create(CliContext context)
     {
-        if (args.Count != 4 || !int.TryParse(args[3], CultureInfo.InvariantCulture, out var passes) || passes < 1)
+        var rulesFile = new Argument<string>("rules-file") { Description = "one rule a line: DTSTART RRULE" };
+        var fromText = new Argument<string>("from") { Description = "window start, yyyy-MM-dd (UTC)" };
+        var toText = new Argument<string>("to") { Description = "window end, yyyy-MM-dd (UTC)" };
+        var passesText = new Argument<string>("passes") { Description = "timed passes after the warm-up" };
+        var command = new CliCommand("bench-rrule", "Benchmark: expand every rule of a file, pass after pass (benchmarks/recurrence.sh).")
         {
-            throw new CliUsageException("usage: ical bench-rrule RULES-FILE FROM(yyyy-MM-dd) TO(yyyy-MM-dd) PASSES");
+            Hidden = true,
+            Usage = ["ical bench-rrule RULES-FILE FROM(yyyy-MM-dd) TO(yyyy-MM-dd) PASSES"],
+        };
+        foreach (var argument in new[] { rulesFile, fromText, toText, passesText })
+        {
+            command.Arguments.Add(argument);
         }
 
-        var pattern = LocalDatePattern.Iso;
-        var from = pattern.Parse(args[1]);
-        var to = pattern.Parse(args[2]);
-        if (!from.Success || !to.Success)
+        command.SetAction(result =>
         {
-            throw new CliUsageException("FROM and TO must be yyyy-MM-dd");
-        }
+            if (!int.TryParse(result.GetValue(passesText), CultureInfo.InvariantCulture, out var passes) || passes < 1)
+            {
+                throw new CliUsageException("PASSES must be a whole number of at least 1");
+            }
 
+            var pattern = LocalDatePattern.Iso;
+            var from = pattern.Parse(result.GetValue(fromText)!);
+            var to = pattern.Parse(result.GetValue(toText)!);
+            return from.Success && to.Success
+                ? Run(context, result.GetValue(rulesFile)!, from.Value, to.Value, passes)
+                : throw new CliUsageException("FROM and TO must be yyyy-MM-dd");
+        });
+        return command;
+    }
+
+    private static int Run(CliContext context, string rulesFile, LocalDate from, LocalDate to, int passes)
+    {
         var rules = new List<(string Start, string Rule)>();
-        foreach (var line in File.ReadLines(args[0]))
+        foreach (var line in File.ReadLines(rulesFile))
         {
             var t = line.Trim();
             if (t.Length == 0 || t[0] == '#')
@@ -46,8 +67,8 @@ internal static class RecurrenceBenchmark
             rules.Add((t[..space], t[(space + 1)..]));
         }
 
-        var fromInstant = from.Value.AtMidnight().InUtc().ToInstant();
-        var toInstant = to.Value.AtMidnight().InUtc().ToInstant();
+        var fromInstant = from.AtMidnight().InUtc().ToInstant();
+        var toInstant = to.AtMidnight().InUtc().ToInstant();
         // Warm-up as on the Python side: at least three passes and two seconds, which lets the JIT reach its
         // optimised tier (a long-running service expands feeds over and over).
         var count = OnePass(rules, fromInstant, toInstant);

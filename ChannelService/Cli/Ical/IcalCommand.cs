@@ -1,124 +1,90 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using ChannelService.Calendars.Benchmarks;
-using ChannelService.Cli;
+using ChannelService.Calendars;
+using ChannelService.Cli.Benchmarks;
+using ChannelService.Sources.Feeds;
+using ChannelService.Sources.Http;
 
-namespace ChannelService.Calendars;
+namespace ChannelService.Cli.Ical;
 
 /// <summary>
 /// <c>ical parse &lt;file|-|url&gt; [--json] [--stats]</c>, <c>ical generate --units N --out FILE [--seed S]</c> and
 /// <c>ical expand FILE --from DATE --to DATE [--zone TZ]</c> (<see cref="IcalExpandCommand"/>); the hidden
 /// <c>ical bench-rrule</c> is the C# side of benchmarks/recurrence.sh (<see cref="RecurrenceBenchmark"/>).
 /// </summary>
-internal sealed class IcalCommand : ICliCommand
+internal static class IcalCommand
 {
-    public string Name => "ical";
-
-    public string Summary => "parse an iCalendar file or URL (parse FILE|-|URL [--json] [--stats]), expand its recurrences (expand FILE --from D --to D) or generate a benchmark feed";
-
-    public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
+    public static Command Create(CliContext context)
     {
-        if (args.Count == 0 || args[0] is "--help" or "-h")
-        {
-            await context.Stdout.WriteLineAsync("Usage: ical parse <file|-|http(s)/webcal URL> [--json] [--stats]");
-            await context.Stdout.WriteLineAsync("       ical generate --units N --out FILE [--seed S]   (one unit: 15,000 VEVENT + 5,000 VTODO, about 17 MB)");
-            await context.Stdout.WriteLineAsync("       " + IcalExpandCommand.Usage);
-            return 0;
-        }
-
-        return args[0] switch
-        {
-            "parse" => await ParseAsync(context, args.Skip(1).ToList()),
-            "generate" => Generate(context, args.Skip(1).ToList()),
-            "expand" => await IcalExpandCommand.RunAsync(context, args.Skip(1).ToList()),
-            "bench-rrule" => RecurrenceBenchmark.Run(context, args.Skip(1).ToList()),
-            _ => throw new CliUsageException($"unknown ical subcommand '{args[0]}' (use parse, expand or generate)"),
-        };
+        var command = new CliCommand("ical", "Parse an iCalendar file or URL, expand its recurrences, or generate a benchmark feed.");
+        CommandLine.RequireSubcommand(command);
+        command.Subcommands.Add(Parse(context));
+        command.Subcommands.Add(IcalExpandCommand.Create(context));
+        command.Subcommands.Add(Generate(context));
+        command.Subcommands.Add(RecurrenceBenchmark.Create(context));
+        return command;
     }
 
-    private static int Generate(CliContext context, List<string> args)
+    private static CliCommand Parse(CliContext context)
     {
-        int? units = null;
-        string? output = null;
-        ulong seed = 42;
-        for (var i = 0; i < args.Count; i++)
+        var source = new Argument<string>("source") { Description = "a file, - for standard input, or an http(s)/webcal URL (fetched like a feed)" };
+        var json = CliOptions.Flag("--json", "print the components and diagnostics as JSON");
+        var stats = CliOptions.Flag("--stats", "only counts and checksums, streaming (the parse benchmark's output)");
+        var command = new CliCommand("parse", "List the tasks, events and journals of an iCalendar file with their resolved start times and the parse diagnostics.")
         {
-            switch (args[i])
-            {
-                case "--units" when i + 1 < args.Count && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var u) && u is > 0 and <= 1000:
-                    units = u;
-                    i++;
-                    break;
-                case "--out" when i + 1 < args.Count:
-                    output = args[++i];
-                    break;
-                case "--seed" when i + 1 < args.Count && ulong.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var s):
-                    seed = s;
-                    i++;
-                    break;
-                default:
-                    throw new CliUsageException($"unexpected argument '{args[i]}' (usage: ical generate --units N --out FILE [--seed S])");
-            }
-        }
+            Usage = ["ical parse <file|-|http(s)/webcal URL> [--json] [--stats]"],
+            Notes = "A URL is fetched through the service's SSRF guard, limits and timeouts (the Channel settings apply).",
+        };
+        command.Arguments.Add(source);
+        command.Options.Add(json);
+        command.Options.Add(stats);
+        command.SetAction(async result => await ParseAsync(context, result.GetValue(source)!, result.GetValue(json), result.GetValue(stats)));
+        return command;
+    }
 
-        if (units is null || output is null)
+    private static CliCommand Generate(CliContext context)
+    {
+        var units = CliOptions.Number("--units", "feed size in units (one unit: 15,000 VEVENT + 5,000 VTODO, about 17 MB)", 1, 1000, 1, required: true);
+        var output = CliOptions.Text("--out", "the file to write", "file", required: true);
+        var seed = CliOptions.Number("--seed", "the generator's seed: the same seed and units give the same bytes", 0UL, ulong.MaxValue, 42UL);
+        var command = new CliCommand("generate", "Write the deterministic benchmark feed (calendar.md section 5).")
         {
-            throw new CliUsageException("ical generate needs --units N (1-1000) and --out FILE");
-        }
+            Usage = ["ical generate --units N --out FILE [--seed S]"],
+        };
+        command.Options.Add(units);
+        command.Options.Add(output);
+        command.Options.Add(seed);
+        command.SetAction(result => WriteFeed(context, result.GetValue(units), result.GetValue(output)!, result.GetValue(seed)));
+        return command;
+    }
 
+    private static int WriteFeed(CliContext context, int units, string output, ulong seed)
+    {
         using (var file = new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
         {
-            FeedGenerator.Write(file, units.Value, seed);
+            FeedGenerator.Write(file, units, seed);
         }
 
         context.Stdout.WriteLine($"wrote {new FileInfo(output).Length} bytes to {output}");
         return 0;
     }
 
-    private static async Task<int> ParseAsync(CliContext context, List<string> args)
+    private static async Task<int> ParseAsync(CliContext context, string source, bool json, bool stats)
     {
-        string? source = null;
-        var json = false;
-        var stats = false;
-        foreach (var a in args)
-        {
-            switch (a)
-            {
-                case "--json":
-                    json = true;
-                    break;
-                case "--stats":
-                    stats = true;
-                    break;
-                default:
-                    if (source is not null || (a.StartsWith("--", StringComparison.Ordinal) && a != "-"))
-                    {
-                        throw new CliUsageException($"unexpected argument '{a}' (usage: ical parse <file|-> [--json] [--stats])");
-                    }
-
-                    source = a;
-                    break;
-            }
-        }
-
-        if (source is null)
-        {
-            throw new CliUsageException("ical parse needs a file, a URL, or - for standard input");
-        }
-
         Stream input;
         string? charset = null;
-        if (Sources.Feeds.FeedDownload.IsUrl(source))
+        if (FeedDownload.IsUrl(source))
         {
             // Through the SSRF guard, limits and timeouts of the service (Channel settings apply).
             try
             {
-                var response = await Sources.Feeds.FeedDownload.FetchAsync(context.Configuration, source);
+                var response = await FeedDownload.FetchAsync(context.Configuration, source);
                 input = new MemoryStream(response.Body, writable: false);
                 charset = response.Charset;
             }
-            catch (Sources.Http.SourceException e)
+            catch (SourceException e)
             {
                 await context.Stderr.WriteLineAsync($"error: {e.Message}");
                 return 1;
@@ -130,7 +96,7 @@ internal sealed class IcalCommand : ICliCommand
         }
         else if (!File.Exists(source))
         {
-            throw new CliUsageException($"no such file: {source}");
+            throw new CliUsageException($"file not found: {source}");
         }
         else
         {
