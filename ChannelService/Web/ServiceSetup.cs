@@ -42,6 +42,7 @@ public static class ServiceSetup
 
         // Every connection comes from Database; every table's SQL lives in its owner's store (README, "Layout").
         services.AddSingleton<Database>();
+        services.AddSingleton<INamedLocks, InProcessNamedLocks>();
         services.AddSingleton<ManifestRenderer>();
         services.AddSourceHttp(builder.Configuration);
         services.AddAccounts();
