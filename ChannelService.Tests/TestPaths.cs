@@ -1,6 +1,6 @@
 namespace ChannelService.Tests;
 
-/// <summary>Where the repository and the shared folder beside it (<c>../shared</c>) are.</summary>
+/// <summary>Where the repository and the test fixtures are. Everything a test reads is in the repository.</summary>
 internal static class TestPaths
 {
     private static readonly Lazy<string> Root = new(() =>
@@ -17,26 +17,26 @@ internal static class TestPaths
     /// <summary>The repository root (the folder holding ChannelIntegration.sln).</summary>
     public static string RepositoryRoot => Root.Value;
 
-    /// <summary><c>../shared</c> beside the repository: corpus, schemas, specs.</summary>
-    public static string Shared
-    {
-        get
-        {
-            var shared = Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
-            if (!Directory.Exists(shared))
-            {
-                throw new InvalidOperationException($"The shared folder is missing: expected {shared} beside the repository.");
-            }
+    /// <summary>The 58 real-world .ics files (Fixtures/corpus/ics, sources and licences in its README).</summary>
+    public static string IcsCorpus => FixtureFolder("corpus", "ics");
 
-            return shared;
-        }
+    /// <summary>Zendesk's channel contract schemas (Fixtures/zendesk-schemas, Apache-2.0).</summary>
+    public static string ZendeskSchemas => FixtureFolder("zendesk-schemas");
+
+    /// <summary>A fixture file committed under ChannelService.Tests/Fixtures (copied to the output folder).</summary>
+    public static string Fixture(params string[] parts)
+    {
+        var path = Path.Combine([AppContext.BaseDirectory, "Fixtures", .. parts]);
+        return File.Exists(path) ? path : throw Missing(path);
     }
 
-    public static string IcsCorpus => Path.Combine(Shared, "corpus", "ics");
+    /// <summary>A fixture folder; throws at once, naming it, when the build did not copy it.</summary>
+    public static string FixtureFolder(params string[] parts)
+    {
+        var path = Path.Combine([AppContext.BaseDirectory, "Fixtures", .. parts]);
+        return Directory.Exists(path) ? path : throw Missing(path);
+    }
 
-    public static string ZendeskSchemas => Path.Combine(Shared, "zendesk-schemas");
-
-    /// <summary>Fixtures committed under ChannelService.Tests/Fixtures (copied to the output folder).</summary>
-    public static string Fixture(params string[] parts) =>
-        Path.Combine([AppContext.BaseDirectory, "Fixtures", .. parts]);
+    private static FileNotFoundException Missing(string path) =>
+        new($"Test fixture missing: {path}. Fixtures live in ChannelService.Tests/Fixtures and are copied to the output folder by the build.", path);
 }

@@ -3,7 +3,7 @@ using ChannelService.Web;
 
 if (CommandLine.IsCommand(args))
 {
-    return await CommandLine.RunAsync(args, CliConfiguration.Build(), Console.In, Console.Out, Console.Error);
+    return await CommandLine.RunAsync(args, CliConfiguration.Build(args), Console.In, Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -14,11 +14,6 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = AppContext.BaseDirectory,
 });
 builder.AddChannelService();
-
-var app = builder.Build();
-await app.PrepareAsync();
-app.MapChannelService();
-await app.RunAsync();
-return 0;
+return await builder.RunChannelServiceAsync(Console.Error);
 
 public partial class Program;

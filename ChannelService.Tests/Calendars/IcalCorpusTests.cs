@@ -4,7 +4,7 @@ using ChannelService.Calendars;
 namespace ChannelService.Tests.Calendars;
 
 /// <summary>
-/// The 58 real-world files in shared/corpus/ics. Expected counts per file come from libical 3.0.16 through the
+/// The 58 real-world files in Fixtures/corpus/ics. Expected counts per file come from libical 3.0.16 through the
 /// counter in calendar.md section 5 (benchmarks/icalcount.c). One documented difference:
 /// pyical_small_bad_calendar.ics is a VCALENDAR with a complete VEVENT and no END:VCALENDAR. libical drops the
 /// unfinished calendar and counts nothing; we keep the VEVENT (calendar.md 2.1: accept a truncated feed) and

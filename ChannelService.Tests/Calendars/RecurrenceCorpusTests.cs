@@ -3,7 +3,7 @@ using NodaTime;
 
 namespace ChannelService.Tests.Calendars;
 
-/// <summary>Recurrence and zone handling on real exports from shared/corpus/ics (read with <see cref="IcalReader"/>).</summary>
+/// <summary>Recurrence and zone handling on real exports from Fixtures/corpus/ics (read with <see cref="IcalReader"/>).</summary>
 public sealed class RecurrenceCorpusTests
 {
     private static IReadOnlyList<CalendarComponent> Read(string name) =>

@@ -186,7 +186,7 @@ public sealed class ChannelbackRadicaleTests
         Assert.That((string)body!["error"]!, Does.Contain("rejected the stored credentials"));
         Assert.That((string)body["detail"]!, Is.EqualTo("credentials_rejected"));
         Assert.That(await ETagAsync(collection, "t-6.ics"), Is.EqualTo(etag));
-        var recorded = await host.Services.GetRequiredService<ChannelService.Events.ServiceErrors>().RecentAsync(10);
+        var recorded = await host.Services.GetRequiredService<ChannelService.Zendesk.ServiceErrors>().RecentAsync(10);
         Assert.That(recorded.Select(e => (e.AccountId, e.Source)), Does.Contain((account.AccountId, "channelback")), "shown to operators on the dashboard");
         Assert.That(recorded.Select(e => e.Message), Has.None.Contain("not-the-password"));
 

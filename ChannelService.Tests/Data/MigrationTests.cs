@@ -70,4 +70,61 @@ public sealed class MigrationTests
         Assert.That(await connection.ExecuteScalarAsync<string>("SELECT created_at FROM accounts"), Is.EqualTo("2026-11-22T09:30:00.0000000Z"));
         Assert.That(await connection.ExecuteScalarAsync<DateTimeOffset>("SELECT created_at FROM accounts"), Is.EqualTo(when));
     }
+
+    [Test]
+    public async Task Migration_7_Keeps_Ticket_Links_Of_Our_Threads_Only_And_Bounds_Unproven_Events()
+    {
+        // Arrange: a database as version 6 left it, with what forged event callbacks could have stored.
+        var database = new Database(Path.Combine(folder, "channel.db"));
+        await using var connection = await database.OpenAsync();
+        await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+        foreach (var migration in Migrations.All.Where(m => m.Version <= 6))
+        {
+            await connection.ExecuteAsync(migration.Sql);
+            await connection.ExecuteAsync("INSERT INTO schema_migrations VALUES (@Version, @Name, '2026-01-01')", new { migration.Version, migration.Name });
+        }
+
+        var pulledUnit = new string('a', 24);
+        var inboxUnit = new string('b', 24);
+        await connection.ExecuteAsync("INSERT INTO pull_mirror (account_id, unit_key, item_key) VALUES ('acct', @pulledUnit, 'item')", new { pulledUnit });
+        await connection.ExecuteAsync(
+            "INSERT INTO outbox (account_id, external_id, thread_id, author_external_id, resource, created_at) VALUES ('acct', 'm', @thread, 'a', '{}', '2026-01-01')",
+            new { thread = "acct-" + inboxUnit });
+        var links = new (string ExternalId, long Ticket)[]
+        {
+            ($"acct-{pulledUnit}-o", 1),
+            ($"acct-{pulledUnit}-c1-abcdefabcdef", 2),
+            ($"acct-{inboxUnit}-mxyz", 3),
+            ($"acct-{new string('c', 24)}-o", 4),
+            ("abc-c1", 5),
+            ($"other-{pulledUnit}-o", 6),
+        };
+        foreach (var (externalId, ticket) in links)
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO ticket_links (external_id, ticket_id, created_at) VALUES (@externalId, @ticket, @at)",
+                new { externalId, ticket, at = $"2026-01-01T00:00:0{ticket}Z" });
+        }
+
+        for (var i = 0; i < 600; i++)
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO event_log (received_at, type_id, account_id, summary) VALUES ('2026-01-01', 'pull_request', @account, @summary)",
+                new { account = i % 100 == 0 ? "acct" : null, summary = "s" + i });
+        }
+
+        // Act
+        var applied = await Migrations.ApplyAsync(connection);
+
+        // Assert
+        var kept = (await connection.QueryAsync<(string Thread, long Ticket, string ExternalId)>("SELECT thread_id, ticket_id, external_id FROM ticket_links ORDER BY thread_id")).ToList();
+        Assert.Multiple(async () =>
+        {
+            Assert.That(applied, Is.EqualTo(Migrations.All.Count - 6));
+            Assert.That(kept, Is.EqualTo(new[] { ($"acct-{pulledUnit}", 2L, $"acct-{pulledUnit}-c1-abcdefabcdef"), ($"acct-{inboxUnit}", 3L, $"acct-{inboxUnit}-mxyz") }));
+            Assert.That(await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM event_log WHERE account_id IS NULL"), Is.EqualTo(500));
+            Assert.That(await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM event_log WHERE account_id IS NOT NULL"), Is.EqualTo(6));
+            Assert.That(await connection.ExecuteScalarAsync<string>("SELECT MIN(summary) FROM event_log WHERE summary = 's599'"), Is.EqualTo("s599"), "the newest stay");
+        });
+    }
 }

@@ -20,6 +20,13 @@ internal static class ProcessRunner
             start.Environment[key] = value;
         }
 
+        return await RunAsync(start, timeout);
+    }
+
+    /// <summary>Runs <paramref name="start"/> (which must redirect both outputs) to completion within <paramref name="timeout"/>.</summary>
+    public static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(ProcessStartInfo start, TimeSpan timeout)
+    {
+        var file = start.FileName;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -8,6 +8,7 @@ using ChannelService.Tests.Inbox;
 using ChannelService.Tests.Support;
 using ChannelService.Zendesk;
 using Microsoft.Extensions.DependencyInjection;
+using static ChannelService.Tests.Events.ZendeskEventJson;
 
 namespace ChannelService.Tests.Events;
 
@@ -34,25 +35,6 @@ public sealed class EventCallbackTests
     {
         client.Dispose();
         factory.Dispose();
-    }
-
-    private static JsonObject Event(string type, JsonObject data, string? error = null)
-    {
-        var e = new JsonObject
-        {
-            ["type_id"] = type,
-            ["timestamp"] = "2026-11-22T03:00:00Z",
-            ["subdomain"] = "acme",
-            ["integration_name"] = "Calendar & Tasks (ChannelService)",
-            ["integration_id"] = "io.github.channelservice.calendar-tasks",
-            ["data"] = data,
-        };
-        if (error is not null)
-        {
-            e["error"] = error;
-        }
-
-        return e;
     }
 
     private async Task<HttpResponseMessage> PostAsync(params (string Schema, JsonObject Event)[] events)
@@ -144,14 +126,24 @@ public sealed class EventCallbackTests
     }
 
     [Test]
-    public async Task Tickets_Are_Linked_Errors_Recorded_Unknown_Types_Ignored_And_Malformed_Bodies_Refused()
+    public async Task Tickets_Are_Linked_For_Our_Threads_Errors_Shown_Unknown_Types_Ignored_And_Malformed_Bodies_Refused()
     {
+        // Arrange: an inbox message of ours, so Zendesk can report the ticket its thread became.
+        var (accountId, secret) = await InboxTestAccounts.CreateAsync(factory);
+        using (await client.SendAsync(InboxTestClient.Signed(accountId, secret, InboxTestClient.Message("m1", "t").ToJsonString())))
+        {
+        }
+
+        var threadId = ChannelService.Inbox.InboxResources.ThreadId(accountId, "t");
+        var ours = ChannelService.Inbox.InboxResources.MessageId(threadId, "m1");
+        var foreignThread = "zzzzzzzzzzzz-" + new string('a', 24);
         var resources = Event("resources_created_from_external_ids", new JsonObject
         {
             ["request_id"] = "r-1",
             ["resource_events"] = new JsonArray(
-                new JsonObject { ["type_id"] = "comment_on_new_ticket", ["external_id"] = "abc-o", ["comment_id"] = 11, ["ticket_id"] = 101 },
-                new JsonObject { ["type_id"] = "comment_on_existing_ticket", ["external_id"] = "abc-c1", ["comment_id"] = 12, ["ticket_id"] = 101 }),
+                new JsonObject { ["type_id"] = "comment_on_new_ticket", ["external_id"] = ours, ["comment_id"] = 11, ["ticket_id"] = 101 },
+                new JsonObject { ["type_id"] = "comment_on_existing_ticket", ["external_id"] = foreignThread + "-o", ["comment_id"] = 12, ["ticket_id"] = 102 },
+                new JsonObject { ["type_id"] = "comment_on_existing_ticket", ["external_id"] = "abc-c1", ["comment_id"] = 13, ["ticket_id"] = 103 }),
         });
         var pull = Event(
             "pull_request",
@@ -160,22 +152,25 @@ public sealed class EventCallbackTests
         var unknown = Event("create_integration", new JsonObject { ["manifest_url"] = "https://channel.example.com/manifest.json" });
         unknown["type_id"] = "something_new";
 
+        // Act
         using var response = await PostAsync(("event_callback_resources_created_from_external_ids.json", resources), ("event_callback_pull_request.json", pull), ("event_callback_base.json", Event("create_integration", new JsonObject { ["manifest_url"] = "https://channel.example.com/manifest.json" })));
         using var withUnknown = await client.PostAsync("/events", new StringContent(new JsonObject { ["events"] = new JsonArray(unknown) }.ToJsonString(), Encoding.UTF8, "application/json"));
         using var malformed = await client.PostAsync("/events", new StringContent("{\"events\": ", Encoding.UTF8, "application/json"));
 
+        // Assert
+        var links = factory.Services.GetRequiredService<TicketLinkStore>();
         Assert.Multiple(async () =>
         {
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(withUnknown.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(malformed.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-            Assert.That(await factory.Services.GetRequiredService<EventLog>().TicketForAsync("abc-c1"), Is.EqualTo(101));
-            Assert.That((await factory.Services.GetRequiredService<ServiceErrors>().RecentAsync(5)).Select(e => e.Message), Has.Some.Contain("timed out"));
+            Assert.That(await links.TicketForAsync(threadId), Is.EqualTo(101));
+            Assert.That(await links.TicketForAsync(foreignThread), Is.Null, "a thread this service never issued is not linked");
+            Assert.That((await factory.Services.GetRequiredService<EventLog>().RecentAsync(10)).Select(e => (e.TypeId, e.Error)), Has.Member(("pull_request", (string?)"The pull endpoint timed out")));
         });
 
         // The dashboard shows what happened, only with the operator credential.
-        var (accountId, secret) = await InboxTestAccounts.CreateAsync(factory);
-        using (await client.SendAsync(InboxTestClient.Signed(accountId, secret, InboxTestClient.Message("m1", "t").ToJsonString())))
+        using (await PostAsync(("event_callback_pull_request.json", Event("pull_request", new JsonObject { ["integration_instance_name"] = "Feed", ["url"] = "https://channel.example.com/pull", ["request_id"] = "p-2", ["duplicate_external_ids"] = new JsonArray() }, subdomain: "nobody-here"))))
         {
         }
 
@@ -191,6 +186,7 @@ public sealed class EventCallbackTests
             Assert.That(ok.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             Assert.That(html, Does.Contain(accountId).And.Contain("pull_request").And.Contain("The pull endpoint timed out").And.Contain("something_new"));
             Assert.That(html, Does.Contain("<td class=\"backlog\">1</td>"));
+            Assert.That(html, Does.Contain("id=\"unverified\"").And.Contain("<td>nobody-here</td>"), "an event naming nothing of ours is shown, not stored");
             Assert.That(html, Does.Not.Contain(secret));
         });
     }

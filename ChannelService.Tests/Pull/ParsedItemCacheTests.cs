@@ -15,7 +15,7 @@ public sealed class ParsedItemCacheTests
     [Test]
     public void An_Entry_Is_Found_Only_For_Its_Account_Key_And_Content_Version()
     {
-        var cache = new ParsedItemCache();
+        var cache = new ParsedItemCache(ParsedItemCache.DefaultCapacity);
         cache.Put("acct", "k", "v1", Parsed("one"));
 
         Assert.That(cache.Get("acct", "k", "v1")!.Parsed.Item.Summary, Is.EqualTo("one"));

@@ -628,6 +628,74 @@ public sealed class PullScenarioTests
         }
     }
 
+    /// <summary>A host on the same data folder with <see cref="PullOptions"/> changed, its client and a feed account's metadata.</summary>
+    private OptionsHost HostWith(Action<PullOptions> configure)
+    {
+        var changed = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
+        {
+            s.AddSingleton<TimeProvider>(clock);
+            s.Configure(configure);
+        }));
+        var metadata = changed.Services.GetRequiredService<MetadataCodec>().Encode(new NewAccountRequest("ics", feed.Url, null, null, "Team calendar", []).Create(TimeProvider.System));
+        return new OptionsHost(changed, changed.CreateClient(), metadata);
+    }
+
+    private sealed record OptionsHost(Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> Host, HttpClient Client, string Metadata) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            await Host.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task A_Second_Pull_Of_The_Same_Account_Waits_Then_Answers_Busy()
+    {
+        // Arrange: the pull's lock wait comes from PullOptions; the publisher hangs until released.
+        await using var impatient = HostWith(o => o.LockWait = TimeSpan.FromMilliseconds(200));
+        var (impatientClient, metadata) = (impatient.Client, impatient.Metadata);
+        var release = new TaskCompletionSource();
+        feed.HoldUntil = release.Task;
+        feed.Body = Calendar(Task("t-1", "Renew certificate"));
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["metadata"] = metadata });
+        using var secondForm = new FormUrlEncodedContent(new Dictionary<string, string> { ["metadata"] = metadata });
+
+        // Act
+        var first = impatientClient.PostAsync("/pull", form);
+        while (feed.Requests == 0)
+        {
+            await System.Threading.Tasks.Task.Delay(10);
+        }
+
+        using var second = await impatientClient.PostAsync("/pull", secondForm);
+        release.SetResult();
+        using var firstAnswer = await first;
+
+        // Assert
+        Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(JsonNode.Parse(await second.Content.ReadAsStringAsync())!["error"]!.GetValue<string>(), Is.EqualTo("Another pull for this account is still running; try again."));
+        Assert.That(firstAnswer.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task A_Source_That_Does_Not_Answer_Within_The_Budget_Is_A_503()
+    {
+        // Arrange: the source budget comes from PullOptions; the publisher never answers.
+        await using var impatient = HostWith(o => o.SourceBudget = TimeSpan.FromMilliseconds(300));
+        var (impatientClient, metadata) = (impatient.Client, impatient.Metadata);
+        var never = new TaskCompletionSource();
+        feed.HoldUntil = never.Task;
+
+        // Act
+        using var response = await impatientClient.PostAsync("/pull", new FormUrlEncodedContent(new Dictionary<string, string> { ["metadata"] = metadata }));
+
+        // Assert
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]!.GetValue<string>(), Is.EqualTo("The source did not answer in time."));
+        never.SetResult();
+    }
+
     [Test]
     public async Task A_Parse_Cache_Too_Small_For_The_Account_Changes_Nothing_Zendesk_Sees()
     {
@@ -636,7 +704,7 @@ public sealed class PullScenarioTests
         await using var small = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
         {
             s.AddSingleton<TimeProvider>(clock);
-            s.AddSingleton(new ParsedItemCache(capacity: 4));
+            s.Configure<PullOptions>(o => o.ParsedItemCapacity = 4);
         }));
         client.Dispose();
         client = small.CreateClient();

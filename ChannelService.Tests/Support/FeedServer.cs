@@ -25,6 +25,9 @@ internal sealed class FeedServer : IAsyncDisposable
     /// <summary>When set, every request is answered with this status and no calendar.</summary>
     public HttpStatusCode? FailWith { get; set; }
 
+    /// <summary>When set, every request waits for this task before it is answered (a slow or stuck publisher).</summary>
+    public Task? HoldUntil { get; set; }
+
     public int Requests => Volatile.Read(ref requests);
 
     /// <summary>How many requests were answered 304 (the client's ETag still matched).</summary>
@@ -47,6 +50,11 @@ internal sealed class FeedServer : IAsyncDisposable
     private async Task Serve(HttpContext context)
     {
         Interlocked.Increment(ref requests);
+        if (HoldUntil is { } hold)
+        {
+            await hold.WaitAsync(context.RequestAborted);
+        }
+
         if (FailWith is { } status)
         {
             context.Response.StatusCode = (int)status;

@@ -65,6 +65,7 @@ public sealed class CrashRecoveryTests
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (zendesk.Calls.Count < 3 && DateTime.UtcNow < deadline)
         {
+            zendesk.ThrowIfFaulted();
             await Task.Delay(20);
         }
 

@@ -17,6 +17,9 @@ internal sealed record PushCall(DateTimeOffset At, string? Authorization, string
 /// push_parameters.json; items are imported in order, a repeat is <c>already_imported</c>, an item listed in
 /// <see cref="FailOnce"/> gets its failure code once and every later item in that call <c>halted</c>. It can answer 429
 /// with Retry-After, 500, or slowly. Imports are recorded per thread in arrival order.
+/// A fault in the fake itself (a missing schema, a bug here) must not look like a Zendesk 500, which the service
+/// retries with back-off until the test times out: the schemas load in the constructor, and a handler that throws
+/// is recorded so that <see cref="WaitForImportsAsync"/> rethrows it at once.
 /// </summary>
 internal sealed class FakeZendesk : IAsyncDisposable
 {
@@ -26,17 +29,20 @@ internal sealed class FakeZendesk : IAsyncDisposable
     private readonly List<PushCall> calls = [];
     private readonly Dictionary<string, List<string>> threads = [];
     private readonly List<string> importOrder = [];
+    private readonly ConcurrentQueue<Exception> faults = new();
 
     public FakeZendesk(string token = "push-token-1")
     {
         Token = token;
+        ZendeskSchemas.Load("push_parameters.json");
+        ZendeskSchemas.Load("report_channelback_error.json");
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         app = builder.Build();
-        app.MapPost("/api/v2/any_channel/push", PushAsync);
-        app.MapPost("/api/v2/any_channel/validate_token", context => RecordOtherAsync(context, "validate_token", null));
-        app.MapPost("/api/v2/any_channel/channelback/report_error", context => RecordOtherAsync(context, "report_error", "report_channelback_error.json"));
+        app.MapPost("/api/v2/any_channel/push", context => GuardAsync(PushAsync(context)));
+        app.MapPost("/api/v2/any_channel/validate_token", context => GuardAsync(RecordOtherAsync(context, "validate_token", null)));
+        app.MapPost("/api/v2/any_channel/channelback/report_error", context => GuardAsync(RecordOtherAsync(context, "report_error", "report_channelback_error.json")));
         app.StartAsync().GetAwaiter().GetResult();
         BaseUrl = app.Urls.First();
     }
@@ -101,6 +107,7 @@ internal sealed class FakeZendesk : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
+            ThrowIfFaulted();
             if (ImportOrder.Count >= count)
             {
                 return true;
@@ -109,13 +116,36 @@ internal sealed class FakeZendesk : IAsyncDisposable
             await Task.Delay(50);
         }
 
+        ThrowIfFaulted();
         return ImportOrder.Count >= count;
+    }
+
+    /// <summary>Rethrows the first exception a handler of the fake raised (its answer was a 500).</summary>
+    public void ThrowIfFaulted()
+    {
+        if (faults.TryPeek(out var fault))
+        {
+            throw new InvalidOperationException($"The fake Zendesk failed while answering: {fault.Message}", fault);
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         await app.StopAsync();
         await app.DisposeAsync();
+    }
+
+    private async Task GuardAsync(Task handler)
+    {
+        try
+        {
+            await handler;
+        }
+        catch (Exception ex)
+        {
+            faults.Enqueue(ex);
+            throw;
+        }
     }
 
     private async Task PushAsync(HttpContext context)

@@ -33,9 +33,19 @@ public sealed class PushDeliveryTests
     [TearDown]
     public async Task TearDown()
     {
-        client.Dispose();
-        await factory.DisposeAsync();
-        await zendesk.DisposeAsync();
+        // Null when SetUp failed (a missing fixture): its message is then the only one.
+        client?.Dispose();
+        if (factory is not null)
+        {
+            await factory.DisposeAsync();
+        }
+
+        if (zendesk is not null)
+        {
+            await zendesk.DisposeAsync();
+        }
+
+        (client, factory, zendesk) = (null!, null!, null!);
     }
 
     [Test]
@@ -165,6 +175,7 @@ public sealed class PushDeliveryTests
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (await outbox.PendingCountAsync(accountId) > 0 && DateTime.UtcNow < deadline)
         {
+            zendesk.ThrowIfFaulted();
             await Task.Delay(100);
         }
 
@@ -205,7 +216,7 @@ public sealed class PushDeliveryTests
         var invalid = await factory.Services.GetRequiredService<ZendeskClient>().ValidateTokenAsync(credentials! with { Token = "wrong" }, CancellationToken.None);
         var (withoutPush, _) = await InboxTestAccounts.CreateAsync(factory);
         var recordedOnly = await reporter.ReportAsync(withoutPush, $"{withoutPush}-reply-1", "The inbox callback refused the reply.", CancellationToken.None);
-        var dashboardErrors = await factory.Services.GetRequiredService<ChannelService.Events.ServiceErrors>().RecentAsync(5);
+        var dashboardErrors = await factory.Services.GetRequiredService<ChannelService.Zendesk.ServiceErrors>().RecentAsync(5);
 
         Assert.Multiple(() =>
         {

@@ -10,7 +10,7 @@ namespace ChannelService.About;
 /// <c>GET /about</c> (the manifest's about_url, channel-framework.md §6): a public page saying what the channel
 /// does, where data goes and how to install it; <c>GET /readme</c> serves the operator's README it links to.
 /// </summary>
-public sealed class AboutController(IOptions<ChannelOptions> options, IWebHostEnvironment environment) : Controller
+internal sealed class AboutController(IOptions<ChannelOptions> options, IWebHostEnvironment environment) : Controller
 {
     [HttpGet("/about")]
     public IActionResult Index()
@@ -30,4 +30,4 @@ public sealed class AboutController(IOptions<ChannelOptions> options, IWebHostEn
     }
 }
 
-public sealed record AboutModel(string ChannelName, string ManifestUrl, string Version);
+internal sealed record AboutModel(string ChannelName, string ManifestUrl, string Version);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ChannelService.Data;
 using Dapper;
 
@@ -28,8 +29,9 @@ internal sealed record AccountRecord
 }
 
 /// <summary>
-/// The accounts the service knows (admin UI, CLI, create_integration_instance). Secrets never live here: source
-/// credentials stay in Zendesk's encrypted metadata, push tokens and inbox secrets in their own sealed tables.
+/// Owner of <c>accounts</c>: the accounts the service knows (admin UI, CLI, create_integration_instance). Secrets
+/// never live here: source credentials stay in Zendesk's encrypted metadata, push tokens and inbox secrets in their
+/// own sealed tables.
 /// </summary>
 internal sealed class AccountRegistry(Database database, TimeProvider time)
 {
@@ -42,66 +44,69 @@ internal sealed class AccountRegistry(Database database, TimeProvider time)
     /// <summary>Registers the account or refreshes its name, kind and subdomain; a re-created account is active again.</summary>
     public async Task UpsertAsync(AccountMetadata account, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            """
+        const string Sql = """
             INSERT INTO accounts (account_id, kind, name, subdomain, created_at, updated_at)
             VALUES (@AccountId, @Kind, @Name, @Subdomain, @CreatedAt, @Now)
             ON CONFLICT (account_id) DO UPDATE SET kind = excluded.kind, name = excluded.name,
                 subdomain = COALESCE(excluded.subdomain, accounts.subdomain), updated_at = excluded.updated_at,
                 deactivated_at = NULL, last_error = NULL
-            """,
-            new { account.AccountId, Kind = account.Kind.ToWire(), Name = account.DisplayName ?? "", account.Subdomain, account.CreatedAt, Now = time.GetUtcNow() });
+            """;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(Sql, new { account.AccountId, Kind = account.Kind.ToWire(), Name = account.DisplayName ?? "", account.Subdomain, account.CreatedAt, Now = time.GetUtcNow() });
     }
 
     public async Task<IReadOnlyList<AccountRecord>> ListAsync(CancellationToken cancellationToken = default)
     {
+        const string Sql = $"SELECT {Columns} FROM accounts ORDER BY created_at, account_id";
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<AccountRecord>($"SELECT {Columns} FROM accounts ORDER BY created_at, account_id")).ToList();
+        return (await connection.QueryAsync<AccountRecord>(Sql)).ToList();
     }
 
     public async Task<AccountRecord?> GetAsync(string accountId, CancellationToken cancellationToken = default)
     {
+        const string Sql = $"SELECT {Columns} FROM accounts WHERE account_id = @accountId";
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<AccountRecord>($"SELECT {Columns} FROM accounts WHERE account_id = @accountId", new { accountId });
+        return await connection.QuerySingleOrDefaultAsync<AccountRecord>(Sql, new { accountId });
     }
 
     /// <summary>Marks the account deactivated by Zendesk, keeping the error Zendesk gave for the dashboard.</summary>
     public async Task<bool> DeactivateAsync(string accountId, string? error, CancellationToken cancellationToken = default)
     {
+        const string Sql = "UPDATE accounts SET deactivated_at = @Now, last_error = @error, updated_at = @Now WHERE account_id = @accountId";
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(
-            "UPDATE accounts SET deactivated_at = @Now, last_error = @error, updated_at = @Now WHERE account_id = @accountId",
-            new { accountId, error, Now = time.GetUtcNow() }) > 0;
+        return await connection.ExecuteAsync(Sql, new { accountId, error, Now = time.GetUtcNow() }) > 0;
     }
 
     public async Task<bool> ActivateAsync(string accountId, CancellationToken cancellationToken = default)
     {
+        const string Sql = "UPDATE accounts SET deactivated_at = NULL, last_error = NULL, updated_at = @Now WHERE account_id = @accountId";
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(
-            "UPDATE accounts SET deactivated_at = NULL, last_error = NULL, updated_at = @Now WHERE account_id = @accountId",
-            new { accountId, Now = time.GetUtcNow() }) > 0;
+        return await connection.ExecuteAsync(Sql, new { accountId, Now = time.GetUtcNow() }) > 0;
     }
 
     /// <summary>For the pull endpoint: when it last ran for the account and what came of it (shown on the dashboard).</summary>
     public async Task RecordPullAsync(string accountId, string result, CancellationToken cancellationToken = default)
     {
+        const string Sql = "UPDATE accounts SET last_pull_at = @Now, last_pull_result = @result WHERE account_id = @accountId";
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            "UPDATE accounts SET last_pull_at = @Now, last_pull_result = @result WHERE account_id = @accountId",
-            new { accountId, result, Now = time.GetUtcNow() });
+        await connection.ExecuteAsync(Sql, new { accountId, result, Now = time.GetUtcNow() });
     }
 
-    /// <summary>Deletes everything stored about the account (destroy_integration_instance), in one transaction.</summary>
-    public async Task PurgeAsync(string accountId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Forgets the account's row, inside the caller's transaction. Purging an account (destroy_integration_instance)
+    /// asks every table's owner in one transaction: see Events/AccountPurge.cs.
+    /// </summary>
+    public async Task DeleteAsync(DbConnection connection, DbTransaction transaction, string accountId)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var table in new[] { "outbox", "push_credentials", "inbox_accounts", "channelback_requests", "service_errors", "accounts" })
-        {
-            await connection.ExecuteAsync($"DELETE FROM {table} WHERE account_id = @accountId", new { accountId }, transaction);
-        }
+        const string Sql = "DELETE FROM accounts WHERE account_id = @accountId";
+        await connection.ExecuteAsync(Sql, new { accountId }, transaction);
+    }
 
-        await transaction.CommitAsync(cancellationToken);
+    /// <summary>Whether any registered account belongs to this Zendesk subdomain (events without metadata name only that).</summary>
+    public async Task<bool> HasSubdomainAsync(string subdomain, CancellationToken cancellationToken = default)
+    {
+        const string Sql = "SELECT EXISTS (SELECT 1 FROM accounts WHERE lower(subdomain) = @subdomain)";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(Sql, new { subdomain = subdomain.ToLowerInvariant() }, cancellationToken: cancellationToken));
     }
 }

@@ -4,130 +4,120 @@ using ChannelService.Accounts;
 using ChannelService.Configuration;
 using ChannelService.Web;
 using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
 
 namespace ChannelService.Admin;
 
 /// <summary>
 /// The admin UI (channel-framework.md §2): Zendesk POSTs its fields to <c>/admin</c> inside an iframe; the page's own
 /// steps post to <c>/admin/step</c> carrying the sealed <see cref="AdminFlow"/> (no cookies: they are third-party
-/// inside the iframe); Save renders a form that posts <c>name</c>, <c>metadata</c> and <c>state</c> to <c>return_url</c>.
+/// inside the iframe), one action per button (<see cref="AdminStepAttribute"/>); Save renders a form that posts
+/// <c>name</c>, <c>metadata</c> and <c>state</c> to <c>return_url</c>. Saving itself is <see cref="AccountSetup"/>.
 /// </summary>
 [IgnoreAntiforgeryToken]
-public sealed class AdminController : Controller
+internal sealed class AdminController(
+    AdminFlowTokenCodec flows,
+    MetadataCodec metadata,
+    AccountSetup setup,
+    ConnectionTester tester,
+    IEnumerable<ICollectionDiscovery> discoveries,
+    IValidator<AdminForm> formValidator,
+    IStringLocalizer<AdminText> t,
+    IOptions<ChannelOptions> options,
+    IWebHostEnvironment environment) : Controller, IAnswersInvalidRequests
 {
-    /// <summary>Longest value accepted per Zendesk field; metadata and state are Zendesk's 5000 (spec §9).</summary>
-    internal static readonly IReadOnlyDictionary<string, int> ZendeskFieldLimits = new Dictionary<string, int>(StringComparer.Ordinal)
-    {
-        ["name"] = 255,
-        ["metadata"] = ZendeskLimits.MaxOpaqueLength,
-        ["state"] = ZendeskLimits.MaxOpaqueLength,
-        ["return_url"] = ReturnUrlPolicy.MaxLength,
-        ["subdomain"] = 63,
-        ["locale"] = 35,
-        ["instance_push_id"] = 200,
-        ["zendesk_access_token"] = 2000,
-    };
+    private readonly ICollectionDiscovery? discovery = discoveries.FirstOrDefault();
+    private readonly bool sandbox = options.Value.SandboxEnabled(environment.IsDevelopment());
 
-    private const int MaxStepFieldLength = 4000;
-
-    private readonly ChannelOptions options;
-    private readonly AdminFlowTokenCodec flows;
-    private readonly MetadataCodec metadata;
-    private readonly ConnectionTester tester;
-    private readonly ICollectionDiscovery? discovery;
-    private readonly IStringLocalizer<AdminText> t;
-    private readonly TimeProvider time;
-    private readonly bool sandbox;
-    private readonly AccountRegistry registry;
-    private readonly Zendesk.PushCredentialsStore pushCredentials;
-    private readonly Inbox.InboxAccountStore inboxAccounts;
-
-    /// <summary>Resolves its internal collaborators itself: MVC activates only public controllers with public constructors.</summary>
-    public AdminController(IServiceProvider services, IOptions<ChannelOptions> options, IWebHostEnvironment environment, IStringLocalizer<AdminText> t, TimeProvider time)
-    {
-        this.options = options.Value;
-        this.t = t;
-        this.time = time;
-        flows = services.GetRequiredService<AdminFlowTokenCodec>();
-        registry = services.GetRequiredService<AccountRegistry>();
-        pushCredentials = services.GetRequiredService<Zendesk.PushCredentialsStore>();
-        inboxAccounts = services.GetRequiredService<Inbox.InboxAccountStore>();
-        metadata = services.GetRequiredService<MetadataCodec>();
-        tester = services.GetRequiredService<ConnectionTester>();
-        discovery = services.GetServices<ICollectionDiscovery>().FirstOrDefault();
-        sandbox = this.options.SandboxEnabled(environment.IsDevelopment());
-    }
+    /// <summary>What every step works on: the opened flow, the page's fields, and the account being edited.</summary>
+    private sealed record AdminStep(AdminFlow Flow, AdminForm Form, AccountMetadata? Existing);
 
     /// <summary>Zendesk's cross-site POST when an admin adds or edits an account.</summary>
     [HttpPost("/admin")]
-    public IActionResult Start()
+    public async Task<IActionResult> Start([FromForm] AdminStartRequest request, [FromServices] CurrentAccount caller)
     {
         AllowZendeskFraming();
-        if (!Request.HasFormContentType)
-        {
-            return Problem(t["This page must be opened from Zendesk (Admin Center → Channels → your channel → Add account)."]);
-        }
-
-        var form = Request.Form;
-        foreach (var (field, limit) in ZendeskFieldLimits)
-        {
-            if (form[field].Count > 1 || (form[field].ToString()?.Length ?? 0) > limit)
-            {
-                return Problem(t["The field '{0}' sent by Zendesk is too long or repeated.", field]);
-            }
-        }
-
-        var subdomain = form["subdomain"].ToString();
-        var returnUrl = ReturnUrlPolicy.Check(form["return_url"], subdomain, options.ReturnUrlHosts, SandboxReturnUrl());
+        var subdomain = request.Subdomain;
+        var returnUrl = ReturnUrlPolicy.Check(request.ReturnUrl, subdomain, options.Value.ReturnUrlHosts, SandboxReturnUrl());
         if (returnUrl is null)
         {
             // Metadata posted to a foreign address would hand over the source credentials: refuse, render nothing.
             return Problem(t["The return address Zendesk sent is not on a Zendesk domain this service accepts, so nothing can be saved. If your Zendesk uses its own domain, ask the operator to add it to Channel:ReturnUrlHosts."]);
         }
 
-        var existing = (string?)form["metadata"];
+        // Here empty metadata means a new account, so the metadata scheme is asked, not required.
         AccountMetadata? account = null;
-        if (!string.IsNullOrEmpty(existing))
+        if (!string.IsNullOrEmpty(request.Metadata))
         {
-            var decoded = HttpContext.GetDecodedMetadata();
-            if (decoded?.Account is null)
+            var authenticated = await HttpContext.AuthenticateAsync(MetadataAuthenticationHandler.SchemeName);
+            if (!authenticated.Succeeded)
             {
                 return Problem(t["The saved settings of this account could not be read by this service (they were made by another installation or with a key it no longer has). Delete the account and add it again."]);
             }
 
-            account = decoded.Account;
+            account = caller.Account;
         }
 
-        var flow = flows.Start(returnUrl.AbsoluteUri, ReturnUrlPolicy.IsValidSubdomain(subdomain) ? subdomain.ToLowerInvariant() : "", form["locale"], form["name"], existing, form["state"], form["instance_push_id"], form["zendesk_access_token"]);
+        var flow = flows.Start(returnUrl.AbsoluteUri, ReturnUrlPolicy.IsValidSubdomain(subdomain) ? subdomain.ToLowerInvariant() : "", request.Locale, request.Name, request.Metadata, request.State, request.InstancePushId, request.ZendeskAccessToken);
         return account is null
             ? Page("Kind", flow, AdminForm.Defaults("ics"))
             : Page("Details", flow, AdminForm.FromAccount(account, flow.Name), hasSavedSecret: account.Secret is not null);
     }
 
-    /// <summary>The page's own posts: choose a kind, discover collections, test, save.</summary>
+    /// <summary>Back to the choice of source.</summary>
     [HttpPost("/admin/step")]
-    public async Task<IActionResult> Step(CancellationToken cancellationToken)
+    [AdminStep("back")]
+    public Task<IActionResult> Back([FromForm] AdminStepRequest request) =>
+        WithStepAsync(request, step => Task.FromResult<IActionResult>(Page("Kind", step.Flow, step.Form)));
+
+    /// <summary>A source kind was chosen: its details page.</summary>
+    [HttpPost("/admin/step")]
+    [AdminStep("kind")]
+    public Task<IActionResult> Kind([FromForm] AdminStepRequest request) =>
+        WithStepAsync(request, step => Task.FromResult<IActionResult>(SourceKinds.TryParse(step.Form.Kind, out _)
+            ? Page("Details", step.Flow, AdminForm.Defaults(step.Form.Kind!) with { DisplayName = step.Form.DisplayName }, step.Existing)
+            : Page("Kind", step.Flow, step.Form, errors: new() { ["kind"] = t["Choose what to connect."] })));
+
+    /// <summary>Lists the calendars and task lists at a CalDAV address.</summary>
+    [HttpPost("/admin/step")]
+    [AdminStep("discover")]
+    public Task<IActionResult> Discover([FromForm] AdminStepRequest request, CancellationToken cancellationToken) =>
+        WithStepAsync(request, step => DiscoverAsync(step, cancellationToken));
+
+    /// <summary>Tests the connection and shows what the account would do now.</summary>
+    [HttpPost("/admin/step")]
+    [AdminStep("test")]
+    public Task<IActionResult> Test([FromForm] AdminStepRequest request, CancellationToken cancellationToken) =>
+        WithStepAsync(request, step => TestOrSaveAsync(save: false, step, cancellationToken));
+
+    /// <summary>Tests again unless the same settings just passed, then saves and posts the account back to Zendesk.</summary>
+    [HttpPost("/admin/step")]
+    [AdminStep("save")]
+    public Task<IActionResult> Save([FromForm] AdminStepRequest request, CancellationToken cancellationToken) =>
+        WithStepAsync(request, step => TestOrSaveAsync(save: true, step, cancellationToken));
+
+    /// <summary>A post without a button the pages have.</summary>
+    [HttpPost("/admin/step")]
+    [AdminStep(null)]
+    public Task<IActionResult> Unknown([FromForm] AdminStepRequest request) =>
+        WithStepAsync(request, _ => Task.FromResult<IActionResult>(Problem(t["The form was sent without a known action."])));
+
+    /// <summary>An invalid post (<see cref="ValidationFilter"/>) gets the admin UI's problem page, framable by Zendesk.</summary>
+    IActionResult IAnswersInvalidRequests.Invalid(ValidationResult result)
     {
         AllowZendeskFraming();
-        if (!Request.HasFormContentType)
-        {
-            return Problem(t["This page must be opened from Zendesk (Admin Center → Channels → your channel → Add account)."]);
-        }
+        return Problem(result.Errors[0].ErrorMessage);
+    }
 
-        var fields = Request.Form;
-        foreach (var (key, value) in fields)
-        {
-            if (value.Count > 1 || (key != "flow" && (value.ToString()?.Length ?? 0) > MaxStepFieldLength))
-            {
-                return Problem(t["The field '{0}' is too long or repeated.", Printable(key)]);
-            }
-        }
-
-        if (!flows.TryOpen(fields["flow"], out var flow, out var rejection))
+    /// <summary>Opens the sealed flow and the account being edited, then runs the step; a bad flow gets a problem page.</summary>
+    private async Task<IActionResult> WithStepAsync(AdminStepRequest request, Func<AdminStep, Task<IActionResult>> step)
+    {
+        AllowZendeskFraming();
+        if (!flows.TryOpen(request.Flow, out var flow, out var rejection))
         {
             return Problem(rejection switch
             {
@@ -137,7 +127,7 @@ public sealed class AdminController : Controller
             });
         }
 
-        var form = ReadForm(fields);
+        var form = request.Form;
         var typed = string.IsNullOrEmpty(form.Password) ? null : form.Password;
         if (typed is not null && !typed.Any(char.IsControl) && typed.Length <= NewAccountRequestValidator.MaxSecretLength)
         {
@@ -151,28 +141,13 @@ public sealed class AdminController : Controller
             return Problem(t["The saved settings of this account could not be read by this service (they were made by another installation or with a key it no longer has). Delete the account and add it again."]);
         }
 
-        var action = (string?)fields["do"];
-        switch (action)
-        {
-            case "back":
-                return Page("Kind", flow, form);
-            case "kind":
-                return SourceKinds.TryParse(form.Kind, out _)
-                    ? Page("Details", flow, AdminForm.Defaults(form.Kind!) with { DisplayName = form.DisplayName }, existing)
-                    : Page("Kind", flow, form, errors: new() { ["kind"] = t["Choose what to connect."] });
-            case "discover":
-                return await DiscoverAsync(flow, form, existing, cancellationToken);
-            case "test":
-            case "save":
-                return await TestOrSaveAsync(action == "save", flow, form, existing, cancellationToken);
-            default:
-                return Problem(t["The form was sent without a known action."]);
-        }
+        return await step(new AdminStep(flow, form, existing));
     }
 
-    private async Task<IActionResult> DiscoverAsync(AdminFlow flow, AdminForm form, AccountMetadata? existing, CancellationToken cancellationToken)
+    private async Task<IActionResult> DiscoverAsync(AdminStep step, CancellationToken cancellationToken)
     {
-        var errors = Validate(form with { Collection = null });
+        var (flow, form, existing) = step;
+        var errors = FieldErrors(form with { Collection = null });
         if (errors.Count > 0)
         {
             return Page("Details", flow, form, existing, errors);
@@ -196,9 +171,10 @@ public sealed class AdminController : Controller
         }
     }
 
-    private async Task<IActionResult> TestOrSaveAsync(bool save, AdminFlow flow, AdminForm form, AccountMetadata? existing, CancellationToken cancellationToken)
+    private async Task<IActionResult> TestOrSaveAsync(bool save, AdminStep step, CancellationToken cancellationToken)
     {
-        var errors = Validate(form);
+        var (flow, form, existing) = step;
+        var errors = FieldErrors(form);
         if (errors.Count > 0)
         {
             return Page("Details", flow, form, existing, errors);
@@ -218,7 +194,7 @@ public sealed class AdminController : Controller
             if (!test.Ok && test.ErrorKind == Sources.Http.SourceErrorKind.NotACalendar && kind is SourceKind.CalDavTasks or SourceKind.CalDavCalendar && discovery is not null)
             {
                 // A server or home address instead of a collection: list what is there to pick from.
-                return await DiscoverAsync(flow, form, existing, cancellationToken);
+                return await DiscoverAsync(step with { Flow = flow, Form = form }, cancellationToken);
             }
 
             if (!save || !test.Ok)
@@ -228,65 +204,27 @@ public sealed class AdminController : Controller
             }
         }
 
-        var request = new NewAccountRequest(form.Kind, target.Url, target.Username, secret, Blank(form.DisplayName), form.OptionPairs());
-        var result = new NewAccountRequestValidator().Validate(request);
-        if (!result.IsValid)
+        var fields = new NewAccountRequest(form.Kind, target.Url, target.Username, secret, Blank(form.DisplayName), form.OptionPairs());
+        switch (setup.Draft(new AccountSaveRequest(fields, existing, flow.Subdomain, flow.InstancePushId)))
         {
-            return Page("Details", flow, form, existing, notice: string.Join(" ", result.Errors.Select(e => e.ErrorMessage)), test: test);
+            case AccountDraft.Invalid invalid:
+                return Page("Details", flow, form, existing, notice: invalid.Message, test: test);
+            case AccountDraft.TooLarge:
+                return Page("Details", flow, form, existing, notice: t["These settings are too long for Zendesk to store (5000 characters). Shorten the address, the credentials or the custom fields."]);
+            case AccountDraft.Ready ready:
+                if (!flows.MarkUsed(flow))
+                {
+                    return Problem(t["This account was already saved from this page. Open it again from Zendesk to make more changes."]);
+                }
+
+                var inboxSecret = await setup.SaveAsync(ready.Account, flow.InstancePushId, flow.ZendeskAccessToken, cancellationToken);
+                AllowZendeskFraming(new Uri(flow.ReturnUrl));
+                var inboxUrl = inboxSecret is null ? null : new Uri(options.Value.BaseUri ?? new Uri($"{Request.Scheme}://{Request.Host}/"), "inbox/" + ready.Account.AccountId).AbsoluteUri;
+                var name = Blank(form.DisplayName) ?? DefaultName(ready.Account);
+                return View("Return", new AdminReturn(flow.ReturnUrl, name, ready.Metadata, flow.State, flow.IsEdit) { InboxSecret = inboxSecret, InboxUrl = inboxUrl });
+            default:
+                throw new InvalidOperationException("Unknown account draft.");
         }
-
-        var fresh = request.Create(time);
-        var account = (existing is null ? fresh : existing with
-        {
-            Kind = fresh.Kind,
-            Url = fresh.Url,
-            Username = fresh.Username,
-            Secret = fresh.Secret,
-            DisplayName = fresh.DisplayName,
-            Options = fresh.Options,
-        }) with
-        {
-            Subdomain = string.IsNullOrEmpty(flow.Subdomain) ? existing?.Subdomain : flow.Subdomain,
-            InstancePushId = flow.InstancePushId ?? existing?.InstancePushId,
-        };
-
-        string encoded;
-        try
-        {
-            encoded = metadata.Encode(account);
-        }
-        catch (EncodedValueTooLargeException)
-        {
-            return Page("Details", flow, form, existing, notice: t["These settings are too long for Zendesk to store (5000 characters). Shorten the address, the credentials or the custom fields."]);
-        }
-
-        if (!flows.MarkUsed(flow))
-        {
-            return Problem(t["This account was already saved from this page. Open it again from Zendesk to make more changes."]);
-        }
-
-        var name = Blank(form.DisplayName) ?? DefaultName(account);
-
-        // The account becomes known to the service (dashboard, accounts list) and, when Zendesk handed us push
-        // credentials, they are kept encrypted in the database on every create and edit (design §9).
-        await registry.UpsertAsync(account, cancellationToken);
-        if (flow.InstancePushId is { Length: > 0 } pushId && flow.ZendeskAccessToken is { Length: > 0 } token && account.Subdomain is { Length: > 0 } subdomain)
-        {
-            await pushCredentials.SaveAsync(account.AccountId, subdomain, pushId, token, cancellationToken);
-        }
-
-        // A webhook inbox needs its signing secret: made when the account is first saved and shown on this page once
-        // (it cannot be read back later; `accounts rotate-inbox-secret` replaces it). An edit keeps the secret.
-        string? inboxSecret = null;
-        if (account.Kind == SourceKind.Inbox && Uri.TryCreate(account.Url, UriKind.Absolute, out var callback)
-            && !await inboxAccounts.UpdateCallbackAsync(account.AccountId, callback, cancellationToken))
-        {
-            inboxSecret = await inboxAccounts.RegisterAsync(account.AccountId, callback, cancellationToken);
-        }
-
-        AllowZendeskFraming(new Uri(flow.ReturnUrl));
-        var inboxUrl = inboxSecret is null ? null : new Uri(options.BaseUri ?? new Uri($"{Request.Scheme}://{Request.Host}/"), "inbox/" + account.AccountId).AbsoluteUri;
-        return View("Return", new AdminReturn(flow.ReturnUrl, name, encoded, flow.State, flow.IsEdit) { InboxSecret = inboxSecret, InboxUrl = inboxUrl });
     }
 
     /// <summary>The secret to use: typed now, typed earlier in this flow, or the saved one if the server is the same.</summary>
@@ -311,9 +249,10 @@ public sealed class AdminController : Controller
             : null;
     }
 
-    private Dictionary<string, string> Validate(AdminForm form)
+    /// <summary>The page's field errors, by input name (the first per field), from <see cref="AdminFormValidator"/>.</summary>
+    private Dictionary<string, string> FieldErrors(AdminForm form)
     {
-        var result = new AdminFormValidator(t).Validate(form);
+        var result = formValidator.Validate(form);
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var failure in result.Errors)
         {
@@ -371,34 +310,12 @@ public sealed class AdminController : Controller
     {
         var formAction = returnUrl is null ? "'self'" : "'self' " + returnUrl.GetLeftPart(UriPartial.Authority);
         Response.Headers.ContentSecurityPolicy =
-            $"{ReturnUrlPolicy.FrameAncestors(options.ReturnUrlHosts, sandbox)}; default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action {formAction}; base-uri 'none'";
+            $"{ReturnUrlPolicy.FrameAncestors(options.Value.ReturnUrlHosts, sandbox)}; default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action {formAction}; base-uri 'none'";
         Response.Headers.CacheControl = "no-store";
         Response.Headers["Referrer-Policy"] = "no-referrer";
     }
 
     private Uri? SandboxReturnUrl() => sandbox ? new Uri($"{Request.Scheme}://{Request.Host}/sandbox/return") : null;
-
-    private static AdminForm ReadForm(IFormCollection f)
-    {
-        static string? S(StringValues v) => v.Count == 0 ? null : v.ToString();
-        return new AdminForm
-        {
-            Kind = S(f["kind"]),
-            Url = S(f["url"]),
-            Username = S(f["username"]),
-            Password = S(f["password"]),
-            DisplayName = S(f["display_name"]),
-            Collection = S(f["collection"]),
-            Tasks = S(f["tasks"]),
-            WindowPastDays = S(f["window_past_days"]),
-            WindowFutureDays = S(f["window_future_days"]),
-            Recurring = S(f["recurring"]),
-            TimeZone = S(f["time_zone"]),
-            AuthorName = S(f["author_name"]),
-            CustomFields = S(f["custom_fields"]),
-            SaveAnyway = f["save_anyway"] == "on",
-        };
-    }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
@@ -410,8 +327,6 @@ public sealed class AdminController : Controller
         var text = string.Join('\n', target.Kind.ToWire(), target.Url, target.Username ?? "", target.Secret ?? "", string.Join(';', target.Options.ToDictionary().Select(o => o.Key + "=" + o.Value)));
         return Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
-
-    private static string Printable(string key) => key.Length > 40 || key.Any(c => char.IsControl(c) || c > '~') ? "(unprintable)" : key;
 }
 
 /// <summary>What the admin pages render.</summary>

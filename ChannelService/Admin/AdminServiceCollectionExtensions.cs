@@ -12,6 +12,7 @@ internal static class AdminServiceCollectionExtensions
     {
         services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.AddSingleton<AdminFlowTokenCodec>();
+        services.AddScoped<AccountSetup>();
         services.AddSingleton<ConnectionTester>();
         services.AddSingleton<IConnectionTester, IcsConnectionTester>();
         services.AddSingleton<IConnectionTester, InboxConnectionTester>();

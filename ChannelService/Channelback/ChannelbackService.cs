@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text;
 using ChannelService.Accounts;
-using ChannelService.Data;
 using ChannelService.Inbox;
+using ChannelService.Pull;
 using ChannelService.Sources;
 using ChannelService.Sources.Http;
 using ChannelService.Tickets;
-using Dapper;
+using ChannelService.Zendesk;
 
 namespace ChannelService.Channelback;
 
@@ -27,7 +27,8 @@ internal abstract record ChannelbackOutcome
 /// X-ZENDESK-COMMENT-ID, so the next pull maps the echo to the same id and Zendesk drops it (design §4).
 /// A request id seen before answers the recorded id and writes nothing.
 /// </summary>
-internal sealed class ChannelbackService(Database database, ISourceFactory sources, SourceItemStore items, InboxReplySender inbox, Events.ServiceErrors errors, TimeProvider time)
+internal sealed class ChannelbackService(
+    ChannelbackRequestStore requests, PullMirrorStore mirror, ISourceFactory sources, SourceItemStore items, InboxReplySender inbox, ServiceErrors errors, TimeProvider time)
 {
     /// <summary>Zendesk's own timeout is undocumented (spec §4); the issue asks for an answer within 30 s.</summary>
     internal static readonly TimeSpan Budget = TimeSpan.FromSeconds(25);
@@ -49,7 +50,7 @@ internal sealed class ChannelbackService(Database database, ISourceFactory sourc
         }
 
         var externalId = ExternalIds.Reply(threadId, request.RequestId);
-        if (await RecordedAsync(account.AccountId, request.RequestId, cancellationToken) is { } recorded)
+        if (await requests.RecordedAsync(account.AccountId, request.RequestId, cancellationToken) is { } recorded)
         {
             return new ChannelbackOutcome.Accepted(recorded, true);
         }
@@ -72,7 +73,7 @@ internal sealed class ChannelbackService(Database database, ISourceFactory sourc
 
         if (outcome is ChannelbackOutcome.Accepted)
         {
-            await RecordAsync(account.AccountId, request.RequestId, externalId, CancellationToken.None);
+            await requests.RecordAsync(account.AccountId, request.RequestId, externalId, CancellationToken.None);
         }
         else if (outcome is ChannelbackOutcome.Failed { StatusCode: >= 500 } failed)
         {
@@ -214,34 +215,7 @@ internal sealed class ChannelbackService(Database database, ISourceFactory sourc
     /// The source item behind a ticket: the mirror maps occurrences to their series; a unit the mirror no longer
     /// has (an unacknowledged first response) is an item key itself when the store knows it.
     /// </summary>
-    private async Task<string?> ItemKeyAsync(string accountId, string unitKey, CancellationToken cancellationToken)
-    {
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        {
-            var mapped = await connection.ExecuteScalarAsync<string?>(
-                new CommandDefinition("SELECT item_key FROM pull_mirror WHERE account_id = @accountId AND unit_key = @unitKey", new { accountId, unitKey }, cancellationToken: cancellationToken));
-            if (mapped is not null)
-            {
-                return mapped;
-            }
-        }
-
-        return await items.GetAsync(accountId, unitKey, cancellationToken) is { Deleted: false } ? unitKey : null;
-    }
-
-    private async Task<string?> RecordedAsync(string accountId, string requestId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<string?>(
-            new CommandDefinition("SELECT external_id FROM channelback_requests WHERE account_id = @accountId AND request_id = @requestId", new { accountId, requestId }, cancellationToken: cancellationToken));
-    }
-
-    private async Task RecordAsync(string accountId, string requestId, string externalId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT OR IGNORE INTO channelback_requests (account_id, request_id, external_id, created_at) VALUES (@accountId, @requestId, @externalId, @createdAt)",
-            new { accountId, requestId, externalId, createdAt = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture) },
-            cancellationToken: cancellationToken));
-    }
+    private async Task<string?> ItemKeyAsync(string accountId, string unitKey, CancellationToken cancellationToken) =>
+        await mirror.ItemKeyOfAsync(accountId, unitKey, cancellationToken)
+        ?? (await items.GetAsync(accountId, unitKey, cancellationToken) is { Deleted: false } ? unitKey : null);
 }

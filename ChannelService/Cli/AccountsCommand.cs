@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -9,45 +10,41 @@ namespace ChannelService.Cli;
 /// <c>accounts list|show|rotate-inbox-secret|retry-parked</c>: the account registry for operators. Never prints a
 /// secret except the fresh inbox secret that rotate-inbox-secret exists to hand out.
 /// </summary>
-internal sealed class AccountsCommand : ICliCommand
+internal static class AccountsCommand
 {
-    public string Name => "accounts";
+    private const string Notes = "Uses Channel:DataDirectory (database and keys.json) or Channel:Keys, like the service; runs beside a running service.";
 
-    public string Summary => "list and show accounts; rotate an inbox secret; retry parked outbox items";
-
-    public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
+    public static Command Create(CliContext context)
     {
-        var subcommand = args.Count > 0 ? args[0] : null;
-        var rest = args.Skip(1).ToArray();
-        if (subcommand is "--help" or "-h" or "help" || CliArguments.WantsHelp(rest))
-        {
-            await context.Stdout.WriteAsync(Usage);
-            return 0;
-        }
+        var command = new CliCommand("accounts", "List and show accounts; rotate an inbox secret; retry parked outbox items.") { Notes = Notes };
+        CommandLine.RequireSubcommand(command);
 
-        switch (subcommand)
-        {
-            case null:
-                throw new CliUsageException("missing subcommand (list, show, rotate-inbox-secret or retry-parked; see accounts --help)");
-            case "list":
-                CliArguments.Parse(rest, [], []);
-                return await ListAsync(context);
-            case "show":
-                return await ShowAsync(context, AccountIdArgument(rest, "show"));
-            case "rotate-inbox-secret":
-                return await RotateAsync(context, AccountIdArgument(rest, "rotate-inbox-secret"));
-            case "retry-parked":
-                return await RetryAsync(context, AccountIdArgument(rest, "retry-parked"));
-            default:
-                throw new CliUsageException("unknown accounts subcommand (expected list, show, rotate-inbox-secret or retry-parked)");
-        }
+        var list = new CliCommand("list", "Every registered account: id, kind, subdomain, status, name (no secrets).") { Notes = Notes };
+        list.SetAction(async _ => await ListAsync(context));
+        command.Subcommands.Add(list);
+
+        command.Subcommands.Add(WithAccountId(
+            "show", "One account as JSON: status, last pull, push id (token masked), inbox callback, backlog.", id => ShowAsync(context, id)));
+        command.Subcommands.Add(WithAccountId(
+            "rotate-inbox-secret", "Replace an inbox account's signing secret and print the new one (the only time it is shown).", id => RotateAsync(context, id)));
+        command.Subcommands.Add(WithAccountId(
+            "retry-parked", "Queue again the outbox items Zendesk refused (processing_error, unknown parent).", id => RetryAsync(context, id)));
+        return command;
     }
 
-    private static string AccountIdArgument(IReadOnlyList<string> args, string subcommand)
+    private static CliCommand WithAccountId(string name, string description, Func<string, Task<int>> run)
     {
-        var parsed = CliArguments.Parse(args, [], [], maxPositionals: 1);
-        var id = parsed.Positionals.Count == 1 ? parsed.Positionals[0] : throw new CliUsageException($"accounts {subcommand} needs an account id");
-        return AccountIds.IsValid(id) ? id : throw new CliUsageException("that is not an account id (12 characters a-z, 2-7; see accounts list)");
+        var id = new Argument<string>("account id") { Description = "12 characters a-z, 2-7 (see accounts list)" };
+        var command = new CliCommand(name, description) { Notes = Notes };
+        command.Arguments.Add(id);
+        command.SetAction(async result =>
+        {
+            var value = result.GetValue(id)!;
+            return AccountIds.IsValid(value)
+                ? await run(value)
+                : throw new CliUsageException("that is not an account id (12 characters a-z, 2-7; see accounts list)");
+        });
+        return command;
     }
 
     private static async Task<int> ListAsync(CliContext context)
@@ -123,19 +120,4 @@ internal sealed class AccountsCommand : ICliCommand
         await context.Stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{count} parked item(s) queued again; the running service sends them within seconds."));
         return 0;
     }
-
-    private const string Usage = """
-        Usage: ChannelService accounts list
-               ChannelService accounts show <account id>
-               ChannelService accounts rotate-inbox-secret <account id>
-               ChannelService accounts retry-parked <account id>
-
-          list                  every registered account: id, kind, subdomain, status, name (no secrets)
-          show                  one account as JSON: status, last pull, push id (token masked), inbox callback, backlog
-          rotate-inbox-secret   replaces an inbox account's signing secret and prints the new one (only time it is shown)
-          retry-parked          queues the outbox items Zendesk refused (processing_error, unknown parent) again
-
-        Uses Channel:DataDirectory (database and keys.json) or Channel:Keys, like the service.
-
-        """;
 }

@@ -1,67 +1,62 @@
+using System.CommandLine;
 using System.Globalization;
 using ChannelService.Accounts;
 
 namespace ChannelService.Cli;
 
 /// <summary><c>keys list</c> and <c>keys rotate</c>: manage the master keys that seal metadata and sign pull state.</summary>
-internal sealed class KeysCommand : ICliCommand
+internal static class KeysCommand
 {
-    public string Name => "keys";
+    private const string Notes = """
+        Keys live in {Channel:DataDirectory}/keys.json (mode 0600), created on first start, unless Channel:Keys
+        configures them (Channel:Keys:0:Id, Channel:Keys:0:Secret as base64 of 32 random bytes; the last one seals).
+        Back the key file up: without it no account metadata held by Zendesk can be read.
+        """;
 
-    public string Summary => "list or rotate the keys that protect account metadata";
-
-    public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
+    public static Command Create(CliContext context)
     {
-        var subcommand = args.Count > 0 ? args[0] : null;
-        var rest = args.Skip(1).ToArray();
-        if (subcommand is null)
+        var command = new CliCommand("keys", "List or rotate the keys that protect account metadata.") { Notes = Notes };
+        CommandLine.RequireSubcommand(command);
+
+        var list = new CliCommand("list", "Key ids and creation dates (never key material); the current one seals.") { Notes = Notes };
+        list.SetAction(async _ => await ListAsync(context));
+        command.Subcommands.Add(list);
+
+        var rotate = new CliCommand("rotate", "Add a new newest key; old keys stay so existing metadata still decrypts.") { Notes = Notes };
+        rotate.SetAction(async _ => await RotateAsync(context));
+        command.Subcommands.Add(rotate);
+        return command;
+    }
+
+    private static async Task<int> ListAsync(CliContext context)
+    {
+        var ring = Load(context, create: false);
+        foreach (var key in ring.Keys)
         {
-            throw new CliUsageException("missing subcommand (list or rotate; see keys --help)");
+            var created = key.CreatedAt == DateTimeOffset.MinValue ? "configured" : key.CreatedAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+            await context.Stdout.WriteLineAsync($"{key.Id,-16}  {created,-20}{(key == ring.Current ? "  current" : "")}".TrimEnd());
         }
 
-        if (subcommand is "--help" or "-h" or "help" || CliArguments.WantsHelp(rest))
+        return 0;
+    }
+
+    private static async Task<int> RotateAsync(CliContext context)
+    {
+        var ring = Load(context, create: true);
+        KeyRingKey added;
+        try
         {
-            await context.Stdout.WriteAsync(Usage);
-            return 0;
+            added = ring.Rotate();
+        }
+        catch (KeyRingException ex)
+        {
+            await context.Stderr.WriteLineAsync($"error: {ex.Message}");
+            return 1;
         }
 
-        CliArguments.Parse(rest, [], []);
-        switch (subcommand)
-        {
-            case "list":
-            {
-                var ring = Load(context, create: false);
-                foreach (var key in ring.Keys)
-                {
-                    var created = key.CreatedAt == DateTimeOffset.MinValue ? "configured" : key.CreatedAt.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-                    await context.Stdout.WriteLineAsync($"{key.Id,-16}  {created,-20}{(key == ring.Current ? "  current" : "")}".TrimEnd());
-                }
-
-                return 0;
-            }
-
-            case "rotate":
-            {
-                var ring = Load(context, create: true);
-                KeyRingKey added;
-                try
-                {
-                    added = ring.Rotate();
-                }
-                catch (KeyRingException ex)
-                {
-                    await context.Stderr.WriteLineAsync($"error: {ex.Message}");
-                    return 1;
-                }
-
-                await context.Stdout.WriteLineAsync($"Added key {added.Id}; new metadata is sealed with it, older keys still decrypt.");
-                await context.Stdout.WriteLineAsync($"Back up {ring.FilePath}. Running instances read the new key within seconds and seal with it after a restart.");
-                return 0;
-            }
-
-            default:
-                throw new CliUsageException("unknown keys subcommand (expected list or rotate; see keys --help)");
-        }
+        await context.Stdout.WriteLineAsync($"Added key {added.Id}; new metadata is sealed with it, older keys still decrypt.");
+        await context.Stdout.WriteLineAsync($"Back up {ring.FilePath}. Running instances read the new key within seconds and seal with it after a restart.");
+        return 0;
     }
 
     private static KeyRing Load(CliContext context, bool create)
@@ -75,14 +70,4 @@ internal sealed class KeysCommand : ICliCommand
             throw new CliUsageException(ex.Message);
         }
     }
-
-    private const string Usage = """
-        Usage: ChannelService keys list      key ids and creation dates (never key material); the current one seals
-               ChannelService keys rotate    add a new newest key; old keys stay so existing metadata still decrypts
-
-        Keys live in {Channel:DataDirectory}/keys.json (mode 0600), created on first start, unless Channel:Keys
-        configures them (Channel:Keys:0:Id, Channel:Keys:0:Secret as base64 of 32 random bytes; the last one seals).
-        Back the key file up: without it no account metadata held by Zendesk can be read.
-
-        """;
 }

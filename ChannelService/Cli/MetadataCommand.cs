@@ -1,8 +1,8 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChannelService.Accounts;
-using FluentValidation;
 
 namespace ChannelService.Cli;
 
@@ -10,81 +10,121 @@ namespace ChannelService.Cli;
 /// <c>metadata new</c> mints account metadata exactly as the admin UI does (same validator, same codec), for scripted
 /// setups and tests; <c>metadata show</c> decodes one with every secret masked.
 /// </summary>
-internal sealed class MetadataCommand : ICliCommand
+internal static class MetadataCommand
 {
     private const string Mask = "********";
 
-    public string Name => "metadata";
-
-    public string Summary => "mint (new) or inspect (show) account metadata";
-
-    public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args)
+    public static Command Create(CliContext context)
     {
-        var subcommand = args.Count > 0 ? args[0] : null;
-        var rest = args.Skip(1).ToArray();
-        switch (subcommand)
+        var command = new CliCommand("metadata", "Mint (new) or inspect (show) account metadata, exactly as the admin UI does.")
         {
-            case null:
-                throw new CliUsageException("missing subcommand (new or show; see metadata --help)");
-            case "--help" or "-h" or "help":
-                await context.Stdout.WriteAsync(Usage);
-                return 0;
-            case "new" when CliArguments.WantsHelp(rest):
-                await context.Stdout.WriteAsync(NewUsage);
-                return 0;
-            case "show" when CliArguments.WantsHelp(rest):
-                await context.Stdout.WriteAsync(ShowUsage);
-                return 0;
-            case "new":
-                return await NewAsync(context, rest);
-            case "show":
-                return await ShowAsync(context, rest);
-            default:
-                throw new CliUsageException("unknown metadata subcommand (expected new or show; see metadata --help)");
-        }
+            Notes = "Keys: Channel:Keys from configuration, else {Channel:DataDirectory}/keys.json (generated on first use).\n"
+                + "Run 'ChannelService metadata new --help' or 'ChannelService metadata show --help' for details.",
+        };
+        CommandLine.RequireSubcommand(command);
+        command.Subcommands.Add(New(context));
+        command.Subcommands.Add(Show(context));
+        return command;
     }
 
-    private static async Task<int> NewAsync(CliContext context, IReadOnlyList<string> args)
+    private static CliCommand New(CliContext context)
     {
-        var parsed = CliArguments.Parse(
-            args,
-            ["--kind", "--url", "--callback-url", "--username", "--name", "--option*", "--subdomain", "--push-id"],
-            ["--password-stdin", "--push-token-stdin"]);
-        var kind = parsed.Value("--kind") ?? throw new CliUsageException("--kind is required");
-        if (parsed.Value("--url") is not null && parsed.Value("--callback-url") is not null)
+        var kind = CliOptions.Text("--kind", string.Join("|", SourceKinds.WireNames), "kind", required: true);
+        var url = CliOptions.Text("--url", "collection, feed or callback URL (http/https; webcal for ics); no credentials inside", "url");
+        var username = CliOptions.Text("--username", "user name for the source", "u");
+        var passwordStdin = CliOptions.Flag("--password-stdin", "read the password or token from the first line of standard input");
+        var name = CliOptions.Text("--name", "display name of the account", "n");
+        var options = CliOptions.Pairs("--option", $"repeatable; keys: {string.Join(", ", AccountOptions.Keys)}");
+        var callbackUrl = CliOptions.Text("--callback-url", "inbox: where agents' replies are POSTed (same as --url)", "url");
+        var subdomain = CliOptions.Text("--subdomain", "the Zendesk subdomain (acme for acme.zendesk.com)", "s");
+        var pushId = CliOptions.Text("--push-id", "the instance_push_id Zendesk gave the account (with --push-token-stdin)", "id");
+        var pushTokenStdin = CliOptions.Flag("--push-token-stdin", "read the zendesk_access_token from standard input (the line after the password, if any)");
+        var command = new CliCommand("new", "Mint account metadata exactly as the admin UI does (same validator, same codec).")
+        {
+            Usage =
+            [
+                "metadata new --kind <kind> --url <url> [--username U] [--password-stdin] [--name N] [--option key=value ...]",
+                "             [--subdomain S [--push-id ID --push-token-stdin]]",
+                "metadata new --kind inbox --callback-url <url> [--name N] [--subdomain S ...]",
+            ],
+            Notes = """
+                Prints the metadata string (at most 5000 characters) to standard output. Inbox accounts and accounts with push
+                credentials are also registered in the service's database; an inbox account's signing secret is printed once,
+                on standard error. Secrets are read from standard input only, never from the command line.
+                """,
+        };
+        foreach (var option in new Option[] { kind, url, username, passwordStdin, name, options, callbackUrl, subdomain, pushId, pushTokenStdin })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async result => await NewAsync(context, new NewArguments(
+            result.GetValue(kind)!,
+            result.GetValue(url),
+            result.GetValue(callbackUrl),
+            result.GetValue(username),
+            result.GetValue(name),
+            result.GetValue(options) ?? [],
+            result.GetValue(subdomain),
+            result.GetValue(pushId),
+            result.GetValue(passwordStdin),
+            result.GetValue(pushTokenStdin))));
+        return command;
+    }
+
+    private static CliCommand Show(CliContext context)
+    {
+        var value = new Argument<string>("metadata") { Description = "the metadata string, or - to read it from standard input" };
+        var command = new CliCommand("show", "Decode account metadata minted by this service and print it as JSON with every secret masked.")
+        {
+            Usage = ["metadata show <metadata>", "metadata show -        (read the metadata from standard input)"],
+            Notes = """
+                Prints the account id, the key id it was sealed with and all options with their effective values.
+                Exit code 2 when it does not decode (altered, truncated, foreign key or not ours).
+                """,
+        };
+        command.Arguments.Add(value);
+        command.SetAction(async result => await ShowAsync(context, result.GetValue(value)!));
+        return command;
+    }
+
+    private sealed record NewArguments(
+        string Kind,
+        string? Url,
+        string? CallbackUrl,
+        string? Username,
+        string? Name,
+        KeyValuePair<string, string>[] Options,
+        string? Subdomain,
+        string? PushId,
+        bool PasswordStdin,
+        bool PushTokenStdin);
+
+    private static async Task<int> NewAsync(CliContext context, NewArguments args)
+    {
+        var kind = args.Kind;
+        if (args.Url is not null && args.CallbackUrl is not null)
         {
             throw new CliUsageException("give --url or --callback-url, not both");
         }
 
-        var url = parsed.Value("--url") ?? parsed.Value("--callback-url")
+        var url = args.Url ?? args.CallbackUrl
             ?? throw new CliUsageException(kind == "inbox" ? "--callback-url is required for an inbox account" : "--url is required");
 
-        var subdomain = parsed.Value("--subdomain");
-        var pushId = parsed.Value("--push-id");
+        var subdomain = args.Subdomain;
+        var pushId = args.PushId;
         if (subdomain is not null && !Zendesk.PushCredentialsStore.IsValidSubdomain(subdomain))
         {
             throw new CliUsageException("--subdomain must be the Zendesk subdomain only (letters, digits, hyphens), e.g. acme for acme.zendesk.com");
         }
 
-        if ((pushId is not null || parsed.Has("--push-token-stdin")) && (pushId is null || !parsed.Has("--push-token-stdin") || subdomain is null))
+        if ((pushId is not null || args.PushTokenStdin) && (pushId is null || !args.PushTokenStdin || subdomain is null))
         {
             throw new CliUsageException("push needs --subdomain, --push-id and --push-token-stdin together");
         }
 
-        var options = new List<KeyValuePair<string, string>>();
-        foreach (var option in parsed.Values("--option"))
-        {
-            var equals = option.IndexOf('=', StringComparison.Ordinal);
-            if (equals <= 0)
-            {
-                throw new CliUsageException("--option must be key=value");
-            }
-
-            options.Add(new(option[..equals], option[(equals + 1)..]));
-        }
-
         string? secret = null;
-        if (parsed.Has("--password-stdin"))
+        if (args.PasswordStdin)
         {
             // First line only, so `printf '%s\n' "$PASS" | …` and here-strings both work; the newline is not part of it.
             secret = await context.Stdin.ReadLineAsync();
@@ -95,7 +135,7 @@ internal sealed class MetadataCommand : ICliCommand
         }
 
         string? pushToken = null;
-        if (parsed.Has("--push-token-stdin"))
+        if (args.PushTokenStdin)
         {
             // The line after the password when both are read from standard input.
             pushToken = (await context.Stdin.ReadLineAsync())?.Trim();
@@ -105,16 +145,8 @@ internal sealed class MetadataCommand : ICliCommand
             }
         }
 
-        var request = new NewAccountRequest(kind, url, parsed.Value("--username"), secret, parsed.Value("--name"), options);
-        AccountMetadata account;
-        try
-        {
-            account = request.Create(TimeProvider.System) with { Subdomain = subdomain?.ToLowerInvariant(), InstancePushId = pushId };
-        }
-        catch (ValidationException ex)
-        {
-            throw new CliUsageException(OneLine(string.Join(" ", ex.Errors.Select(e => e.ErrorMessage))));
-        }
+        var request = new NewAccountRequest(kind, url, args.Username, secret, args.Name, args.Options);
+        var account = AccountRequests.Create(request) with { Subdomain = subdomain?.ToLowerInvariant(), InstancePushId = pushId };
 
         var codec = new MetadataCodec(LoadKeys(context, create: true));
         string metadata;
@@ -157,17 +189,11 @@ internal sealed class MetadataCommand : ICliCommand
         return 0;
     }
 
-    private static async Task<int> ShowAsync(CliContext context, IReadOnlyList<string> args)
+    private static async Task<int> ShowAsync(CliContext context, string argument)
     {
-        var parsed = CliArguments.Parse(args, [], [], maxPositionals: 1);
-        if (parsed.Positionals.Count == 0)
-        {
-            throw new CliUsageException("metadata show needs the metadata string (or - to read it from standard input)");
-        }
-
         // Metadata is a bearer credential: `-` keeps it out of shell history and process lists.
         // Trimmed here (not in the codec): a pasted value often carries a stray space or newline.
-        var value = (parsed.Positionals[0] == "-" ? await context.Stdin.ReadLineAsync() : parsed.Positionals[0])?.Trim();
+        var value = (argument == "-" ? await context.Stdin.ReadLineAsync() : argument)?.Trim();
         var codec = new MetadataCodec(LoadKeys(context, create: false));
         AccountMetadata account;
         try
@@ -218,48 +244,4 @@ internal sealed class MetadataCommand : ICliCommand
             throw new CliUsageException(ex.Message);
         }
     }
-
-    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
-
-    private static string Usage => $"""
-        Usage: ChannelService metadata new --kind <kind> --url <url> [options]
-               ChannelService metadata show <metadata | ->
-
-        Mints account metadata exactly as the admin UI does, or decodes one with secrets masked.
-        Keys: Channel:Keys from configuration, else {"{"}Channel:DataDirectory{"}"}/keys.json (generated on first use).
-        Run 'ChannelService metadata new --help' or 'metadata show --help' for details.
-
-        """;
-
-    private static string NewUsage => $"""
-        Usage: ChannelService metadata new --kind <kind> --url <url> [--username U] [--password-stdin] [--name N] [--option key=value ...]
-                                           [--subdomain S [--push-id ID --push-token-stdin]]
-               ChannelService metadata new --kind inbox --callback-url <url> [--name N] [--subdomain S ...]
-
-          --kind <kind>       {string.Join("|", SourceKinds.WireNames)}
-          --url <url>         collection, feed or callback URL (http/https; webcal for ics); no credentials inside
-          --username <u>      user name for the source
-          --password-stdin    read the password or token from the first line of standard input
-          --name <n>          display name of the account
-          --option key=value  repeatable; keys: {string.Join(", ", AccountOptions.Keys)}
-          --callback-url <u>  inbox: where agents' replies are POSTed (same as --url)
-          --subdomain <s>     the Zendesk subdomain (acme for acme.zendesk.com)
-          --push-id <id>      the instance_push_id Zendesk gave the account (with --push-token-stdin)
-          --push-token-stdin  read the zendesk_access_token from standard input (the line after the password, if any)
-
-        Prints the metadata string (at most 5000 characters) to standard output. Inbox accounts and accounts with push
-        credentials are also registered in the service's database; an inbox account's signing secret is printed once,
-        on standard error.
-
-        """;
-
-    private static string ShowUsage => """
-        Usage: ChannelService metadata show <metadata>
-               ChannelService metadata show -        (read the metadata from standard input)
-
-        Decodes account metadata minted by this service and prints it as JSON with every secret masked,
-        including the account id, the key id it was sealed with and all options with their effective values.
-        Exit code 2 when it does not decode (altered, truncated, foreign key or not ours).
-
-        """;
 }

@@ -1,13 +1,11 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using ChannelService.Calendars;
-using ChannelService.Data;
+using ChannelService.Pull;
 using ChannelService.Sources;
 using ChannelService.Sources.CalDav;
 using ChannelService.Tickets;
 using ChannelService.Zendesk;
-using Dapper;
 
 namespace ChannelService.Clickthrough;
 
@@ -37,29 +35,19 @@ internal abstract record ClickthroughTarget
 /// the source item, whose URL was recorded when it was pulled. Nothing from the request ever becomes the
 /// redirect target (design §7).
 /// </summary>
-internal sealed partial class ClickthroughService(Database database, SourceItemStore items, Outbox inbox)
+internal sealed class ClickthroughService(PullMirrorStore mirror, SourceItemStore items, Outbox inbox)
 {
     /// <summary>At most this many messages of an inbox thread are shown (the newest).</summary>
     internal const int MaxMessages = 200;
 
     public async Task<ClickthroughTarget> ResolveAsync(string? externalId, CancellationToken cancellationToken)
     {
-        if (externalId is null || IdShape().Match(externalId) is not { Success: true } match)
+        if (!ExternalIdShape.TryParse(externalId, out var accountId, out var unitKey))
         {
             return new ClickthroughTarget.Unknown();
         }
 
-        var accountId = match.Groups["account"].Value;
-        var unitKey = match.Groups["unit"].Value;
-        string? itemKey;
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        {
-            itemKey = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-                "SELECT item_key FROM pull_mirror WHERE account_id = @accountId AND unit_key = @unitKey",
-                new { accountId, unitKey },
-                cancellationToken: cancellationToken));
-        }
-
+        var itemKey = await mirror.ItemKeyOfAsync(accountId, unitKey, cancellationToken);
         var stored = await items.GetAsync(accountId, itemKey ?? unitKey, cancellationToken);
         if (stored is null)
         {
@@ -195,8 +183,4 @@ internal sealed partial class ClickthroughService(Database database, SourceItemS
         IcalDateKind.Utc => value.Local.ToString("uuuu-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC",
         _ => value.Local.ToString("uuuu-MM-dd HH:mm", CultureInfo.InvariantCulture) + (value.TzId is { } tz ? $" ({tz})" : string.Empty),
     };
-
-    /// <summary>Account id (ExternalIds.Check), a 24-character base32 unit key, then an optional suffix of ours.</summary>
-    [GeneratedRegex("^(?<account>[A-Za-z0-9_]{1,64})-(?<unit>[a-z2-7]{24})(?:-[a-z0-9-]{1,200})?$", RegexOptions.CultureInvariant)]
-    private static partial Regex IdShape();
 }

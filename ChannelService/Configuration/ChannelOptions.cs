@@ -88,92 +88,12 @@ public sealed class ChannelOptions
     /// </summary>
     public Uri? BaseUri => string.IsNullOrWhiteSpace(PublicBaseUrl) ? null : new Uri(PublicBaseUrl.TrimEnd('/') + "/");
 
-    /// <summary>Checks the options; returns every problem in words an operator can act on.</summary>
-    public IReadOnlyList<string> Validate(bool isDevelopment)
-    {
-        var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(PublicBaseUrl))
-        {
-            if (!isDevelopment)
-            {
-                errors.Add("Channel:PublicBaseUrl is required: the https URL Zendesk reaches this service at (e.g. https://channel.example.com).");
-            }
-        }
-        else if (!Uri.TryCreate(PublicBaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
-        {
-            errors.Add($"Channel:PublicBaseUrl must be an absolute https URL; got '{PublicBaseUrl}'.");
-        }
-        else if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopbackHost(uri.Host))
-        {
-            errors.Add("Channel:PublicBaseUrl must use https: Zendesk requires https manifest URLs (http is accepted only for loopback hosts).");
-        }
-        else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
-        {
-            errors.Add("Channel:PublicBaseUrl must not contain a query, fragment or user name.");
-        }
-
-        if (string.IsNullOrWhiteSpace(DataDirectory))
-        {
-            errors.Add("Channel:DataDirectory must not be empty.");
-        }
-
-        if (PushClientId is { Length: > 127 })
-        {
-            // DOC says 127, SCHEMA says 128: the stricter limit is safe for both.
-            errors.Add("Channel:PushClientId is at most 127 characters.");
-        }
-
-        if (!string.IsNullOrWhiteSpace(ZendeskBaseUrl) && (!Uri.TryCreate(ZendeskBaseUrl, UriKind.Absolute, out var zendesk) || (zendesk.Scheme != Uri.UriSchemeHttps && zendesk.Scheme != Uri.UriSchemeHttp)))
-        {
-            errors.Add($"Channel:ZendeskBaseUrl must be an absolute http(s) URL such as https://zendesk-proxy.example.com; got '{ZendeskBaseUrl}'.");
-        }
-
-        if (PushBatchSize is < 1 or > 200)
-        {
-            errors.Add("Channel:PushBatchSize must be 1 to 200 (Zendesk documents at most 200 resources per push).");
-        }
-
-        if (PushLinger < TimeSpan.Zero || PushLinger > TimeSpan.FromMinutes(1) || ZendeskTimeout <= TimeSpan.Zero || ZendeskTimeout > TimeSpan.FromMinutes(5))
-        {
-            errors.Add("Channel:PushLinger must be 0 to 00:01:00 and Channel:ZendeskTimeout above 0 and at most 00:05:00.");
-        }
-
-        if (string.IsNullOrEmpty(DashboardUser) != string.IsNullOrEmpty(DashboardPassword))
-        {
-            errors.Add("Channel:DashboardUser and Channel:DashboardPassword must be set together (or neither, which turns the dashboard off).");
-        }
-
-        foreach (var (value, name) in new[] { (IntegrationName, "IntegrationName"), (IntegrationAuthor, "IntegrationAuthor") })
-        {
-            if (string.IsNullOrWhiteSpace(value) || value.Length > 255)
-            {
-                errors.Add($"Channel:{name} must be 1 to 255 characters.");
-            }
-        }
-
-        if (string.IsNullOrWhiteSpace(IntegrationId) || IntegrationId.Length > 511)
-        {
-            errors.Add("Channel:IntegrationId must be 1 to 511 characters.");
-        }
-
-        foreach (var proxy in TrustedProxies)
-        {
-            if (!TryParseNetwork(proxy, out _))
-            {
-                errors.Add($"Channel:TrustedProxies: '{proxy}' is neither an IP address nor a CIDR range (e.g. 10.0.0.5 or 10.0.0.0/24).");
-            }
-        }
-
-        foreach (var host in ReturnUrlHosts)
-        {
-            if (!IsValidHostEntry(host))
-            {
-                errors.Add($"Channel:ReturnUrlHosts: '{host}' must be a host name or address with an optional port, e.g. support.example.com or 127.0.0.1:5173.");
-            }
-        }
-
-        return errors;
-    }
+    /// <summary>
+    /// Every problem with the options, in words an operator can act on (<see cref="ChannelOptionsValidator"/>, the same
+    /// rules the host checks at start); empty when they are valid.
+    /// </summary>
+    public IReadOnlyList<string> Validate(bool isDevelopment) =>
+        new ChannelOptionsValidator(isDevelopment).Validate(this).Errors.Select(e => e.ErrorMessage).ToList();
 
     /// <summary>A <c>host</c> or <c>host:port</c> entry of <see cref="ReturnUrlHosts"/>, without scheme, path or wildcard.</summary>
     public static bool IsValidHostEntry(string? entry) =>
@@ -194,7 +114,7 @@ public sealed class ChannelOptions
             ? [new IPNetwork(IPAddress.Loopback, 8), new IPNetwork(IPAddress.IPv6Loopback, 128)]
             : TrustedProxies.Select(p => TryParseNetwork(p, out var n) ? n : throw new InvalidOperationException($"Invalid Channel:TrustedProxies entry '{p}'.")).ToList();
 
-    private static bool TryParseNetwork(string text, out IPNetwork network)
+    internal static bool TryParseNetwork(string text, out IPNetwork network)
     {
         if (IPAddress.TryParse(text, out var address) && !text.Contains('/', StringComparison.Ordinal))
         {

@@ -9,20 +9,25 @@ using Microsoft.Extensions.Options;
 
 namespace ChannelService.Dashboard;
 
-public sealed record DashboardAccountRow(string AccountId, string Kind, string Name, string? Subdomain, string Status, string? LastPull, string? LastPullResult, bool CanPush, long Pending, long Parked, long Delivered, string? LastError);
+internal sealed record DashboardAccountRow(string AccountId, string Kind, string Name, string? Subdomain, string Status, string? LastPull, string? LastPullResult, bool CanPush, long Pending, long Parked, long Delivered, string? LastError);
 
-public sealed record DashboardEventRow(string At, string TypeId, string? AccountId, string? Error, string Summary);
+internal sealed record DashboardEventRow(string At, string TypeId, string? AccountId, string? Error, string Summary);
 
-public sealed record DashboardErrorRow(string At, string? AccountId, string Source, string Message);
+internal sealed record DashboardErrorRow(string At, string? AccountId, string Source, string Message);
 
-public sealed record DashboardParkedRow(string AccountId, string ExternalId, string? Reason, string CreatedAt);
+internal sealed record DashboardParkedRow(string AccountId, string ExternalId, string? Reason, string CreatedAt);
 
-public sealed record DashboardModel(
+internal sealed record DashboardUnverifiedRow(string At, string TypeId, string? Subdomain, string? Error, string Summary);
+
+internal sealed record DashboardUnverified(long Total, IReadOnlyDictionary<string, long> ByType, IReadOnlyList<DashboardUnverifiedRow> Latest);
+
+internal sealed record DashboardModel(
     bool PushEnabled,
     IReadOnlyList<DashboardAccountRow> Accounts,
     IReadOnlyList<DashboardParkedRow> Parked,
     IReadOnlyList<DashboardEventRow> Events,
     IReadOnlyList<DashboardErrorRow> Errors,
+    DashboardUnverified Unverified,
     string GeneratedAt);
 
 /// <summary>
@@ -30,7 +35,15 @@ public sealed record DashboardModel(
 /// with <c>Channel:DashboardUser</c>/<c>Channel:DashboardPassword</c>; 404 when those are not configured, so an
 /// unconfigured service exposes nothing. Shows no secret: ids, counts, times and error texts only.
 /// </summary>
-public sealed class DashboardController(IOptions<ChannelOptions> options) : Controller
+internal sealed class DashboardController(
+    AccountRegistry registry,
+    Outbox outbox,
+    PushCredentialsStore credentials,
+    EventLog events,
+    ServiceErrors errors,
+    UnverifiedEvents unverified,
+    TimeProvider time,
+    IOptions<ChannelOptions> options) : Controller
 {
     private const int RecentRows = 50;
 
@@ -50,11 +63,8 @@ public sealed class DashboardController(IOptions<ChannelOptions> options) : Cont
         }
 
         Response.Headers.CacheControl = "no-store";
-        var services = HttpContext.RequestServices;
-        var accounts = await services.GetRequiredService<AccountRegistry>().ListAsync(cancellationToken);
-        var outbox = services.GetRequiredService<Outbox>();
+        var accounts = await registry.ListAsync(cancellationToken);
         var counts = (await outbox.CountsAsync(cancellationToken)).ToDictionary(c => c.AccountId);
-        var credentials = services.GetRequiredService<PushCredentialsStore>();
         var rows = new List<DashboardAccountRow>();
         foreach (var a in accounts)
         {
@@ -76,12 +86,16 @@ public sealed class DashboardController(IOptions<ChannelOptions> options) : Cont
 
         var parked = (await outbox.ParkedAsync(RecentRows, cancellationToken))
             .Select(p => new DashboardParkedRow(p.AccountId, p.ExternalId, p.LastError, Format(p.CreatedAt))).ToList();
-        var events = (await services.GetRequiredService<EventLog>().RecentAsync(RecentRows, cancellationToken))
+        var recentEvents = (await events.RecentAsync(RecentRows, cancellationToken))
             .Select(e => new DashboardEventRow(Format(e.ReceivedAt), e.TypeId, e.AccountId, e.Error, e.Summary)).ToList();
-        var errors = (await services.GetRequiredService<ServiceErrors>().RecentAsync(RecentRows, cancellationToken))
+        var recentErrors = (await errors.RecentAsync(RecentRows, cancellationToken))
             .Select(e => new DashboardErrorRow(Format(e.At), e.AccountId, e.Source, e.Message)).ToList();
-        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        return View(new DashboardModel(settings.PushEnabled, rows, parked, events, errors, Format(now)));
+        var ignored = unverified.Snapshot();
+        var unverifiedRows = new DashboardUnverified(
+            ignored.Total,
+            ignored.ByType,
+            ignored.Latest.Select(e => new DashboardUnverifiedRow(Format(e.At), e.TypeId, e.Subdomain, e.Error, e.Summary)).ToList());
+        return View(new DashboardModel(settings.PushEnabled, rows, parked, recentEvents, recentErrors, unverifiedRows, Format(time.GetUtcNow())));
     }
 
     /// <summary>

@@ -7,7 +7,11 @@ using Microsoft.Extensions.Options;
 
 namespace ChannelService.Data;
 
-/// <summary>Opens connections to the service's SQLite database (one file in the data folder, WAL mode).</summary>
+/// <summary>
+/// The one factory of connections to the service's SQLite database (one file in the data folder, WAL mode), and
+/// owner of <c>store_info</c> (the store epoch). Every other table has its own store class that opens connections
+/// here; a store method that must join a caller's transaction takes the caller's connection and transaction.
+/// </summary>
 public sealed class Database
 {
     public const string FileName = "channel.db";
@@ -61,11 +65,12 @@ public sealed class Database
             Directory.CreateDirectory(folder);
         }
 
+        const string CreateEpoch = "INSERT OR IGNORE INTO store_info (id, epoch, created_at) VALUES (1, @Epoch, @CreatedAt)";
         await using var connection = await OpenAsync(cancellationToken);
         await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
         await Migrations.ApplyAsync(connection, cancellationToken);
         await connection.ExecuteAsync(
-            "INSERT OR IGNORE INTO store_info (id, epoch, created_at) VALUES (1, @Epoch, @CreatedAt)",
+            CreateEpoch,
             new { Epoch = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)), CreatedAt = DateTimeOffset.UtcNow });
     }
 
@@ -75,8 +80,17 @@ public sealed class Database
     /// </summary>
     public async Task<string> GetEpochAsync(CancellationToken cancellationToken = default)
     {
+        const string Sql = "SELECT epoch FROM store_info WHERE id = 1";
         await using var connection = await OpenAsync(cancellationToken);
-        return await connection.QuerySingleAsync<string>("SELECT epoch FROM store_info WHERE id = 1");
+        return await connection.QuerySingleAsync<string>(Sql);
+    }
+
+    /// <summary>Proves the database opens and answers (the health check); throws when it does not.</summary>
+    public async Task CheckAsync(CancellationToken cancellationToken = default)
+    {
+        const string Sql = "SELECT count(*) FROM store_info";
+        await using var connection = await OpenAsync(cancellationToken);
+        await connection.ExecuteScalarAsync<int>(new CommandDefinition(Sql, cancellationToken: cancellationToken));
     }
 
     /// <summary>How every time is stored: UTC text that sorts as it reads.</summary>

@@ -32,16 +32,10 @@ internal sealed class HealthProbeController(ISourceFactory sources) : Controller
 
     [HttpPost("/health")]
     [IgnoreAntiforgeryToken]
-    public async Task<IActionResult> Probe(CancellationToken cancellationToken)
+    [RequireAccount(MissingMessage = "metadata is missing: post it as a form field.")]
+    public async Task<IActionResult> Probe([FromServices] CurrentAccount caller, CancellationToken cancellationToken)
     {
-        var decoded = HttpContext.GetDecodedMetadata();
-        if (decoded?.Account is not { } account)
-        {
-            return StatusCode(StatusCodes.Status401Unauthorized, new ErrorResponse(decoded is null
-                ? "metadata is missing: post it as a form field."
-                : MetadataRejectedException.Describe(decoded.Rejection!.Value)));
-        }
-
+        var account = caller.Account;
         if (account.Kind == SourceKind.Inbox)
         {
             return Ok(new SourceHealthResponse("ok", account.Kind.ToWire(), true, true, false, 0, 0, 0, "Webhook inboxes are not polled: there is no source to probe."));

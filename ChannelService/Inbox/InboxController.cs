@@ -15,7 +15,7 @@ internal sealed record InboxAccepted(string ExternalId);
 /// message stored, in the outbox transaction, and 202 answered with its external_id.
 /// </summary>
 [ApiController]
-public sealed class InboxController : ControllerBase
+internal sealed class InboxController(InboxAccountStore accounts, Database database, Outbox outbox, IValidator<InboxMessage> validator, TimeProvider time) : ControllerBase
 {
     /// <summary>Messages are text plus a few URLs; 256 KB holds the 65535-character text and html with room to spare.</summary>
     public const int MaxBodyBytes = 256 * 1024;
@@ -25,13 +25,6 @@ public sealed class InboxController : ControllerBase
     [HttpPost("/inbox/{accountId}")]
     public async Task<IActionResult> ReceiveAsync(string accountId, CancellationToken cancellationToken)
     {
-        // Services from the request scope: they are internal types, and a public controller cannot take them in its constructor.
-        var services = HttpContext.RequestServices;
-        var accounts = services.GetRequiredService<InboxAccountStore>();
-        var database = services.GetRequiredService<Database>();
-        var outbox = services.GetRequiredService<Outbox>();
-        var time = services.GetRequiredService<TimeProvider>();
-
         if (Request.ContentLength > MaxBodyBytes)
         {
             return StatusCode(StatusCodes.Status413PayloadTooLarge, new ErrorResponse($"The message is larger than {MaxBodyBytes / 1024} KB."));
@@ -76,7 +69,8 @@ public sealed class InboxController : ControllerBase
             return BadRequest(new ErrorResponse("The body is not a JSON message object."));
         }
 
-        var validation = await new InboxMessageValidator().ValidateAsync(message, cancellationToken);
+        // Validated here, not by ValidationFilter: the body is parsed only once its signature has been checked.
+        var validation = await validator.ValidateAsync(message, cancellationToken);
         if (!validation.IsValid)
         {
             var first = validation.Errors[0];

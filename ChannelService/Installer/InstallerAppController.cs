@@ -9,7 +9,7 @@ namespace ChannelService.Installer;
 /// Admin Center's "Upload private app". Same bytes as <c>installer-app --out</c> for the same base URL.
 /// </summary>
 [ApiController]
-public sealed class InstallerAppController(IOptions<ChannelOptions> options, IWebHostEnvironment environment) : ControllerBase
+internal sealed class InstallerAppController(IOptions<ChannelOptions> options, IWebHostEnvironment environment) : ControllerBase
 {
     [HttpGet("/installer-app.zip")]
     public IActionResult Get()

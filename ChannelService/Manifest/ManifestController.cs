@@ -9,7 +9,7 @@ namespace ChannelService.Manifest;
 /// <c>version</c> changes (channel-framework.md §1).
 /// </summary>
 [ApiController]
-public sealed class ManifestController(ManifestRenderer renderer, IOptions<ChannelOptions> options) : ControllerBase
+internal sealed class ManifestController(ManifestRenderer renderer, IOptions<ChannelOptions> options) : ControllerBase
 {
     // Readable names ("Calendar & Tasks") rather than \u0026 escapes; the output is JSON, not HTML.
     private static readonly System.Text.Json.JsonSerializerOptions ManifestJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

@@ -1,8 +1,8 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using ChannelService.Accounts;
 using ChannelService.Data;
 using ChannelService.Zendesk;
-using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace ChannelService.Pull;
@@ -12,15 +12,13 @@ namespace ChannelService.Pull;
 /// outbox, at most 200, with the same generations as a source pull. An answer's messages are marked delivered only
 /// when the next pull carries its generation; a lost answer is simply sent again (the ids are deterministic).
 /// </summary>
-internal sealed class InboxPull(Database database, IInboxBacklog backlog, PullStateCodec stateCodec, TimeProvider time)
+internal sealed class InboxPull(Database database, PullMirrorStore mirror, IInboxBacklog backlog, AccountLocks locks, PullStateCodec stateCodec, TimeProvider time)
 {
-    private const string UnitPrefix = "inbox-";
-
     /// <summary>Returns the JSON pull payload.</summary>
     public async Task<JsonObject> PullAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
     {
         // One pull at a time per account, as for sources: the acknowledgement and the next batch must not interleave.
-        using var held = await AccountLocks.AcquireAsync(account.AccountId, Timeout.InfiniteTimeSpan, cancellationToken);
+        using var held = await locks.AcquireAsync(account.AccountId, Timeout.InfiniteTimeSpan, cancellationToken);
         return await PullLockedAsync(account, state, cancellationToken);
     }
 
@@ -32,14 +30,11 @@ internal sealed class InboxPull(Database database, IInboxBacklog backlog, PullSt
         await using (var c = await database.OpenAsync(cancellationToken))
         {
             long? sent;
-            List<long> seqs;
+            IReadOnlyList<long> seqs;
             await using (var t = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken))
             {
-                sent = (await PullMirror.GetAccountAsync(c, t, accountId)).PendingGeneration;
-                seqs = (await c.QueryAsync<string>(
-                    "SELECT item_key FROM pull_mirror WHERE account_id = @accountId AND pending_generation = @sent AND unit_key LIKE 'inbox-%'",
-                    new { accountId, sent },
-                    t)).Select(long.Parse).ToList();
+                sent = (await mirror.GetAccountAsync(c, t, accountId)).PendingGeneration;
+                seqs = await mirror.PendingInboxItemsAsync(c, t, accountId, sent);
                 await t.CommitAsync(cancellationToken);
             }
 
@@ -52,18 +47,17 @@ internal sealed class InboxPull(Database database, IInboxBacklog backlog, PullSt
                     await backlog.AcknowledgeAsync(accountId, seqs, cancellationToken);
                 }
 
-                await c.ExecuteAsync("DELETE FROM pull_mirror WHERE account_id = @accountId AND unit_key LIKE 'inbox-%'", new { accountId });
-                await c.ExecuteAsync("UPDATE pull_accounts SET pending_generation = NULL WHERE account_id = @accountId", new { accountId });
+                await mirror.ClearInboxPendingAsync(c, accountId);
             }
         }
 
-        var items = await backlog.TakePendingAsync(accountId, PullService.MaxResources, cancellationToken);
+        var items = await backlog.TakePendingAsync(accountId, PullPlanner.MaxResources, cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        var row2 = await PullMirror.GetAccountAsync(connection, transaction, accountId);
-        var generation = items.Count > 0 ? row2.IssuedGeneration + 1 : row2.IssuedGeneration;
-        var pending = items.Select(i => new PendingUnit(UnitPrefix + i.Seq, i.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, "inbox", "{}", 0)).ToList();
-        await PullMirror.RecordPendingAsync(connection, transaction, accountId, generation, pending, now, $"{items.Count} inbox messages");
+        var row = await mirror.GetAccountAsync(connection, transaction, accountId);
+        var generation = items.Count > 0 ? row.IssuedGeneration + 1 : row.IssuedGeneration;
+        var pending = items.Select(i => new PendingUnit(PullMirrorStore.InboxUnitPrefix + i.Seq, i.Seq.ToString(CultureInfo.InvariantCulture), null, null, "inbox", "{}", 0)).ToList();
+        await mirror.RecordPendingAsync(connection, transaction, accountId, generation, pending, now, $"{items.Count} inbox messages");
         await transaction.CommitAsync(cancellationToken);
 
         var resources = new JsonArray();

@@ -8,9 +8,10 @@ namespace ChannelService.Pull;
 /// instead of parsing every stored item again: every pull re-evaluates every item against the clock (design §5),
 /// and for an account with 20,000 items parsing them all would cost seconds each time. An entry is valid for one
 /// content version of one item of one account; a changed item gets a new entry. Bounded by item count: beyond
-/// <see cref="Capacity"/> the least recently used quarter is dropped and parsed again when next needed.
+/// <see cref="Capacity"/> (<see cref="PullOptions.ParsedItemCapacity"/>) the least recently used quarter is dropped and parsed
+/// again when next needed.
 /// </summary>
-internal sealed class ParsedItemCache(int capacity = ParsedItemCache.DefaultCapacity)
+internal sealed class ParsedItemCache(int capacity)
 {
     public const int DefaultCapacity = 50_000;
 

@@ -6,26 +6,23 @@ namespace ChannelService.Pull;
 
 /// <summary>
 /// <c>POST /pull</c> (channel-framework.md §3): form fields <c>metadata</c> and <c>state</c>, also read from the
-/// query string. Metadata is decrypted before anything else; no source is contacted for an undecryptable one.
+/// query string. The metadata scheme answers for the account first; no source is contacted for an undecryptable one.
 /// </summary>
 [ApiController]
 internal sealed class PullController(PullService pulls, InboxPull inboxPulls, PullStateCodec states) : ControllerBase
 {
     [HttpPost("/pull")]
     [IgnoreAntiforgeryToken]
-    public async Task<IActionResult> Pull(CancellationToken cancellationToken)
+    [RequireAccount(AllowQueryString = true)]
+    public async Task<IActionResult> Pull(
+        [FromServices] CurrentAccount caller,
+        [FromForm(Name = "state")] string? postedState,
+        [FromQuery(Name = "state")] string? queryState,
+        CancellationToken cancellationToken)
     {
-        var decoded = HttpContext.GetDecodedMetadata();
-        if (decoded?.Account is not { } account)
-        {
-            // 401 for missing or undecryptable metadata: it is our only proof the caller is the Zendesk account we set up.
-            return StatusCode(StatusCodes.Status401Unauthorized, new ErrorResponse(decoded is null
-                ? "metadata is missing."
-                : MetadataRejectedException.Describe(decoded.Rejection!.Value)));
-        }
-
+        var account = caller.Account;
+        var stateText = postedState ?? queryState;
         PullState? state;
-        var stateText = await ReadFieldAsync("state");
         try
         {
             state = states.Decode(stateText, account.AccountId);
@@ -50,19 +47,5 @@ internal sealed class PullController(PullService pulls, InboxPull inboxPulls, Pu
             PullOutcome.SourceFailed failed => StatusCode(failed.StatusCode, new ErrorResponse(failed.Message)),
             _ => StatusCode(StatusCodes.Status503ServiceUnavailable, new ErrorResponse("Another pull for this account is still running; try again.")),
         };
-    }
-
-    private async Task<string?> ReadFieldAsync(string name)
-    {
-        if (Request.HasFormContentType)
-        {
-            var form = await Request.ReadFormAsync(HttpContext.RequestAborted);
-            if (form.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value))
-            {
-                return value;
-            }
-        }
-
-        return Request.Query.TryGetValue(name, out var query) ? (string?)query : null;
     }
 }

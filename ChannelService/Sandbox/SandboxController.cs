@@ -12,11 +12,9 @@ namespace ChannelService.Sandbox;
 /// <c>/channelback</c> over HTTP, applying Zendesk's rules (<see cref="SandboxZendesk"/>). Off unless
 /// <see cref="ChannelOptions.Sandbox"/> (or Development) turns it on; it then answers 404.
 /// </summary>
-public sealed class SandboxController(IServiceProvider services, IOptions<ChannelOptions> options, IWebHostEnvironment environment, IHttpClientFactory clients) : Controller
+internal sealed class SandboxController(SandboxStore store, IOptions<ChannelOptions> options, IWebHostEnvironment environment, IHttpClientFactory clients) : Controller
 {
     private const int MaxMessageLength = 65535;
-
-    private SandboxStore Store => services.GetRequiredService<SandboxStore>();
 
     private bool Enabled => options.Value.SandboxEnabled(environment.IsDevelopment());
 
@@ -28,7 +26,7 @@ public sealed class SandboxController(IServiceProvider services, IOptions<Channe
             return NotFound();
         }
 
-        return View("Index", new SandboxPage(Store.All(), $"{Request.Scheme}://{Request.Host}/sandbox/return"));
+        return View("Index", new SandboxPage(store.All(), $"{Request.Scheme}://{Request.Host}/sandbox/return"));
     }
 
     /// <summary>The admin UI's final post, as Zendesk's return_url would receive it (inside the iframe).</summary>
@@ -46,7 +44,7 @@ public sealed class SandboxController(IServiceProvider services, IOptions<Channe
             return BadRequest(new Web.ErrorResponse("The admin UI must post name (at most 255 characters) and metadata and state (at most 5000 each)."));
         }
 
-        var saved = Store.Save(account, name ?? "", metadata, state);
+        var saved = store.Save(account, name ?? "", metadata, state);
 
         // Shown inside the iframe, which only the sandbox page itself frames.
         Response.Headers.ContentSecurityPolicy = "frame-ancestors 'self'; default-src 'none'; style-src 'self'; script-src 'self'";
@@ -62,7 +60,7 @@ public sealed class SandboxController(IServiceProvider services, IOptions<Channe
             return NotFound();
         }
 
-        if (Store.Find(account) is not { } found)
+        if (store.Find(account) is not { } found)
         {
             return RedirectToAction(nameof(Index));
         }
@@ -91,7 +89,7 @@ public sealed class SandboxController(IServiceProvider services, IOptions<Channe
             return NotFound();
         }
 
-        if (Store.Find(account) is not { } found || found.Tickets.FirstOrDefault(t => t.Number == ticket) is not { } target
+        if (store.Find(account) is not { } found || found.Tickets.FirstOrDefault(t => t.Number == ticket) is not { } target
             || string.IsNullOrWhiteSpace(message) || message.Length > MaxMessageLength || SandboxZendesk.ReplyParent(target) is not { } parent)
         {
             return RedirectToAction(nameof(Index));

@@ -53,13 +53,18 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
     /// <summary>How many writes this store made for the account since the process started (see <see cref="writes"/>).</summary>
     public long WritesOf(string accountId) => writes.GetValueOrDefault(accountId);
 
+    private const string CursorOfSql = "SELECT cursor FROM source_cursors WHERE account_id = @accountId";
+
     /// <summary>The cursor stored with the items; null before the first applied read.</summary>
     public async Task<string?> GetCursorAsync(string accountId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<string?>(
-            new CommandDefinition("SELECT cursor FROM source_cursors WHERE account_id = @accountId", new { accountId }, cancellationToken: cancellationToken));
+        return await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(CursorOfSql, new { accountId }, cancellationToken: cancellationToken));
     }
+
+    /// <summary>The cursor as the caller's transaction sees it (the pull reads back what it just applied).</summary>
+    public async Task<string?> GetCursorAsync(DbConnection connection, DbTransaction? transaction, string accountId, CancellationToken cancellationToken = default) =>
+        await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(CursorOfSql, new { accountId }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>Every stored key with its content version, deleted ones included.</summary>
     public async Task<Dictionary<string, KnownSourceItem>> GetKnownVersionsAsync(string accountId, CancellationToken cancellationToken = default)
@@ -86,16 +91,13 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
     public async Task<IReadOnlyList<StoredSourceItem>> ListAsync(string accountId, bool includeDeleted = false, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await ListAsync(connection, null, accountId, includeDeleted, cancellationToken);
+        return await ListAsync(connection, null, accountId, includeDeleted, includeRaw: true, cancellationToken);
     }
 
     /// <summary>Lists inside the caller's transaction, so changes it applied but has not committed are seen.</summary>
-    public static Task<IReadOnlyList<StoredSourceItem>> ListAsync(DbConnection connection, DbTransaction? transaction, string accountId, bool includeDeleted, CancellationToken cancellationToken = default) =>
-        ListAsync(connection, transaction, accountId, includeDeleted, includeRaw: true, cancellationToken);
-
     /// <param name="includeRaw">False leaves <see cref="SourceItem.RawIcs"/> empty (a pull that has most items parsed already
     /// need not read megabytes of text); fetch the few it needs with <see cref="GetRawAsync"/>.</param>
-    public static async Task<IReadOnlyList<StoredSourceItem>> ListAsync(
+    public async Task<IReadOnlyList<StoredSourceItem>> ListAsync(
         DbConnection connection, DbTransaction? transaction, string accountId, bool includeDeleted, bool includeRaw, CancellationToken cancellationToken = default)
     {
         var columns = includeRaw ? SelectColumns : SelectColumns.Replace("raw_ics AS RawIcs", "'' AS RawIcs", StringComparison.Ordinal);
@@ -108,7 +110,7 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
     }
 
     /// <summary>The stored text of some items, by key.</summary>
-    public static async Task<Dictionary<string, string>> GetRawAsync(DbConnection connection, DbTransaction? transaction, string accountId, IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
+    public async Task<Dictionary<string, string>> GetRawAsync(DbConnection connection, DbTransaction? transaction, string accountId, IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
     {
         var raw = new Dictionary<string, string>(keys.Count, StringComparer.Ordinal);
         foreach (var chunk in keys.Chunk(500))

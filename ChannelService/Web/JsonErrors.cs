@@ -44,6 +44,9 @@ public static partial class JsonErrors
         return app;
     }
 
+    /// <summary>Registers <see cref="FormLimitHandler"/>, which <see cref="UseJsonErrors"/>'s exception handler consults first.</summary>
+    public static IServiceCollection AddJsonErrors(this IServiceCollection services) => services.AddExceptionHandler<FormLimitHandler>();
+
     public static Task WriteAsync(HttpContext context, ErrorResponse error)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
@@ -52,4 +55,24 @@ public static partial class JsonErrors
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error for {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string path);
+
+    /// <summary>
+    /// A form that broke the reader's limits (more than 1024 fields, a value over 4 MB), wherever it was read first
+    /// (the metadata scheme, the admin UI's locale, a form model): a client error answered as a JSON 400, not logged
+    /// as a failure of ours.
+    /// </summary>
+    private sealed class FormLimitHandler : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+        {
+            if (exception is not InvalidDataException)
+            {
+                return false;
+            }
+
+            httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await WriteAsync(httpContext, new ErrorResponse("The form is too large or malformed."));
+            return true;
+        }
+    }
 }

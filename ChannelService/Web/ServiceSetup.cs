@@ -1,10 +1,20 @@
 using ChannelService.Accounts;
 using ChannelService.Admin;
+using ChannelService.Channelback;
+using ChannelService.Clickthrough;
 using ChannelService.Configuration;
 using ChannelService.Data;
+using ChannelService.Events;
+using ChannelService.Files;
+using ChannelService.Health;
+using ChannelService.Inbox;
 using ChannelService.Manifest;
+using ChannelService.Pull;
+using ChannelService.Sources;
+using ChannelService.Sources.CalDav;
 using ChannelService.Sources.Http;
 using ChannelService.Zendesk;
+using FluentValidation;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
@@ -19,56 +29,54 @@ public static class ServiceSetup
 {
     public static WebApplicationBuilder AddChannelService(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ChannelOptions>()
-            .Bind(builder.Configuration.GetSection(ChannelOptions.SectionName))
-            .Validate(o => o.Validate(builder.Environment.IsDevelopment()).Count == 0, "invalid")
-            .ValidateOnStart();
-        builder.Services.AddSingleton(TimeProvider.System);
+        var services = builder.Services;
+        services.AddOptions<ChannelOptions>().Bind(builder.Configuration.GetSection(ChannelOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsValidation>();
+        services.AddSingleton(TimeProvider.System);
 
         // ASP.NET Core's own data-protection keys (antiforgery) live with the rest of the service's data.
         // Resolved from the bound options, not read here: test hosts add their configuration at Build().
-        builder.Services.AddDataProtection();
-        builder.Services.AddOptions<KeyManagementOptions>().Configure<IOptions<ChannelOptions>, ILoggerFactory>((keys, channel, loggers) =>
+        services.AddDataProtection();
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<ChannelOptions>, ILoggerFactory>((keys, channel, loggers) =>
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(channel.Value.DataDirectoryFullPath, "aspnet-keys")), loggers));
-        builder.Services.AddSingleton<Database>();
-        builder.Services.AddSingleton<ManifestRenderer>();
-        builder.Services.AddSourceHttp(builder.Configuration);
-        builder.Services.AddAccounts();
-        builder.Services.AddAdminUi();
-        builder.Services.AddSingleton<ChannelService.Sources.SourceItemStore>();
-        builder.Services.AddSingleton<ChannelService.Sources.CalDav.ICalDavEtagStore>(s =>
-            new ChannelService.Sources.CalDav.SqliteCalDavEtagStore(s.GetRequiredService<Database>(), s.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<ChannelService.Sources.ISourceFactory>(s => new ChannelService.Sources.SourceFactory(
-            s.GetRequiredService<ChannelService.Sources.Http.SourceHttpClient>(),
-            s.GetRequiredService<ChannelService.Sources.SourceItemStore>(),
-            s.GetRequiredService<ChannelService.Sources.CalDav.ICalDavEtagStore>(),
-            s.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton<Files.FileLinks>();
-        builder.Services.AddSingleton(new Pull.ParsedItemCache());
-        builder.Services.AddSingleton(s => new Pull.PullService(
-            s.GetRequiredService<Database>(),
-            s.GetRequiredService<ChannelService.Sources.SourceItemStore>(),
-            s.GetRequiredService<ChannelService.Sources.ISourceFactory>(),
-            s.GetRequiredService<PullStateCodec>(),
-            s.GetRequiredService<TimeProvider>(),
-            s.GetRequiredService<ILogger<Pull.PullService>>(),
-            s.GetRequiredService<Files.FileLinks>(),
-            s.GetRequiredService<IOptions<ChannelOptions>>().Value.BaseUri,
-            s.GetRequiredService<Pull.ParsedItemCache>()));
-        builder.Services.AddSingleton<Pull.InboxPull>();
-        builder.Services.AddSingleton<Channelback.ChannelbackService>();
-        builder.Services.AddSingleton<Clickthrough.ClickthroughService>();
-        builder.Services.AddZendeskPush();
-        builder.Services.AddControllersWithViews()
+
+        // Every connection comes from Database; every table's SQL lives in its owner's store (README, "Layout").
+        services.AddSingleton<Database>();
+        services.AddSingleton<INamedLocks, InProcessNamedLocks>();
+        services.AddSingleton<ManifestRenderer>();
+        services.AddSourceHttp(builder.Configuration);
+        services.AddAccounts();
+        services.AddAdminUi();
+        services.AddSingleton<SourceItemStore>();
+        services.AddSingleton<ICalDavEtagStore, SqliteCalDavEtagStore>();
+        services.AddSingleton<ISourceFactory, SourceFactory>();
+        services.AddSingleton<FileLinks>();
+        services.AddPull();
+        services.AddChannelback();
+        services.AddSingleton<ClickthroughService>();
+        services.AddInbox();
+        services.AddZendeskPush();
+        services.AddEvents();
+        services.AddServiceHealthChecks();
+        services.AddAccountAuthentication();
+        services.AddJsonErrors();
+
+        // One validation system: every request model's FluentValidation validator, run by ValidationFilter.
+        services.AddValidatorsFromAssemblyContaining<ChannelOptionsValidator>(ServiceLifetime.Scoped, includeInternalTypes: true);
+        services.AddControllersWithViews(mvc =>
+            {
+                mvc.Filters.Add<ValidationFilter>();
+                mvc.ModelBinderProviders.Insert(0, new FormModelBinderProvider());
+            })
             .ConfigureApplicationPartManager(parts => parts.FeatureProviders.Add(new InternalControllerFeatureProvider()))
             .AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions));
 
         // Feature folders: a controller's views sit beside it (About/Index.cshtml); the layout stays in Views/Shared.
-        builder.Services.Configure<RazorViewEngineOptions>(o => o.ViewLocationFormats.Insert(0, "/{1}/{0}" + RazorViewEngine.ViewExtension));
+        services.Configure<RazorViewEngineOptions>(o => o.ViewLocationFormats.Insert(0, "/{1}/{0}" + RazorViewEngine.ViewExtension));
 
         // Behind a TLS reverse proxy the request arrives as http from the proxy: believe its X-Forwarded-* headers,
         // but only from the proxies the operator trusts (loopback by default), so nobody else can claim https.
-        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ChannelOptions>>((forwarded, channel) =>
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ChannelOptions>>((forwarded, channel) =>
         {
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
             forwarded.KnownProxies.Clear();
@@ -84,11 +92,13 @@ public static class ServiceSetup
     /// <summary>Fails start-up with every configuration problem spelled out, then prepares the database.</summary>
     public static async Task PrepareAsync(this WebApplication app)
     {
-        var options = app.Configuration.GetSection(ChannelOptions.SectionName).Get<ChannelOptions>() ?? new ChannelOptions();
-        var problems = options.Validate(app.Environment.IsDevelopment());
-        if (problems.Count > 0)
+        try
         {
-            throw new InvalidOperationException("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  - " + p)));
+            _ = app.Services.GetRequiredService<IOptions<ChannelOptions>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            throw new InvalidOperationException("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, ex.Failures.Select(p => "  - " + p)), ex);
         }
 
         await app.Services.GetRequiredService<Database>().InitializeAsync();
@@ -106,7 +116,15 @@ public static class ServiceSetup
         app.UseStaticFiles();
         app.UseZendeskLogScope();
         app.UseAdminLocalization();
+
+        // Routing after the admin UI's locale: that reads the posted form asynchronously, and the admin steps are
+        // picked by the button in that form (AdminStepAttribute). Authentication (the metadata scheme) runs inside
+        // the request's log scope, so the scope carries the account it proves.
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapControllers();
+        app.MapServiceHealthChecks();
         return app;
     }
 }

@@ -1,5 +1,4 @@
 using ChannelService.Configuration;
-using ChannelService.Events;
 using Microsoft.Extensions.Options;
 
 namespace ChannelService.Zendesk;

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ChannelService.Data;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -40,7 +41,7 @@ internal interface IInboxBacklog
 }
 
 /// <summary>
-/// The outbox table (design §9): work for Zendesk is inserted in the transaction that accepts it and leaves only
+/// Owner of the <c>outbox</c> table (design §9): work for Zendesk is inserted in the transaction that accepts it and leaves only
 /// when Zendesk has answered for it, so a crash at any point loses nothing. Delivery is at least once; the
 /// external ids are deterministic, so Zendesk drops a repeat as <c>already_imported</c>.
 /// </summary>
@@ -54,11 +55,12 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
     /// <summary>Inserts the item inside the caller's transaction. False when the same external id is already queued (a repeat).</summary>
     public async Task<bool> EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, string accountId, string externalId, string threadId, string authorExternalId, string resource, string? sourceThread = null)
     {
-        var inserted = await connection.ExecuteAsync(
-            """
+        const string Sql = """
             INSERT OR IGNORE INTO outbox (account_id, external_id, thread_id, source_thread, author_external_id, resource, created_at)
             VALUES (@accountId, @externalId, @threadId, @sourceThread, @authorExternalId, @resource, @Now)
-            """,
+            """;
+        var inserted = await connection.ExecuteAsync(
+            Sql,
             new { accountId, externalId, threadId, sourceThread, authorExternalId, resource, Now = time.GetUtcNow() },
             transaction);
         return inserted > 0;
@@ -69,24 +71,21 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
 
     public async Task<IReadOnlyList<OutboxItem>> TakePendingAsync(string accountId, int max, CancellationToken cancellationToken = default)
     {
+        const string Sql = $"SELECT {ItemColumns} FROM outbox WHERE account_id = @accountId AND status = 'pending' ORDER BY seq LIMIT @max";
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<OutboxItem>(
-            $"SELECT {ItemColumns} FROM outbox WHERE account_id = @accountId AND status = 'pending' ORDER BY seq LIMIT @max",
-            new { accountId, max })).ToList();
+        return (await connection.QueryAsync<OutboxItem>(Sql, new { accountId, max })).ToList();
     }
 
     public async Task AcknowledgeAsync(string accountId, IReadOnlyCollection<long> seqs, CancellationToken cancellationToken = default)
     {
+        const string Deliver = "UPDATE outbox SET status = 'delivered', delivered_at = @Now, last_error = NULL WHERE account_id = @accountId AND seq IN @seqs AND status = 'pending'";
+        const string Forget = "DELETE FROM outbox WHERE account_id = @accountId AND status = 'delivered' AND delivered_at < @Cutoff";
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            "UPDATE outbox SET status = 'delivered', delivered_at = @Now, last_error = NULL WHERE account_id = @accountId AND seq IN @seqs AND status = 'pending'",
-            new { accountId, seqs, Now = time.GetUtcNow() });
+        await connection.ExecuteAsync(Deliver, new { accountId, seqs, Now = time.GetUtcNow() });
 
         // Delivered messages are kept a while (dashboard counts, the sender's thread name for replies), not for ever:
         // they hold people's messages, and Zendesk has its own copy.
-        await connection.ExecuteAsync(
-            "DELETE FROM outbox WHERE account_id = @accountId AND status = 'delivered' AND delivered_at < @Cutoff",
-            new { accountId, Cutoff = time.GetUtcNow() - DeliveredRetention });
+        await connection.ExecuteAsync(Forget, new { accountId, Cutoff = time.GetUtcNow() - DeliveredRetention });
     }
 
     /// <summary>How long a delivered item stays in the table.</summary>
@@ -95,10 +94,9 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
     /// <summary>The sender's own thread name behind one of our thread ids (inbox replies carry it back), if still stored.</summary>
     public async Task<string?> SourceThreadAsync(string accountId, string threadId, CancellationToken cancellationToken = default)
     {
+        const string Sql = "SELECT source_thread FROM outbox WHERE account_id = @accountId AND thread_id = @threadId AND source_thread IS NOT NULL LIMIT 1";
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<string?>(
-            "SELECT source_thread FROM outbox WHERE account_id = @accountId AND thread_id = @threadId AND source_thread IS NOT NULL LIMIT 1",
-            new { accountId, threadId });
+        return await connection.ExecuteScalarAsync<string?>(Sql, new { accountId, threadId });
     }
 
     /// <summary>
@@ -107,78 +105,97 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
     /// </summary>
     public async Task<IReadOnlyList<OutboxItem>> ThreadAsync(string accountId, string threadId, int max, CancellationToken cancellationToken = default)
     {
+        const string Sql = $"SELECT {ItemColumns} FROM outbox WHERE account_id = @accountId AND thread_id = @threadId ORDER BY seq DESC LIMIT @max";
         await using var connection = await database.OpenAsync(cancellationToken);
-        var newestFirst = await connection.QueryAsync<OutboxItem>(new CommandDefinition(
-            $"SELECT {ItemColumns} FROM outbox WHERE account_id = @accountId AND thread_id = @threadId ORDER BY seq DESC LIMIT @max",
-            new { accountId, threadId, max },
-            cancellationToken: cancellationToken));
+        var newestFirst = await connection.QueryAsync<OutboxItem>(new CommandDefinition(Sql, new { accountId, threadId, max }, cancellationToken: cancellationToken));
         return newestFirst.Reverse().ToList();
     }
 
     public async Task<long> PendingCountAsync(string accountId, CancellationToken cancellationToken = default)
     {
+        const string Sql = "SELECT COUNT(*) FROM outbox WHERE account_id = @accountId AND status = 'pending'";
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE account_id = @accountId AND status = 'pending'", new { accountId });
+        return await connection.ExecuteScalarAsync<long>(Sql, new { accountId });
     }
 
-    /// <summary>Accounts with pending work and stored push credentials: the ones the push worker serves.</summary>
+    /// <summary>
+    /// Accounts with pending work, for the push worker. It skips those without push credentials (their work waits
+    /// for the pull), which it asks <see cref="PushCredentialsStore"/> about: push_credentials is not this table's.
+    /// </summary>
     public async Task<IReadOnlyList<string>> AccountsToPushAsync(CancellationToken cancellationToken = default)
     {
+        const string Sql = "SELECT DISTINCT account_id FROM outbox WHERE status = 'pending' ORDER BY account_id";
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<string>(
-            "SELECT DISTINCT o.account_id FROM outbox o JOIN push_credentials p ON p.account_id = o.account_id WHERE o.status = 'pending' ORDER BY o.account_id")).ToList();
+        return (await connection.QueryAsync<string>(Sql)).ToList();
+    }
+
+    /// <summary>Whether this thread id was issued for one of the account's inbox messages (events name only ids of ours).</summary>
+    public async Task<bool> HasThreadAsync(string accountId, string threadId, CancellationToken cancellationToken = default)
+    {
+        const string Sql = "SELECT EXISTS (SELECT 1 FROM outbox WHERE account_id = @accountId AND thread_id = @threadId)";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(Sql, new { accountId, threadId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Forgets the account's items, inside the caller's transaction (account purge).</summary>
+    public async Task DeleteAccountAsync(DbConnection connection, DbTransaction transaction, string accountId)
+    {
+        const string Sql = "DELETE FROM outbox WHERE account_id = @accountId";
+        await connection.ExecuteAsync(Sql, new { accountId }, transaction);
     }
 
     /// <summary>Zendesk refused the item for good (its answer is kept); the rest of the account's work continues.</summary>
     public async Task ParkAsync(long seq, string description, CancellationToken cancellationToken = default)
     {
+        const string Sql = "UPDATE outbox SET status = 'parked', attempts = attempts + 1, last_error = @description WHERE seq = @seq AND status = 'pending'";
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            "UPDATE outbox SET status = 'parked', attempts = attempts + 1, last_error = @description WHERE seq = @seq AND status = 'pending'",
-            new { seq, description = Truncate(description, 1000) });
+        await connection.ExecuteAsync(Sql, new { seq, description = Truncate(description, 1000) });
     }
 
     /// <summary>A failed attempt that will be repeated (429, 5xx, timeout): counted and described for the dashboard.</summary>
     public async Task RecordFailedAttemptAsync(IReadOnlyCollection<long> seqs, string error, CancellationToken cancellationToken = default)
     {
+        const string Sql = "UPDATE outbox SET attempts = attempts + 1, last_error = @error WHERE seq IN @seqs AND status = 'pending'";
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = @error WHERE seq IN @seqs AND status = 'pending'",
-            new { seqs, error = Truncate(error, 1000) });
+        await connection.ExecuteAsync(Sql, new { seqs, error = Truncate(error, 1000) });
     }
 
     /// <summary>Puts the account's parked items back in the queue (operator command after fixing the cause). Returns how many.</summary>
     public async Task<int> RetryParkedAsync(string accountId, CancellationToken cancellationToken = default)
     {
+        const string Sql = "UPDATE outbox SET status = 'pending' WHERE account_id = @accountId AND status = 'parked'";
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync("UPDATE outbox SET status = 'pending' WHERE account_id = @accountId AND status = 'parked'", new { accountId });
+        return await connection.ExecuteAsync(Sql, new { accountId });
     }
 
     /// <summary>Deletes what is stored about one author of the account (destroy_user_identity, a GDPR erasure). Returns how many items.</summary>
     public async Task<int> PurgeAuthorAsync(string accountId, string authorExternalId, CancellationToken cancellationToken = default)
     {
+        const string Sql = "DELETE FROM outbox WHERE account_id = @accountId AND author_external_id = @authorExternalId";
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync("DELETE FROM outbox WHERE account_id = @accountId AND author_external_id = @authorExternalId", new { accountId, authorExternalId });
+        return await connection.ExecuteAsync(Sql, new { accountId, authorExternalId });
     }
 
     public async Task<IReadOnlyList<OutboxCounts>> CountsAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<OutboxCounts>(
-            """
+        const string Sql = """
             SELECT account_id AS AccountId,
                    SUM(status = 'pending') AS Pending, SUM(status = 'parked') AS Parked, SUM(status = 'delivered') AS Delivered,
                    (SELECT last_error FROM outbox e WHERE e.account_id = o.account_id AND e.last_error IS NOT NULL ORDER BY e.seq DESC LIMIT 1) AS LastError
             FROM outbox o GROUP BY account_id ORDER BY account_id
-            """)).ToList();
+            """;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<OutboxCounts>(Sql)).ToList();
     }
 
     public async Task<IReadOnlyList<ParkedItem>> ParkedAsync(int max, CancellationToken cancellationToken = default)
     {
+        const string Sql = """
+            SELECT seq AS Seq, account_id AS AccountId, external_id AS ExternalId, last_error AS LastError, created_at AS CreatedAt
+            FROM outbox WHERE status = 'parked' ORDER BY seq DESC LIMIT @max
+            """;
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<ParkedItem>(
-            "SELECT seq AS Seq, account_id AS AccountId, external_id AS ExternalId, last_error AS LastError, created_at AS CreatedAt FROM outbox WHERE status = 'parked' ORDER BY seq DESC LIMIT @max",
-            new { max })).ToList();
+        return (await connection.QueryAsync<ParkedItem>(Sql, new { max })).ToList();
     }
 
     private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ChannelService.Accounts;
 using ChannelService.Data;
 using Dapper;
@@ -11,8 +12,9 @@ internal sealed record PushCredentials(string AccountId, string Subdomain, strin
 }
 
 /// <summary>
-/// Push credentials per account. The admin UI calls <see cref="SaveAsync"/> on every create and edit, because
-/// Zendesk issues a new token each time (spec rule 4); the token is sealed with the key ring before it is stored.
+/// Owner of <c>push_credentials</c>: push credentials per account. The admin UI calls <see cref="SaveAsync"/> on
+/// every create and edit, because Zendesk issues a new token each time (spec rule 4); the token is sealed with the key
+/// ring before it is stored.
 /// </summary>
 internal sealed class PushCredentialsStore(Database database, SecretSealer sealer, TimeProvider time)
 {
@@ -43,23 +45,24 @@ internal sealed class PushCredentialsStore(Database database, SecretSealer seale
             throw new ArgumentException($"zendesk_access_token must be 1-{MaxTokenLength} characters.", nameof(token));
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(
-            """
+        const string Sql = """
             INSERT INTO push_credentials (account_id, subdomain, instance_push_id, token_sealed, updated_at)
             VALUES (@accountId, @subdomain, @instancePushId, @Sealed, @Now)
             ON CONFLICT (account_id) DO UPDATE SET subdomain = excluded.subdomain, instance_push_id = excluded.instance_push_id,
                 token_sealed = excluded.token_sealed, updated_at = excluded.updated_at
-            """,
+            """;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            Sql,
             new { accountId, subdomain = subdomain.ToLowerInvariant(), instancePushId, Sealed = sealer.Seal(SecretSealer.PushTokenPurpose, accountId, token), Now = time.GetUtcNow() });
     }
 
     /// <summary>The account's credentials, or null when it has none (or the token no longer opens, e.g. its key was removed).</summary>
     public async Task<PushCredentials?> GetAsync(string accountId, CancellationToken cancellationToken = default)
     {
+        const string Sql = "SELECT subdomain, instance_push_id, token_sealed FROM push_credentials WHERE account_id = @accountId";
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<(string Subdomain, string PushId, string Sealed)>(
-            "SELECT subdomain, instance_push_id, token_sealed FROM push_credentials WHERE account_id = @accountId", new { accountId });
+        var row = await connection.QuerySingleOrDefaultAsync<(string Subdomain, string PushId, string Sealed)>(Sql, new { accountId });
         if (row.Sealed is null)
         {
             return null;
@@ -71,8 +74,16 @@ internal sealed class PushCredentialsStore(Database database, SecretSealer seale
 
     public async Task<bool> HasAsync(string accountId, CancellationToken cancellationToken = default)
     {
+        const string Sql = "SELECT COUNT(*) FROM push_credentials WHERE account_id = @accountId";
         await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM push_credentials WHERE account_id = @accountId", new { accountId }) > 0;
+        return await connection.ExecuteScalarAsync<long>(Sql, new { accountId }) > 0;
+    }
+
+    /// <summary>Forgets the account's row, inside the caller's transaction (account purge).</summary>
+    public async Task DeleteAccountAsync(DbConnection connection, DbTransaction transaction, string accountId)
+    {
+        const string Sql = "DELETE FROM push_credentials WHERE account_id = @accountId";
+        await connection.ExecuteAsync(Sql, new { accountId }, transaction);
     }
 
     public static bool IsValidSubdomain(string? subdomain) =>

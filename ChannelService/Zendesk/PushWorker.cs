@@ -1,6 +1,5 @@
 using System.Globalization;
 using ChannelService.Configuration;
-using ChannelService.Events;
 using Microsoft.Extensions.Options;
 
 namespace ChannelService.Zendesk;

@@ -1,0 +1,110 @@
+using ChannelService.Accounts;
+using ChannelService.Admin;
+using ChannelService.Inbox;
+using ChannelService.Tests.Support;
+using ChannelService.Zendesk;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChannelService.Tests.Admin;
+
+/// <summary>Saving an account as the admin UI does, without HTTP: metadata, registry, push credentials, inbox registration.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in [TearDown].")]
+public sealed class AccountSetupTests
+{
+    private ServiceFactory factory = null!;
+    private AsyncServiceScope scope;
+    private AccountSetup setup = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        factory = new ServiceFactory();
+        scope = factory.Services.CreateAsyncScope();
+        setup = scope.ServiceProvider.GetRequiredService<AccountSetup>();
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        await scope.DisposeAsync();
+        factory.Dispose();
+    }
+
+    private static NewAccountRequest Inbox(string callback = "https://hooks.example.net/replies", string? name = "Shop") =>
+        new("inbox", callback, null, null, name, []);
+
+    [Test]
+    public async Task A_New_Inbox_Account_Is_Registered_With_Its_Push_Credentials_And_A_Secret_Shown_Once()
+    {
+        // Arrange
+        var draft = (AccountDraft.Ready)setup.Draft(new AccountSaveRequest(Inbox(), null, "acme", "push-1"));
+
+        // Act
+        var secret = await setup.SaveAsync(draft.Account, "push-1", "zendesk-token", CancellationToken.None);
+
+        // Assert
+        var id = draft.Account.AccountId;
+        Assert.That(factory.Services.GetRequiredService<MetadataCodec>().TryDecode(draft.Metadata, out var decoded, out _), Is.True);
+        Assert.That(decoded!.Subdomain, Is.EqualTo("acme"));
+        Assert.That(decoded.InstancePushId, Is.EqualTo("push-1"));
+        Assert.That((await factory.Services.GetRequiredService<AccountRegistry>().GetAsync(id))?.Name, Is.EqualTo("Shop"));
+        Assert.That((await factory.Services.GetRequiredService<PushCredentialsStore>().GetAsync(id))?.Token, Is.EqualTo("zendesk-token"));
+        Assert.That(secret, Does.StartWith("isk_"));
+        Assert.That((await factory.Services.GetRequiredService<InboxAccountStore>().GetAsync(id))?.Secret, Is.EqualTo(secret));
+    }
+
+    [Test]
+    public async Task An_Edit_Keeps_The_Account_And_Its_Secret_And_Moves_The_Callback()
+    {
+        // Arrange
+        var first = (AccountDraft.Ready)setup.Draft(new AccountSaveRequest(Inbox(), null, "acme", null));
+        var secret = await setup.SaveAsync(first.Account, null, null, CancellationToken.None);
+
+        // Act
+        var edited = (AccountDraft.Ready)setup.Draft(new AccountSaveRequest(Inbox("https://hooks.example.net/v2", "Shop 2"), first.Account, "", null));
+        var again = await setup.SaveAsync(edited.Account, null, null, CancellationToken.None);
+
+        // Assert
+        var inbox = await factory.Services.GetRequiredService<InboxAccountStore>().GetAsync(first.Account.AccountId);
+        Assert.Multiple(() =>
+        {
+            Assert.That(edited.Account.AccountId, Is.EqualTo(first.Account.AccountId));
+            Assert.That(edited.Account.CreatedAt, Is.EqualTo(first.Account.CreatedAt));
+            Assert.That(edited.Account.Subdomain, Is.EqualTo("acme"), "an edit opened without a subdomain keeps the saved one");
+            Assert.That(again, Is.Null, "the secret is shown only when the inbox is first saved");
+            Assert.That(inbox?.Secret, Is.EqualTo(secret));
+            Assert.That(inbox?.CallbackUrl, Is.EqualTo(new Uri("https://hooks.example.net/v2")));
+        });
+    }
+
+    [Test]
+    public async Task Fields_The_Account_Rules_Refuse_Save_Nothing_And_Say_Why()
+    {
+        // Act
+        var draft = setup.Draft(new AccountSaveRequest(new NewAccountRequest("ics", "https://user:pw@example.org/feed.ics", null, null, null, []), null, "acme", null));
+
+        // Assert
+        Assert.That(draft, Is.TypeOf<AccountDraft.Invalid>());
+        Assert.That(((AccountDraft.Invalid)draft).Message, Does.Contain("url must not contain a user name or password"));
+        Assert.That(await factory.Services.GetRequiredService<AccountRegistry>().ListAsync(), Is.Empty);
+    }
+
+    [Test]
+    public void Settings_Too_Long_For_Zendesk_Are_Refused_Before_Anything_Is_Saved()
+    {
+        // Arrange: every field within its own limit, but filled with random characters from across the Basic
+        // Multilingual Plane (three UTF-8 bytes each, which compression cannot shrink), together past 5000 characters.
+        var random = new Random(5000);
+        string Wide(int length) => new(Enumerable.Range(0, length).Select(_ => (char)random.Next(0x0100, 0xD800)).ToArray());
+        string Letters(int length) => new(Enumerable.Range(0, length).Select(_ => (char)('A' + random.Next(26))).ToArray());
+        var fields = string.Join(",", Enumerable.Range(1, AccountOptions.MaxCustomFields).Select(i => $"\"{3600000000 + i}\":\"X-{Letters(60)}\""));
+        var request = new NewAccountRequest(
+            "caldav-tasks", "https://dav.example.com/" + Letters(900).ToLowerInvariant(), Wide(200), Wide(1000), Wide(100), [new("custom_fields", "{" + fields + "}"), new("author_name", Wide(100))]);
+
+        // Act
+        var draft = setup.Draft(new AccountSaveRequest(request, null, "acme", null));
+
+        // Assert
+        Assert.That(draft, Is.TypeOf<AccountDraft.TooLarge>());
+    }
+}

@@ -1,0 +1,69 @@
+using ChannelService.Configuration;
+using ChannelService.Tests.Support;
+using FluentValidation.TestHelper;
+
+namespace ChannelService.Tests.Configuration;
+
+/// <summary>The <c>Channel</c> settings are checked by one FluentValidation validator, at start, in words that name the setting.</summary>
+public sealed class ChannelOptionsValidatorTests
+{
+    private static ChannelOptions Valid() => new() { PublicBaseUrl = "https://channel.example.com", DataDirectory = "/var/lib/channelservice" };
+
+    [Test]
+    public void Production_Settings_With_A_Public_Https_Url_Are_Valid()
+    {
+        var result = new ChannelOptionsValidator(isDevelopment: false).TestValidate(Valid());
+
+        result.ShouldNotHaveAnyValidationErrors();
+    }
+
+    [TestCase(null, false, "Channel:PublicBaseUrl is required")]
+    [TestCase("ftp://channel.example.com", false, "Channel:PublicBaseUrl must be an absolute https URL; got 'ftp://channel.example.com'.")]
+    [TestCase("http://channel.example.com", false, "Channel:PublicBaseUrl must use https")]
+    [TestCase("https://channel.example.com/?x=1", false, "Channel:PublicBaseUrl must not contain a query")]
+    public void The_Public_Base_Url_Is_Checked_And_Named(string? url, bool development, string message)
+    {
+        var options = Valid();
+        options.PublicBaseUrl = url;
+
+        var result = new ChannelOptionsValidator(development).TestValidate(options);
+
+        Assert.That(result.Errors.Select(e => e.ErrorMessage), Has.One.StartsWith(message));
+    }
+
+    [Test]
+    public void Development_May_Run_Without_A_Public_Address()
+    {
+        var options = Valid();
+        options.PublicBaseUrl = null;
+
+        Assert.That(new ChannelOptionsValidator(isDevelopment: true).TestValidate(options).IsValid, Is.True);
+    }
+
+    [Test]
+    public void Every_Problem_Is_Reported_Each_Naming_Its_Setting()
+    {
+        var options = Valid();
+        options.PushBatchSize = 0;
+        options.DashboardUser = "ops";
+        options.TrustedProxies = ["10.0.0.0/33"];
+        options.ReturnUrlHosts = ["https://support.example.com/"];
+        options.IntegrationName = "";
+
+        var messages = new ChannelOptionsValidator(isDevelopment: false).TestValidate(options).Errors.Select(e => e.ErrorMessage).ToList();
+
+        Assert.That(messages, Has.Count.EqualTo(5));
+        Assert.That(messages, Has.All.StartWith("Channel:"));
+        Assert.That(messages, Has.Some.Contains("'10.0.0.0/33'").And.Some.Contains("'https://support.example.com/'"));
+    }
+
+    [Test]
+    public void A_Bad_Setting_Stops_The_Service_At_Start_With_Its_Message()
+    {
+        using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Channel:PushBatchSize"] = "500" });
+
+        var error = Assert.Throws<InvalidOperationException>(() => factory.CreateClient());
+
+        Assert.That(error!.Message, Does.StartWith("Invalid configuration:").And.Contains("Channel:PushBatchSize must be 1 to 200"));
+    }
+}

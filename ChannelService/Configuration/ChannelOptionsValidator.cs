@@ -1,0 +1,91 @@
+using FluentValidation;
+using Microsoft.Extensions.Options;
+
+namespace ChannelService.Configuration;
+
+/// <summary>
+/// The rules for the <c>Channel</c> section. Every message names the setting as an operator writes it
+/// (<c>Channel:Name</c>), says what is wanted and, where it helps, gives an example. Checked when the host starts
+/// (<see cref="ChannelOptionsValidation"/>), so a bad setting stops the service before it answers anything.
+/// </summary>
+internal sealed class ChannelOptionsValidator : AbstractValidator<ChannelOptions>
+{
+    public ChannelOptionsValidator(IHostEnvironment environment)
+        : this(environment.IsDevelopment())
+    {
+    }
+
+    /// <param name="isDevelopment">Development may run without a public address (local use).</param>
+    public ChannelOptionsValidator(bool isDevelopment)
+    {
+        RuleFor(o => o.PublicBaseUrl).NotEmpty().Unless(_ => isDevelopment).OverridePropertyName("PublicBaseUrl")
+            .WithMessage("Channel:PublicBaseUrl is required: the https URL Zendesk reaches this service at (e.g. https://channel.example.com).");
+        RuleFor(o => o.PublicBaseUrl).Custom((url, context) =>
+        {
+            if (string.IsNullOrWhiteSpace(url))
+            {
+                return;
+            }
+
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+            {
+                context.AddFailure("PublicBaseUrl", $"Channel:PublicBaseUrl must be an absolute https URL; got '{url}'.");
+            }
+            else if (uri.Scheme == Uri.UriSchemeHttp && !ChannelOptions.IsLoopbackHost(uri.Host))
+            {
+                context.AddFailure("PublicBaseUrl", "Channel:PublicBaseUrl must use https: Zendesk requires https manifest URLs (http is accepted only for loopback hosts).");
+            }
+            else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
+            {
+                context.AddFailure("PublicBaseUrl", "Channel:PublicBaseUrl must not contain a query, fragment or user name.");
+            }
+        });
+
+        RuleFor(o => o.DataDirectory).NotEmpty()
+            .WithMessage("Channel:DataDirectory must not be empty.");
+
+        // DOC says 127, SCHEMA says 128: the stricter limit is safe for both.
+        RuleFor(o => o.PushClientId).MaximumLength(127).WithMessage("Channel:PushClientId is at most 127 characters.");
+
+        RuleFor(o => o.ZendeskBaseUrl)
+            .Must(url => Uri.TryCreate(url, UriKind.Absolute, out var zendesk) && (zendesk.Scheme == Uri.UriSchemeHttps || zendesk.Scheme == Uri.UriSchemeHttp))
+            .When(o => !string.IsNullOrWhiteSpace(o.ZendeskBaseUrl))
+            .WithMessage(o => $"Channel:ZendeskBaseUrl must be an absolute http(s) URL such as https://zendesk-proxy.example.com; got '{o.ZendeskBaseUrl}'.");
+
+        RuleFor(o => o.PushBatchSize).InclusiveBetween(1, 200)
+            .WithMessage("Channel:PushBatchSize must be 1 to 200 (Zendesk documents at most 200 resources per push).");
+
+        RuleFor(o => o)
+            .Must(o => o.PushLinger >= TimeSpan.Zero && o.PushLinger <= TimeSpan.FromMinutes(1) && o.ZendeskTimeout > TimeSpan.Zero && o.ZendeskTimeout <= TimeSpan.FromMinutes(5))
+            .OverridePropertyName("PushLinger")
+            .WithMessage("Channel:PushLinger must be 0 to 00:01:00 and Channel:ZendeskTimeout above 0 and at most 00:05:00.");
+
+        RuleFor(o => o)
+            .Must(o => string.IsNullOrEmpty(o.DashboardUser) == string.IsNullOrEmpty(o.DashboardPassword))
+            .OverridePropertyName("DashboardUser")
+            .WithMessage("Channel:DashboardUser and Channel:DashboardPassword must be set together (or neither, which turns the dashboard off).");
+
+        RuleFor(o => o.IntegrationName).Must(Between1And255).WithMessage("Channel:IntegrationName must be 1 to 255 characters.");
+        RuleFor(o => o.IntegrationAuthor).Must(Between1And255).WithMessage("Channel:IntegrationAuthor must be 1 to 255 characters.");
+        RuleFor(o => o.IntegrationId).Must(id => !string.IsNullOrWhiteSpace(id) && id.Length <= 511)
+            .WithMessage("Channel:IntegrationId must be 1 to 511 characters.");
+
+        RuleForEach(o => o.TrustedProxies).Must(proxy => ChannelOptions.TryParseNetwork(proxy, out _))
+            .WithMessage((_, proxy) => $"Channel:TrustedProxies: '{proxy}' is neither an IP address nor a CIDR range (e.g. 10.0.0.5 or 10.0.0.0/24).");
+
+        RuleForEach(o => o.ReturnUrlHosts).Must(ChannelOptions.IsValidHostEntry)
+            .WithMessage((_, host) => $"Channel:ReturnUrlHosts: '{host}' must be a host name or address with an optional port, e.g. support.example.com or 127.0.0.1:5173.");
+    }
+
+    private static bool Between1And255(string? value) => !string.IsNullOrWhiteSpace(value) && value.Length <= 255;
+}
+
+/// <summary>Runs <see cref="ChannelOptionsValidator"/> wherever the options are read, and at start (<c>ValidateOnStart</c>).</summary>
+internal sealed class ChannelOptionsValidation(IHostEnvironment environment) : IValidateOptions<ChannelOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ChannelOptions options)
+    {
+        var result = new ChannelOptionsValidator(environment).Validate(options);
+        return result.IsValid ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(result.Errors.Select(e => e.ErrorMessage));
+    }
+}

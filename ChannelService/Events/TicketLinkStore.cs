@@ -1,0 +1,34 @@
+using ChannelService.Data;
+using Dapper;
+
+namespace ChannelService.Events;
+
+/// <summary>
+/// Owner of <c>ticket_links</c> (Data/Migrations/0007_bounded_event_storage.sql): which Zendesk ticket each thread of
+/// ours became, from <c>resources_created_from_external_ids</c> (spec §7). One row per thread, and only for threads
+/// this service issued, so the table is bounded by our own threads whatever the unsigned callback names.
+/// </summary>
+internal sealed class TicketLinkStore(Database database)
+{
+    /// <summary>Links the thread to the ticket; a later event overwrites (a follow-up ticket wins).</summary>
+    public async Task LinkAsync(string accountId, string threadId, long ticketId, long? commentId, string externalId, string? requestId, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        const string Sql = """
+            INSERT INTO ticket_links (thread_id, account_id, ticket_id, comment_id, external_id, request_id, created_at)
+            VALUES (@threadId, @accountId, @ticketId, @commentId, @externalId, @requestId, @at)
+            ON CONFLICT (thread_id) DO UPDATE SET ticket_id = excluded.ticket_id, comment_id = excluded.comment_id,
+                external_id = excluded.external_id, request_id = excluded.request_id
+            """;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(Sql, new { threadId, accountId, ticketId, commentId, externalId, requestId, at }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The ticket a thread of ours became, if Zendesk said so.</summary>
+    public async Task<long?> TicketForAsync(string threadId, CancellationToken cancellationToken = default)
+    {
+        const string Sql = "SELECT ticket_id FROM ticket_links WHERE thread_id = @threadId";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(Sql, new { threadId }, cancellationToken: cancellationToken));
+    }
+
+}

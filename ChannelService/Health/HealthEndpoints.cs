@@ -1,0 +1,55 @@
+using System.Text.Json;
+using ChannelService.Manifest;
+using ChannelService.Web;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace ChannelService.Health;
+
+/// <summary>
+/// <c>GET /health</c> (the manifest's healthcheck_url) with ASP.NET Core health checks: cheap readiness, the database
+/// is reachable. It answers <c>200 {"status":"ok","database":"ok","version":…}</c> or
+/// <c>503 {"status":"unavailable","database":"unreachable","version":…}</c>. <c>POST /health</c>, the probe of one
+/// account's source, is <see cref="HealthProbeController"/>.
+/// </summary>
+internal static class HealthEndpoints
+{
+    private const string DatabaseCheck = "database";
+
+    public static IServiceCollection AddServiceHealthChecks(this IServiceCollection services)
+    {
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(DatabaseCheck);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapServiceHealthChecks(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks("/health", new HealthCheckOptions
+        {
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+
+            // The answer's headers stay as they were before health checks answered it.
+            AllowCachingResponses = true,
+            ResponseWriter = WriteAsync,
+        })
+        .WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
+        return endpoints;
+    }
+
+    private static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        var healthy = report.Status != HealthStatus.Unhealthy;
+        var database = report.Entries.TryGetValue(DatabaseCheck, out var entry) && entry.Status != HealthStatus.Unhealthy;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(
+            new HealthResponse(healthy ? "ok" : "unavailable", database ? "ok" : "unreachable", ManifestRenderer.Version),
+            JsonDefaults.Options));
+    }
+
+    private sealed record HealthResponse(string Status, string Database, string Version);
+}

@@ -1,0 +1,175 @@
+using System.Data.Common;
+using System.Globalization;
+using ChannelService.Data;
+using Dapper;
+
+namespace ChannelService.Pull;
+
+/// <summary>A mirror row: what Zendesk has acknowledged for one ticket, and what the newest response sent.</summary>
+internal sealed record MirrorRow
+{
+    public string UnitKey { get; init; } = string.Empty;
+
+    public string ItemKey { get; init; } = string.Empty;
+
+    public string? SeriesUid { get; init; }
+
+    public string? OccurrenceDate { get; init; }
+
+    public string? AckedVersion { get; init; }
+
+    public string? AckedSnapshot { get; init; }
+
+    public long AckedOrdinal { get; init; }
+}
+
+/// <param name="FirstSyncedAt">When this store's first answer for the account was acknowledged.</param>
+/// <param name="EarlierFirstSyncAt">After a resync: the first sync in the store before (carried by the state); else null.</param>
+internal sealed record PullAccountRow(long IssuedGeneration, long? PendingGeneration, DateTimeOffset? FirstSyncedAt, DateTimeOffset? EarlierFirstSyncAt = null)
+{
+    /// <summary>The account's first sync in any store: what every state carries on.</summary>
+    public DateTimeOffset? EarliestFirstSync => EarlierFirstSyncAt ?? FirstSyncedAt;
+}
+
+/// <summary>What one response sends for one ticket, recorded as pending until Zendesk acknowledges it.</summary>
+internal sealed record PendingUnit(string UnitKey, string ItemKey, string? SeriesUid, string? OccurrenceDate, string Version, string Snapshot, long Ordinal);
+
+/// <summary>
+/// Owner of <c>pull_mirror</c> and <c>pull_accounts</c> (Data/Migrations/0003_pull.sql; <c>earlier_first_sync_at</c>
+/// from 0008_pull_resync.sql): the mirror of what Zendesk has acknowledged and its generations (design §5). The pull's
+/// bookkeeping methods take the caller's connection and transaction, so what a pull records commits or rolls back as
+/// one with the source items it applied.
+/// </summary>
+internal sealed class PullMirrorStore(Database database)
+{
+    /// <summary>Unit keys of webhook-inbox messages carry this prefix; their item key is the outbox sequence number.</summary>
+    public const string InboxUnitPrefix = "inbox-";
+
+    /// <summary>The account's generations, creating its row on first use.</summary>
+    public async Task<PullAccountRow> GetAccountAsync(DbConnection c, DbTransaction t, string accountId)
+    {
+        const string Insert = "INSERT OR IGNORE INTO pull_accounts (account_id, issued_generation) VALUES (@accountId, 0)";
+        const string Select = """
+            SELECT issued_generation AS IssuedGeneration, pending_generation AS PendingGeneration, first_synced_at AS FirstSyncedAt,
+                   earlier_first_sync_at AS EarlierFirstSyncAt
+            FROM pull_accounts WHERE account_id = @accountId
+            """;
+        await c.ExecuteAsync(Insert, new { accountId }, t);
+        return await c.QuerySingleAsync<PullAccountRow>(Select, new { accountId }, t);
+    }
+
+    /// <summary>Zendesk stored the state of the pending response: what it carried is now acknowledged.</summary>
+    public async Task PromoteAsync(DbConnection c, DbTransaction t, string accountId, long generation, DateTimeOffset now)
+    {
+        const string PromoteUnits = """
+            UPDATE pull_mirror SET acked_version = pending_version, acked_snapshot = pending_snapshot, acked_ordinal = pending_ordinal,
+                pending_generation = NULL, pending_version = NULL, pending_snapshot = NULL, pending_ordinal = NULL
+            WHERE account_id = @accountId AND pending_generation = @generation
+            """;
+        const string PromoteAccount = "UPDATE pull_accounts SET pending_generation = NULL, first_synced_at = COALESCE(first_synced_at, @now) WHERE account_id = @accountId";
+        await c.ExecuteAsync(PromoteUnits, new { accountId, generation }, t);
+        await c.ExecuteAsync(PromoteAccount, new { accountId, now }, t);
+    }
+
+    /// <summary>The pending response never reached Zendesk: forget it; the next response is computed again.</summary>
+    public async Task DiscardPendingAsync(DbConnection c, DbTransaction t, string accountId)
+    {
+        const string ClearUnits = """
+            UPDATE pull_mirror SET pending_generation = NULL, pending_version = NULL, pending_snapshot = NULL, pending_ordinal = NULL
+            WHERE account_id = @accountId AND pending_generation IS NOT NULL
+            """;
+        const string DropNeverAcked = "DELETE FROM pull_mirror WHERE account_id = @accountId AND acked_version IS NULL";
+        const string ClearAccount = "UPDATE pull_accounts SET pending_generation = NULL WHERE account_id = @accountId";
+        await c.ExecuteAsync(ClearUnits, new { accountId }, t);
+        await c.ExecuteAsync(DropNeverAcked, new { accountId }, t);
+        await c.ExecuteAsync(ClearAccount, new { accountId }, t);
+    }
+
+    /// <summary>Acknowledged rows, keyed by unit.</summary>
+    public async Task<Dictionary<string, MirrorRow>> GetAckedAsync(DbConnection c, DbTransaction t, string accountId)
+    {
+        const string Sql = """
+            SELECT unit_key AS UnitKey, item_key AS ItemKey, series_uid AS SeriesUid, occurrence_date AS OccurrenceDate,
+                   acked_version AS AckedVersion, acked_snapshot AS AckedSnapshot, acked_ordinal AS AckedOrdinal
+            FROM pull_mirror WHERE account_id = @accountId AND acked_version IS NOT NULL
+            """;
+        var rows = await c.QueryAsync<MirrorRow>(Sql, new { accountId }, t);
+        return rows.ToDictionary(r => r.UnitKey, StringComparer.Ordinal);
+    }
+
+    /// <summary>Records what a response carries as pending under <paramref name="generation"/>, and the pull's result.</summary>
+    public async Task RecordPendingAsync(DbConnection c, DbTransaction t, string accountId, long generation, IReadOnlyList<PendingUnit> units, DateTimeOffset now, string result)
+    {
+        const string Unit = """
+            INSERT INTO pull_mirror (account_id, unit_key, item_key, series_uid, occurrence_date, pending_generation, pending_version, pending_snapshot, pending_ordinal)
+            VALUES (@accountId, @UnitKey, @ItemKey, @SeriesUid, @OccurrenceDate, @generation, @Version, @Snapshot, @Ordinal)
+            ON CONFLICT (account_id, unit_key) DO UPDATE SET
+                pending_generation = excluded.pending_generation, pending_version = excluded.pending_version,
+                pending_snapshot = excluded.pending_snapshot, pending_ordinal = excluded.pending_ordinal
+            """;
+        const string Account = """
+            UPDATE pull_accounts SET issued_generation = @generation, pending_generation = @pending, last_pull_at = @now, last_result = @result
+            WHERE account_id = @accountId
+            """;
+        foreach (var u in units)
+        {
+            await c.ExecuteAsync(Unit, new { accountId, generation, u.UnitKey, u.ItemKey, u.SeriesUid, u.OccurrenceDate, u.Version, u.Snapshot, u.Ordinal }, t);
+        }
+
+        await c.ExecuteAsync(Account, new { accountId, generation, pending = units.Count > 0 ? generation : (long?)null, now, result }, t);
+    }
+
+    /// <summary>A pull that ended without an answer to record (source failed, credentials rejected): when and why.</summary>
+    public async Task RecordResultAsync(string accountId, DateTimeOffset now, string result, CancellationToken cancellationToken)
+    {
+        const string Sql = """
+            INSERT INTO pull_accounts (account_id, issued_generation, last_pull_at, last_result) VALUES (@accountId, 0, @now, @result)
+            ON CONFLICT (account_id) DO UPDATE SET last_pull_at = excluded.last_pull_at, last_result = excluded.last_result
+            """;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(Sql, new { accountId, now, result }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// A state from another database: nothing here matches what Zendesk has; resync from scratch, remembering the
+    /// first sync that state carried (<paramref name="earlierFirstSync"/>, when it carried one).
+    /// </summary>
+    public async Task ResetAsync(DbConnection c, DbTransaction t, string accountId, DateTimeOffset? earlierFirstSync)
+    {
+        const string DropUnits = "DELETE FROM pull_mirror WHERE account_id = @accountId";
+        const string ClearAccount = """
+            UPDATE pull_accounts SET pending_generation = NULL, first_synced_at = NULL, earlier_first_sync_at = @earlierFirstSync
+            WHERE account_id = @accountId
+            """;
+        await c.ExecuteAsync(DropUnits, new { accountId }, t);
+        await c.ExecuteAsync(ClearAccount, new { accountId, earlierFirstSync }, t);
+    }
+
+    /// <summary>
+    /// The source item behind one of our tickets (occurrences map to their series); null when the mirror has no such
+    /// unit. Channelback and clickthrough resolve the ids Zendesk sends back with it.
+    /// </summary>
+    public async Task<string?> ItemKeyOfAsync(string accountId, string unitKey, CancellationToken cancellationToken)
+    {
+        const string Sql = "SELECT item_key FROM pull_mirror WHERE account_id = @accountId AND unit_key = @unitKey";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(Sql, new { accountId, unitKey }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The outbox sequence numbers an inbox account's pending response carried under <paramref name="generation"/>.</summary>
+    public async Task<IReadOnlyList<long>> PendingInboxItemsAsync(DbConnection c, DbTransaction t, string accountId, long? generation)
+    {
+        const string Sql = "SELECT item_key FROM pull_mirror WHERE account_id = @accountId AND pending_generation = @generation AND unit_key LIKE 'inbox-%'";
+        var keys = await c.QueryAsync<string>(Sql, new { accountId, generation }, t);
+        return keys.Select(k => long.Parse(k, CultureInfo.InvariantCulture)).ToList();
+    }
+
+    /// <summary>Forgets an inbox account's pending response once the outbox has taken over what it carried.</summary>
+    public async Task ClearInboxPendingAsync(DbConnection c, string accountId)
+    {
+        const string DropUnits = "DELETE FROM pull_mirror WHERE account_id = @accountId AND unit_key LIKE 'inbox-%'";
+        const string ClearAccount = "UPDATE pull_accounts SET pending_generation = NULL WHERE account_id = @accountId";
+        await c.ExecuteAsync(DropUnits, new { accountId });
+        await c.ExecuteAsync(ClearAccount, new { accountId });
+    }
+}

@@ -1,0 +1,24 @@
+namespace ChannelService.Pull;
+
+/// <summary>
+/// Time budgets and sizes of the pull. Not operator settings (the README lists those): the defaults follow
+/// Zendesk's patience with a pull (about 30 s, channel-framework.md §3), and tests shorten them with
+/// <c>services.Configure&lt;PullOptions&gt;(...)</c>; time itself comes from the injected <see cref="TimeProvider"/>.
+/// </summary>
+internal sealed class PullOptions
+{
+    /// <summary>How long a pull waits for another pull of the same account before answering "busy".</summary>
+    public TimeSpan LockWait { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Budget for reading the source, so the whole answer stays within Zendesk's patience.</summary>
+    public TimeSpan SourceBudget { get; set; } = TimeSpan.FromSeconds(22);
+
+    /// <summary>How long storing the rest of a first read may take after its first answer went out.</summary>
+    public TimeSpan CompletionBudget { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long a pull that found nothing to do lets identical pulls answer from one conditional request.</summary>
+    public TimeSpan UnchangedValidity { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Parsed items kept in memory for all accounts together (see <see cref="ParsedItemCache"/>).</summary>
+    public int ParsedItemCapacity { get; set; } = ParsedItemCache.DefaultCapacity;
+}

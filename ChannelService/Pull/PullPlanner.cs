@@ -1,0 +1,244 @@
+using System.Data.Common;
+using ChannelService.Accounts;
+using ChannelService.Calendars;
+using ChannelService.Configuration;
+using ChannelService.Files;
+using ChannelService.Sources;
+using ChannelService.Tickets;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace ChannelService.Pull;
+
+/// <summary>What a response carries: its resources and, per ticket, what to record as pending.</summary>
+internal sealed record PlannedResponse(List<ExternalResource> Resources, List<PendingUnit> Pending);
+
+/// <summary>A first answer made from the first items of a first read, and the whole items it carries (to store now).</summary>
+internal sealed record PlannedFirstAnswer(List<ExternalResource> Resources, List<PendingUnit> Pending, IReadOnlyDictionary<string, SourceItem> Sent);
+
+/// <summary>
+/// Planning (design §5): compares what each ticket should show with what Zendesk acknowledged and picks at most
+/// <see cref="MaxResources"/> resources, oldest change first. Pure apart from reading the stored items it plans
+/// from; the pull orchestrator (<see cref="PullService"/>) records what it picked.
+/// </summary>
+internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedItems, FileLinks fileLinks, IOptions<ChannelOptions> channel)
+{
+    /// <summary>Zendesk's documented maximum per response.</summary>
+    public const int MaxResources = 200;
+
+    /// <summary>The backlog: units whose ticket differs from what Zendesk acknowledged, oldest change first, at most 200 resources.</summary>
+    public PlannedResponse PlanBacklog(
+        AccountMetadata account, bool sourceTakesReplies, IReadOnlyList<StoredSourceItem> stored, Dictionary<string, MirrorRow> acked, PullAccountRow row, DateTimeOffset nowOffset)
+    {
+        var now = Instant.FromDateTimeOffset(nowOffset);
+        var diagnostics = new List<string>();
+        var units = TicketPlanner.Plan(stored, account.Options, now, diagnostics, cache: parsedItems, accountId: account.AccountId);
+        var builder = Builder(account, sourceTakesReplies, now);
+        var firstSyncDone = row.FirstSyncedAt;
+
+        var work = new List<(DateTimeOffset At, string Key, Func<(List<ExternalResource>, PendingUnit)> Make)>();
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var unit in units)
+        {
+            present.Add(unit.UnitKey);
+            var threadId = ExternalIds.ThreadId(account.AccountId, unit.UnitKey);
+            if (acked.TryGetValue(unit.UnitKey, out var mirror))
+            {
+                if (mirror.AckedVersion == unit.Version)
+                {
+                    continue;
+                }
+
+                var before = ItemSnapshot.FromJson(mirror.AckedSnapshot!);
+                work.Add((unit.Source.ChangedAt, unit.UnitKey, () =>
+                {
+                    var ordinal = mirror.AckedOrdinal + 1;
+                    return (builder.Change(unit, threadId, before, mirror.AckedVersion!, ordinal), Pending(unit, ordinal));
+                }));
+                continue;
+            }
+
+            // Never acknowledged: a new ticket, if the account wants this item. Closed tasks are skipped on the first
+            // sync (tasks=open), but a task that appears after it is imported even if it is already done.
+            var wanted = unit.Wanted || (firstSyncDone is { } first && unit.Source.FirstSeen > first && unit.Item.Kind == CalendarItemKind.Task);
+            if (TicketPlanner.MayHaveMissedItsClosing(unit, row.EarlierFirstSyncAt, firstSyncDone, out var closedAt))
+            {
+                work.Add((unit.Source.FirstSeen, unit.UnitKey, () => (builder.OpeningWithClosing(unit, threadId, closedAt), Pending(unit, 0))));
+                continue;
+            }
+
+            if (!wanted)
+            {
+                continue;
+            }
+
+            work.Add((unit.Source.FirstSeen, unit.UnitKey, () => (builder.Opening(unit, threadId), Pending(unit, 0))));
+        }
+
+        // Acknowledged tickets whose item is gone: deleted from the source, or an occurrence removed from its series.
+        var deletedItems = stored.Where(s => s.Deleted).ToDictionary(s => s.Item.Key, StringComparer.Ordinal);
+        var liveItems = stored.Where(s => !s.Deleted).Select(s => s.Item.Key).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, mirror) in acked)
+        {
+            if (present.Contains(key))
+            {
+                continue;
+            }
+
+            var before = ItemSnapshot.FromJson(mirror.AckedSnapshot!);
+            if (before.Deleted)
+            {
+                continue;
+            }
+
+            var gone = deletedItems.TryGetValue(mirror.ItemKey, out var deleted) || !liveItems.Contains(mirror.ItemKey);
+            var occurrenceDropped = !gone && mirror.OccurrenceDate is { } date && IsInWindow(date, account.Options, now);
+            if (!gone && !occurrenceDropped)
+            {
+                continue;
+            }
+
+            var after = ResourceBuilder.Gone(before, fromSeries: occurrenceDropped);
+            var version = ExternalIds.Hash("snapshot", after.ToJson());
+            var threadId = ExternalIds.ThreadId(account.AccountId, key);
+            work.Add((deleted?.DeletedAt ?? nowOffset, key, () =>
+            {
+                var ordinal = mirror.AckedOrdinal + 1;
+                var resource = builder.Deletion(threadId, before, after, mirror.AckedVersion!, ordinal, version);
+                return ([resource], new PendingUnit(key, mirror.ItemKey, mirror.SeriesUid, mirror.OccurrenceDate, version, after.ToJson(), ordinal));
+            }));
+        }
+
+        var resources = new List<ExternalResource>();
+        var pending = new List<PendingUnit>();
+        foreach (var (_, _, make) in work.OrderBy(w => w.At).ThenBy(w => w.Key, StringComparer.Ordinal))
+        {
+            var (unitResources, unitPending) = make();
+            if (unitResources.Count > MaxResources)
+            {
+                unitResources = unitResources.Take(MaxResources).ToList();
+            }
+
+            if (resources.Count + unitResources.Count > MaxResources)
+            {
+                break;
+            }
+
+            resources.AddRange(unitResources);
+            pending.Add(unitPending);
+        }
+
+        return new PlannedResponse(resources, pending);
+    }
+
+    /// <summary>
+    /// The first answer of a first read, from the first items in document order (all of them new: none is older than
+    /// another). Null when the items ran out before the answer was full (a small source, or few items wanted): then
+    /// the usual way costs no more.
+    /// </summary>
+    public PlannedFirstAnswer? PlanFirstAnswer(AccountMetadata account, bool sourceTakesReplies, IEnumerable<FirstReadItem> items, DateTimeOffset nowOffset)
+    {
+        var accountId = account.AccountId;
+        var now = Instant.FromDateTimeOffset(nowOffset);
+        var builder = Builder(account, sourceTakesReplies, now);
+        var resources = new List<ExternalResource>();
+        var pending = new List<PendingUnit>();
+        var sent = new Dictionary<string, SourceItem>(StringComparer.Ordinal);
+        var diagnostics = new List<string>();
+        var resolvers = new TicketPlanner.ResolverCache();
+        foreach (var item in items)
+        {
+            // One item at a time: a recurring series yields its occurrences in the window, a task or event one unit.
+            var stored = new StoredSourceItem(item.ForPlanning, false, nowOffset, nowOffset, null);
+            var units = TicketPlanner.Plan([stored], account.Options, now, diagnostics, resolvers).Where(u => u.Wanted).ToList();
+            var unitResources = units.Select(u => builder.Opening(u, ExternalIds.ThreadId(accountId, u.UnitKey))).ToList();
+            if (resources.Count + unitResources.Sum(r => r.Count) > MaxResources)
+            {
+                // An item with more tickets than one answer holds (a long series) as the very first: the usual way
+                // cuts it to 200; an empty first answer would only make Zendesk wait.
+                return resources.Count > 0 ? new PlannedFirstAnswer(resources, pending, sent) : null;
+            }
+
+            foreach (var (unit, made) in units.Zip(unitResources))
+            {
+                resources.AddRange(made);
+                pending.Add(Pending(unit, 0));
+                if (!sent.ContainsKey(item.ForPlanning.Key))
+                {
+                    sent[item.ForPlanning.Key] = item.Whole();
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Every stored item to plan from, inside the caller's transaction: parsed items of this read and of the cache
+    /// without their text, the rest with it (they are parsed by the planner and then kept in the cache).
+    /// </summary>
+    public async Task<IReadOnlyList<StoredSourceItem>> ListForPlanningAsync(DbConnection c, DbTransaction t, string accountId, SourceChanges changes, CancellationToken cancellationToken)
+    {
+        foreach (var upsert in changes.Upserts)
+        {
+            if (upsert.Parsed is { } parsed)
+            {
+                parsedItems.Put(accountId, upsert.Key, upsert.ContentVersion, parsed);
+            }
+        }
+
+        // Each item leaves here with its parse or its text: the planner must not depend on a cache entry that
+        // another pull's inserts may evict in the meantime.
+        var listed = await store.ListAsync(c, t, accountId, includeDeleted: true, includeRaw: false, cancellationToken);
+        var stored = new List<StoredSourceItem>(listed.Count);
+        var missing = new List<string>();
+        foreach (var s in listed)
+        {
+            if (!s.Deleted && parsedItems.Get(accountId, s.Item.Key, s.Item.ContentVersion) is { } entry)
+            {
+                stored.Add(s with { Item = s.Item with { Parsed = entry.Parsed } });
+                continue;
+            }
+
+            stored.Add(s);
+            if (!s.Deleted)
+            {
+                missing.Add(s.Item.Key);
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return stored;
+        }
+
+        var raw = await store.GetRawAsync(c, t, accountId, missing, cancellationToken);
+        return stored.Select(s => raw.TryGetValue(s.Item.Key, out var text) ? s with { Item = s.Item with { RawIcs = text } } : s).ToList();
+    }
+
+    private ResourceBuilder Builder(AccountMetadata account, bool sourceTakesReplies, Instant now)
+    {
+        var zone = (account.Options.TimeZone is { Length: > 0 } z ? DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) : null) ?? DateTimeZone.Utc;
+
+        // Inline attachments travel as signed links to /files, which need the public address Zendesk fetches them from.
+        var publicBaseUrl = channel.Value.BaseUri;
+        Func<TicketUnit, int, string?>? inlineFileUrl = publicBaseUrl is null ? null
+            : (unit, index) => new Uri(publicBaseUrl, "files/" + fileLinks.Token(new FileLinkTarget(account.AccountId, unit.ItemKey, index))).AbsoluteUri;
+        return new ResourceBuilder(account, sourceTakesReplies, zone, now, inlineFileUrl);
+    }
+
+    private static PendingUnit Pending(TicketUnit unit, long ordinal) =>
+        new(unit.UnitKey, unit.ItemKey, unit.SeriesUid, unit.OccurrenceDate, unit.Version, unit.Snapshot.ToJson(), ordinal);
+
+    private static bool IsInWindow(string date, AccountOptions options, Instant now)
+    {
+        var day = NodaTime.Text.LocalDatePattern.Iso.Parse(date);
+        if (!day.Success)
+        {
+            return false;
+        }
+
+        var today = now.InUtc().Date;
+        return day.Value >= today.PlusDays(-options.WindowPastDays) && day.Value <= today.PlusDays(options.WindowFutureDays);
+    }
+}

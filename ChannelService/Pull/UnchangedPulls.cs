@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using ChannelService.Accounts;
+using ChannelService.Sources;
+using ChannelService.Sources.Http;
+using Microsoft.Extensions.Options;
+
+namespace ChannelService.Pull;
+
+/// <summary>
+/// The quick path of a pull that has nothing new to say. A pull can be answered "nothing new" without the account
+/// lock or the database when the previous pull of this account found nothing to send and nothing pending, Zendesk
+/// sends the state that pull answered, nothing was written for the account since, the metadata is the same, at most
+/// <see cref="PullOptions.UnchangedValidity"/> has passed (the event window moves with the clock, so a full pull
+/// re-evaluates it at least that often), and the source itself says nothing changed (a feed's 304). Anything else,
+/// including a failing source, takes the full path, which reports it properly.
+/// </summary>
+internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec stateCodec, TimeProvider time, IOptions<PullOptions> options)
+{
+    /// <summary>Per decoded metadata instance (the codec hands out the same instance for the same string).</summary>
+    private static readonly ConditionalWeakTable<AccountMetadata, string> Fingerprints = new();
+
+    /// <summary>Per account: the last pull found nothing to send and nothing pending.</summary>
+    private readonly ConcurrentDictionary<string, Mark> marks = new(StringComparer.Ordinal);
+
+    /// <summary>The "nothing new" answer, or null when the full path must run.</summary>
+    /// <param name="stateText">The state as Zendesk sent it: the answer gives it back as it came.</param>
+    public async Task<PullOutcome?> TryAnswerAsync(AccountMetadata account, PullState? state, string? stateText, CancellationToken cancellationToken)
+    {
+        if (state is null || !marks.TryGetValue(account.AccountId, out var mark)
+            || mark.Until <= time.GetUtcNow() || mark.Epoch != state.StoreEpoch || mark.Generation != state.Generation
+            || mark.StoreWrites != store.WritesOf(account.AccountId) || mark.Account != Fingerprint(account))
+        {
+            return null;
+        }
+
+        if (mark.Check is not { } check)
+        {
+            return null;
+        }
+
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(options.Value.SourceBudget);
+        try
+        {
+            return await check.IsUnchangedSinceAsync(mark.Cursor, budget.Token)
+                ? new PullOutcome.Ok(new PullResponse([], stateText ?? stateCodec.Encode(state)))
+                : null;
+        }
+        catch (SourceException)
+        {
+            return null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Records the outcome of a full pull: one that sent nothing, left nothing pending and has a cursor lets the next
+    /// identical pulls take the quick path; any other outcome takes that away.
+    /// </summary>
+    /// <param name="storeWrites">The store's write count for the account, read inside the pull's transaction.</param>
+    /// <param name="source">The source this pull read (same metadata, so the same source): asked again by the next pull.</param>
+    public void Record(AccountMetadata account, bool nothingToDo, string epoch, long generation, string? cursor, long storeWrites, DateTimeOffset now, ISource source)
+    {
+        if (nothingToDo && cursor is not null)
+        {
+            marks[account.AccountId] = new Mark(Fingerprint(account), epoch, generation, cursor, storeWrites, now + options.Value.UnchangedValidity, source as IUnchangedCheckSource);
+        }
+        else
+        {
+            marks.TryRemove(account.AccountId, out _);
+        }
+    }
+
+    /// <summary>Identifies the metadata (source, credentials, options) without keeping it: a changed setting voids the mark.</summary>
+    private static string Fingerprint(AccountMetadata account) =>
+        Fingerprints.GetValue(account, a => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(a))));
+
+    private sealed record Mark(string Account, string Epoch, long Generation, string Cursor, long StoreWrites, DateTimeOffset Until, IUnchangedCheckSource? Check);
+}
