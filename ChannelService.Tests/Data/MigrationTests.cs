@@ -75,14 +75,7 @@ public sealed class MigrationTests
     public async Task Migration_7_Keeps_Ticket_Links_Of_Our_Threads_Only_And_Bounds_Unproven_Events()
     {
         // Arrange: a database as version 6 left it, with what forged event callbacks could have stored.
-        var database = new Database(Path.Combine(folder, "channel.db"));
-        await using var connection = await database.OpenAsync();
-        await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
-        foreach (var migration in Migrations.All.Where(m => m.Version <= 6))
-        {
-            await connection.ExecuteAsync(migration.Sql);
-            await connection.ExecuteAsync("INSERT INTO schema_migrations VALUES (@Version, @Name, '2026-01-01')", new { migration.Version, migration.Name });
-        }
+        await using var connection = await OpenAtVersionAsync(6);
 
         var pulledUnit = new string('a', 24);
         var inboxUnit = new string('b', 24);
@@ -126,5 +119,41 @@ public sealed class MigrationTests
             Assert.That(await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM event_log WHERE account_id IS NOT NULL"), Is.EqualTo(6));
             Assert.That(await connection.ExecuteScalarAsync<string>("SELECT MIN(summary) FROM event_log WHERE summary = 's599'"), Is.EqualTo("s599"), "the newest stay");
         });
+    }
+
+    [Test]
+    public async Task Migration_8_Gives_Existing_Pull_Accounts_No_Earlier_First_Sync()
+    {
+        // Arrange: a database as version 7 left it, with an account that has synced.
+        await using var connection = await OpenAtVersionAsync(7);
+
+        await connection.ExecuteAsync("INSERT INTO pull_accounts (account_id, issued_generation, first_synced_at) VALUES ('acct', 3, '2026-01-01T00:00:00.0000000Z')");
+
+        // Act
+        var applied = await Migrations.ApplyAsync(connection);
+
+        // Assert: the account keeps its own first sync; only a resync sets the earlier one.
+        var row = await connection.QuerySingleAsync<(long Generation, string? FirstSynced, string? EarlierFirstSync)>(
+            "SELECT issued_generation, first_synced_at, earlier_first_sync_at FROM pull_accounts WHERE account_id = 'acct'");
+        Assert.Multiple(() =>
+        {
+            Assert.That(applied, Is.EqualTo(Migrations.All.Count - 7));
+            Assert.That(Migrations.All.Single(m => m.Version == 8).Name, Is.EqualTo("pull_resync"));
+            Assert.That(row, Is.EqualTo((3L, (string?)"2026-01-01T00:00:00.0000000Z", (string?)null)));
+        });
+    }
+
+    /// <summary>A database as the migrations up to <paramref name="version"/> left it, recorded as applied.</summary>
+    private async Task<Microsoft.Data.Sqlite.SqliteConnection> OpenAtVersionAsync(int version)
+    {
+        var connection = await new Database(Path.Combine(folder, "channel.db")).OpenAsync();
+        await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+        foreach (var migration in Migrations.All.Where(m => m.Version <= version))
+        {
+            await connection.ExecuteAsync(migration.Sql);
+            await connection.ExecuteAsync("INSERT INTO schema_migrations VALUES (@Version, @Name, '2026-01-01')", new { migration.Version, migration.Name });
+        }
+
+        return connection;
     }
 }
