@@ -28,6 +28,12 @@ public sealed partial class TableOwnershipTests
         ["event_log"] = ["Events/EventLog.cs"],
         ["ticket_links"] = ["Events/TicketLinkStore.cs"],
         ["channelback_requests"] = ["Channelback/ChannelbackRequestStore.cs"],
+        ["change_feed_links"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_deliveries"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_nudges"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_tickets"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_dispatch"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_own_writes"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
     };
 
     private static string ServiceFolder => Path.Combine(TestPaths.RepositoryRoot, "ChannelService");

@@ -40,6 +40,18 @@ public sealed class ChannelOptions
     /// <summary>Timeout of one call to the Zendesk API.</summary>
     public TimeSpan ZendeskTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often the Zendesk change feed reconciles each linked subdomain through the incremental ticket export (and
+    /// once at start), so a lost webhook delivery is recovered within this time.
+    /// </summary>
+    public TimeSpan ChangeFeedReconcileInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Incremental export requests per minute and subdomain. Zendesk allows 10 a minute for the whole Zendesk account
+    /// (shared with every other integration using it), so the default stays well under.
+    /// </summary>
+    public int ChangeFeedExportRequestsPerMinute { get; set; } = 4;
+
     /// <summary>User name for <c>GET /dashboard</c> (HTTP Basic). The dashboard answers 404 unless both are set.</summary>
     public string? DashboardUser { get; set; }
 
