@@ -185,7 +185,23 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
             FROM outbox o GROUP BY account_id ORDER BY account_id
             """;
         await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<OutboxCounts>(Sql)).ToList();
+
+        // Read through settable properties: with no rows SQLite reports the SUM columns' type as BLOB, and Dapper cannot
+        // match that to OutboxCounts' constructor (the dashboard answered 500 while the outbox was empty).
+        return (await connection.QueryAsync<CountsRow>(Sql)).Select(r => new OutboxCounts(r.AccountId, r.Pending, r.Parked, r.Delivered, r.LastError)).ToList();
+    }
+
+    private sealed class CountsRow
+    {
+        public string AccountId { get; init; } = "";
+
+        public long Pending { get; init; }
+
+        public long Parked { get; init; }
+
+        public long Delivered { get; init; }
+
+        public string? LastError { get; init; }
     }
 
     public async Task<IReadOnlyList<ParkedItem>> ParkedAsync(int max, CancellationToken cancellationToken = default)

@@ -64,8 +64,9 @@ public sealed class ChangeFeedTests
         // Arrange
         Start(new RecordingHandler("status", TicketScope.OwnTickets));
 
-        // Act
-        await LinkAsync();
+        // Act: told three times at once (the link renewed while the worker retries a set-up), then once more
+        var observer = Services.GetServices<IZendeskLinkObserver>().Single();
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => observer.LinkedAsync(Subdomain, CancellationToken.None)));
         await LinkAsync();
 
         // Assert: one webhook for triggers at an opaque URL, one trigger notifying it with the ticket id only
@@ -85,10 +86,7 @@ public sealed class ChangeFeedTests
         Assert.That(await ScalarAsync<string>("SELECT state FROM change_feed_links"), Is.EqualTo("active"));
 
         // Act: unlink
-        foreach (var observer in Services.GetServices<IZendeskLinkObserver>())
-        {
-            await observer.UnlinkingAsync(Subdomain, CancellationToken.None);
-        }
+        await observer.UnlinkingAsync(Subdomain, CancellationToken.None);
 
         // Assert
         Assert.That(zendesk.Webhooks, Is.Empty);
@@ -234,7 +232,7 @@ public sealed class ChangeFeedTests
         // Act
         using var stranger = await zendesk.DeliverAsync(client, serviceUrl, webhook, FakeZendeskApi.DeliveryBody(777));
         using var disowned = await zendesk.DeliverAsync(client, serviceUrl, webhook, FakeZendeskApi.DeliveryBody(502));
-        await WaitUntilAsync(async () => await ScalarAsync<long>("SELECT COUNT(*) FROM change_feed_nudges") == 0 && zendesk.ShowCalls.Count == 1);
+        await WaitUntilAsync(async () => await ScalarAsync<long>("SELECT COUNT(*) FROM change_feed_nudges") == 0 && zendesk.ShowCalls.Count >= 1);
         await Task.Delay(1000);
 
         // Assert: the stranger cost no API call; the disowned one was re-read and dropped
@@ -443,6 +441,42 @@ public sealed class ChangeFeedTests
         Assert.That(status.Calls, Is.Empty);
     }
 
+    [Test]
+    public async Task The_Dashboard_Shows_The_Last_Delivery_The_Reconciliation_And_What_Waits()
+    {
+        // Arrange
+        var flaky = new RecordingHandler("flaky", TicketScope.OwnTickets) { FailFirst = 100 };
+        Start(flaky);
+        var webhook = await LinkAsync();
+        await OwnTicketAsync(OurTicket);
+        zendesk.SetTicket(OurTicket, "solved", linkedAt.AddSeconds(5));
+        using (await zendesk.DeliverAsync(client, serviceUrl, webhook, FakeZendeskApi.DeliveryBody(OurTicket)))
+        {
+        }
+
+        await flaky.WaitForAsync(1);
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await WaitUntilAsync(async () => await ScalarAsync<string?>("SELECT export_cursor FROM change_feed_links") is not null);
+
+        // Act
+        using var request = new HttpRequestMessage(HttpMethod.Get, serviceUrl + "/dashboard");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("ops:dashboard-password"u8.ToArray()));
+        using var response = await client.SendAsync(request);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), html);
+
+        // Assert
+        var document = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html);
+        var cells = document.QuerySelectorAll("#change-feed tbody tr td").Select(c => c.TextContent.Trim()).ToList();
+        Assert.That(cells[0], Is.EqualTo(Subdomain));
+        Assert.That(cells[1], Is.EqualTo("active"));
+        Assert.That(cells[2], Does.EndWith("UTC").And.Not.EqualTo("never"));
+        Assert.That(cells[3], Does.Contain("ago"));
+        Assert.That(cells.Skip(4).Take(3), Is.EqualTo(new[] { "0", "1", "1" }));
+        Assert.That(cells[7], Is.Empty);
+        Assert.That(html, Does.Not.Contain(webhook.Secret));
+    }
+
     private static string Cursor(long seq) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"seq:{seq}"));
 
     private DateTimeOffset Now() => clock.GetUtcNow();
@@ -460,6 +494,8 @@ public sealed class ChangeFeedTests
                 ["Channel:ZendeskBaseUrl"] = zendesk.BaseUrl,
                 ["Channel:ChangeFeedReconcileInterval"] = "00:00:02",
                 ["Channel:ChangeFeedExportRequestsPerMinute"] = requestsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Channel:DashboardUser"] = "ops",
+                ["Channel:DashboardPassword"] = "dashboard-password",
             });
         }
 

@@ -1,5 +1,6 @@
 using ChannelService.Accounts;
 using ChannelService.Configuration;
+using ChannelService.Data;
 using ChannelService.Zendesk;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +17,7 @@ internal sealed partial class ChangeFeedLinks(
     ChangeFeedStore store,
     ChangeFeedApi api,
     SecretSealer sealer,
+    INamedLocks locks,
     IOptions<ChannelOptions> options,
     ILogger<ChangeFeedLinks> logger) : IZendeskLinkObserver
 {
@@ -25,8 +27,28 @@ internal sealed partial class ChangeFeedLinks(
         await SetUpAsync(link, cancellationToken);
     }
 
-    /// <summary>Creates what is missing of the link's webhook and trigger. True when the link is active.</summary>
+    /// <summary>
+    /// Creates what is missing of the link's webhook and trigger. True when the link is active. Serialised per
+    /// subdomain (the observer and the worker's retry may run at once; two set-ups would make two webhooks) and
+    /// working from the link as stored once the lock is held.
+    /// </summary>
     public async Task<bool> SetUpAsync(ChangeFeedLink link, CancellationToken cancellationToken)
+    {
+        if (link.IsActive)
+        {
+            return true;
+        }
+
+        await using var held = await locks.TryAcquireAsync(LockName(link.Subdomain), LockWait, cancellationToken);
+        if (held is null)
+        {
+            return false;
+        }
+
+        return await store.LinkAsync(link.LinkId, cancellationToken) is { } current && await SetUpHeldAsync(current, cancellationToken);
+    }
+
+    private async Task<bool> SetUpHeldAsync(ChangeFeedLink link, CancellationToken cancellationToken)
     {
         if (link.IsActive)
         {
@@ -80,6 +102,7 @@ internal sealed partial class ChangeFeedLinks(
     /// </summary>
     public async Task UnlinkingAsync(string subdomain, CancellationToken cancellationToken)
     {
+        await using var held = await locks.TryAcquireAsync(LockName(subdomain), LockWait, cancellationToken);
         var link = await store.LinkForSubdomainAsync(subdomain, cancellationToken);
         if (link is null)
         {
@@ -98,6 +121,10 @@ internal sealed partial class ChangeFeedLinks(
 
         await store.DeleteSubdomainAsync(link.Subdomain, cancellationToken);
     }
+
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(60);
+
+    private static string LockName(string subdomain) => "zendesk-change-feed:" + subdomain.ToLowerInvariant();
 
     private void Removed(ChangeFeedLink link, string what, ZendeskOutcome? outcome)
     {

@@ -65,6 +65,27 @@ internal sealed record ChangeFeedDispatch
     public long Attempts { get; init; }
 }
 
+/// <summary>One linked subdomain's change feed on the dashboard.</summary>
+internal sealed record ChangeFeedSummary
+{
+    public string Subdomain { get; init; } = "";
+
+    public string State { get; init; } = "";
+
+    public DateTimeOffset? LastDeliveryAt { get; init; }
+
+    /// <summary>When the export cursor last moved (the reconciliation's age).</summary>
+    public DateTimeOffset? LastExportAt { get; init; }
+
+    public string? LastError { get; init; }
+
+    public long Nudges { get; init; }
+
+    public long Waiting { get; init; }
+
+    public long Failing { get; init; }
+}
+
 /// <summary>What a handler is, for the queue: its key and which tickets it wants.</summary>
 internal sealed record HandlerKey(string Name, TicketScope Scope);
 
@@ -346,6 +367,21 @@ internal sealed class ChangeFeedStore(Database database, TimeProvider time) : IO
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(Sql, new { subdomain = subdomain.ToLowerInvariant(), ticketId, updatedAt, now }, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(Forget, new { cutoff = now - OwnWriteRetention }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Per linked subdomain, for the dashboard: the feed's state, when it last heard from Zendesk, and what waits.</summary>
+    public async Task<IReadOnlyList<ChangeFeedSummary>> SummaryAsync(CancellationToken cancellationToken = default)
+    {
+        const string Sql = """
+            SELECT l.subdomain AS Subdomain, l.state AS State, l.last_delivery_at AS LastDeliveryAt, l.last_export_at AS LastExportAt,
+                   l.last_error AS LastError,
+                   (SELECT COUNT(*) FROM change_feed_nudges n WHERE n.subdomain = l.subdomain) AS Nudges,
+                   (SELECT COUNT(*) FROM change_feed_dispatch d WHERE d.subdomain = l.subdomain) AS Waiting,
+                   (SELECT COUNT(*) FROM change_feed_dispatch d WHERE d.subdomain = l.subdomain AND d.attempts > 0) AS Failing
+            FROM change_feed_links l ORDER BY l.subdomain
+            """;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<ChangeFeedSummary>(new CommandDefinition(Sql, cancellationToken: cancellationToken))).ToList();
     }
 
     /// <summary>How snapshots are kept in the queue (the service's own format, not Zendesk's).</summary>
