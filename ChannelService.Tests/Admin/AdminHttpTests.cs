@@ -306,6 +306,25 @@ public sealed class AdminHttpTests
     }
 
     [Test]
+    public async Task An_Edit_Through_The_Pages_Keeps_Every_Option_The_Form_Does_Not_Show()
+    {
+        // Arrange: an account made elsewhere (the command line) with every option away from its default.
+        var url = feed.Url("/feed.ics").ToString();
+        var account = new NewAccountRequest("ics", url, TestFeeds.User, TestFeeds.Password, "Team", [.. AccountSetupTests.EveryOptionChanged]).Create(TimeProvider.System);
+        var edit = await admin.StartAsync(AdminDriver.ZendeskFields(Codec.Encode(account), "state-1", "Team"));
+
+        // Act: opened, one option changed, saved.
+        var saved = await admin.SubmitAsync(edit, "save", new() { ["window_past_days"] = "3" });
+
+        // Assert
+        var metadata = saved.QuerySelector("form#return-form input[name=metadata]")?.GetAttribute("value");
+        Assert.That(metadata, Is.Not.Null, () => AdminDriver.Text(saved));
+        var edited = Codec.Decode(metadata);
+        Assert.That(edited.Options.ToDictionary(), Is.EquivalentTo(new Dictionary<string, string>(AccountSetupTests.EveryOptionChanged) { ["window_past_days"] = "3" }));
+        Assert.That((edited.AccountId, edited.Secret), Is.EqualTo((account.AccountId, TestFeeds.Password)));
+    }
+
+    [Test]
     public async Task Save_Registers_The_Account_And_Keeps_Push_Credentials_Encrypted_In_The_Database()
     {
         var fields = AdminDriver.ZendeskFields();
