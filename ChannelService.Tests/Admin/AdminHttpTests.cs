@@ -387,6 +387,50 @@ public sealed class AdminHttpTests
         Assert.That(feed.Requests[^1].Header("Authorization"), Is.Not.EqualTo(withPassword), "the saved password stays with the server it was saved for");
     }
 
+    [TestCase("ics", "en-US", "Enter a full address such as https://calendar.example.com/team.ics.")]
+    [TestCase("ics", "de", "Geben Sie eine vollständige Adresse ein, z. B. https://calendar.example.com/team.ics.")]
+    [TestCase("ics", "es", "Introduzca una dirección completa, p. ej. https://calendar.example.com/team.ics.")]
+    [TestCase("caldav-tasks", "en-US", "Enter a full address such as https://dav.example.com/calendars/me/tasks/.")]
+    [TestCase("inbox", "en-US", "Enter a full address such as https://hooks.example.com/replies.")]
+    [TestCase("inbox", "de", "Geben Sie eine vollständige Adresse ein, z. B. https://hooks.example.com/replies.")]
+    public async Task A_Bad_Address_Hint_Gives_An_Example_Of_The_Kind_Being_Set_Up(string kind, string locale, string hint)
+    {
+        var details = await admin.SubmitAsync(await admin.StartAsync(AdminDriver.ZendeskFields(locale: locale)), "kind", new() { ["kind"] = kind });
+
+        var page = await admin.SubmitAsync(details, "test", new() { ["url"] = "calendar" });
+
+        Assert.That(page.QuerySelector("#url-error")?.TextContent, Is.EqualTo(hint));
+    }
+
+    [TestCase("ics", "en-US", "Password, app password or token; leave empty for a public feed.")]
+    [TestCase("caldav-tasks", "en-US", "Password, app password or token of this account.")]
+    [TestCase("caldav-calendar", "en-US", "Password, app password or token of this account.")]
+    [TestCase("caldav-tasks", "de", "Passwort, App-Passwort oder Token dieses Kontos.")]
+    [TestCase("caldav-calendar", "es", "Contraseña, contraseña de aplicación o token de esta cuenta.")]
+    [TestCase("ics", "de", "Passwort, App-Passwort oder Token; bei einem öffentlichen Feed leer lassen.")]
+    public async Task The_Password_Hint_Speaks_Of_Public_Feeds_Only_For_Feeds(string kind, string locale, string hint)
+    {
+        var details = await admin.SubmitAsync(await admin.StartAsync(AdminDriver.ZendeskFields(locale: locale)), "kind", new() { ["kind"] = kind });
+
+        Assert.That(details.QuerySelector("#password-help")?.TextContent, Is.EqualTo(hint));
+    }
+
+    [TestCase("ics", "en-US", "That address belongs to a cloud metadata service, which this service never contacts.")]
+    [TestCase("caldav-tasks", "en-US", "That address belongs to a cloud metadata service, which this service never contacts.")]
+    [TestCase("ics", "de", "Diese Adresse gehört zu einem Cloud-Metadatendienst, den dieser Dienst nie kontaktiert.")]
+    [TestCase("caldav-calendar", "es", "Esa dirección pertenece a un servicio de metadatos de la nube, que este servicio nunca contacta.")]
+    public async Task A_Cloud_Metadata_Address_Is_Refused_Without_Suggesting_A_Setting(string kind, string locale, string message)
+    {
+        // Private networks allowed: the metadata service stays blocked all the same, so no setting is worth naming.
+        var details = await admin.SubmitAsync(await admin.StartAsync(AdminDriver.ZendeskFields(locale: locale)), "kind", new() { ["kind"] = kind });
+
+        var page = await admin.SubmitAsync(details, "test", new() { ["url"] = "http://169.254.169.254/latest/meta-data/" });
+
+        var failed = page.QuerySelector("#test-result.failed .message")?.TextContent;
+        Assert.That(failed, Is.EqualTo(message), AdminDriver.Text(page));
+        Assert.That(AdminDriver.Text(page), Does.Not.Contain("AllowedSourceNetworks"));
+    }
+
     [TestCase("de", "Was möchten Sie verbinden?", "Verbindung testen")]
     [TestCase("es-419", "¿Qué desea conectar?", "Probar conexión")]
     [TestCase("en-GB", "What do you want to connect?", "Test connection")]

@@ -157,7 +157,12 @@ internal sealed class AdminFormValidator : AbstractValidator<AdminForm>
             {
                 UrlProblem.Scheme => t["The address must start with https:// (or http://, webcal:// for a feed)."],
                 UrlProblem.UserInfo => t["Put the user name and password in their own fields, not in the address."],
-                _ => t["Enter a full address such as https://dav.example.com/calendars/me/tasks/."],
+                _ => f.Kind switch
+                {
+                    "ics" => t["Enter a full address such as https://calendar.example.com/team.ics."],
+                    "inbox" => t["Enter a full address such as https://hooks.example.com/replies."],
+                    _ => t["Enter a full address such as https://dav.example.com/calendars/me/tasks/."],
+                },
             })
             .OverridePropertyName("url");
 
