@@ -31,6 +31,7 @@ internal sealed class FakeZendeskOAuth : IAsyncDisposable
     private readonly ConcurrentDictionary<string, string> refreshTokens = new();
     private readonly ConcurrentQueue<JsonObject> tokenRequests = new();
     private readonly ConcurrentQueue<Dictionary<string, string>> authorizeRequests = new();
+    private readonly ConcurrentQueue<string> issuedTokens = new();
     private int issued;
 
     public FakeZendeskOAuth(TimeProvider? time = null)
@@ -59,6 +60,9 @@ internal sealed class FakeZendeskOAuth : IAsyncDisposable
     public IReadOnlyList<JsonObject> TokenRequests => [.. tokenRequests];
 
     public IReadOnlyList<Dictionary<string, string>> AuthorizeRequests => [.. authorizeRequests];
+
+    /// <summary>Every access token issued so far (valid or not), so a test can look for them where they must not be.</summary>
+    public IReadOnlyList<string> IssuedAccessTokens => [.. issuedTokens];
 
     public int Grants(string grantType) => tokenRequests.Count(r => (string?)r["grant_type"] == grantType);
 
@@ -203,6 +207,7 @@ internal sealed class FakeZendeskOAuth : IAsyncDisposable
     {
         var n = Interlocked.Increment(ref issued);
         var access = $"zat-{n}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}";
+        issuedTokens.Enqueue(access);
         accessTokens[access] = AccessLifetime is { } seconds ? time.GetUtcNow().AddSeconds(seconds) : null;
         var answer = new JsonObject { ["access_token"] = access, ["token_type"] = "bearer", ["scope"] = scope };
         if (AccessLifetime is { } lifetime)
