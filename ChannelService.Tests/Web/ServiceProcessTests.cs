@@ -79,7 +79,7 @@ public sealed class ServiceProcessTests
         Assert.That(stderr + stdout, Does.Not.Contain("Exception").And.Not.Contain("   at "), "no stack trace");
     }
 
-    [TestCase("zendesk")]
+    [TestCase("freshdesk")]
     [TestCase("acounts", "list")]
     [TestCase("--verbose")]
     public async Task An_Unknown_Command_Beside_A_Running_Service_Lists_The_Commands_And_Exits_2(params string[] args)
