@@ -184,7 +184,7 @@ internal sealed class AdminController(
         form = form with { Url = form.EffectiveUrl, Collection = null };
         SourceKinds.TryParse(form.Kind, out var kind);
         var secret = EffectiveSecret(flow, form, existing);
-        var target = new ConnectionTarget(kind!.Value, form.EffectiveUrl, Blank(form.Username), secret, AccountOptions.Parse(form.OptionPairs()));
+        var target = new ConnectionTarget(kind!.Value, form.EffectiveUrl, Blank(form.Username), secret, AccountOptions.Parse(form.OptionPairs(existing?.Options)));
         var fingerprint = Fingerprint(target);
         ConnectionTestResult? test = null;
         if (!save || (flow.TestedFingerprint != fingerprint && !form.SaveAnyway))
@@ -204,7 +204,7 @@ internal sealed class AdminController(
             }
         }
 
-        var fields = new NewAccountRequest(form.Kind, target.Url, target.Username, secret, Blank(form.DisplayName), form.OptionPairs());
+        var fields = new NewAccountRequest(form.Kind, target.Url, target.Username, secret, Blank(form.DisplayName), form.OptionPairs(existing?.Options));
         switch (setup.Draft(new AccountSaveRequest(fields, existing, flow.Subdomain, flow.InstancePushId)))
         {
             case AccountDraft.Invalid invalid:
