@@ -15,6 +15,7 @@ using ChannelService.Sources.CalDav;
 using ChannelService.Sources.Http;
 using ChannelService.Zendesk;
 using ChannelService.ZendeskLink.Changes;
+using ChannelService.ZendeskLink;
 using FluentValidation;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -60,8 +61,8 @@ public static class ServiceSetup
         services.AddEvents();
         services.AddServiceHealthChecks();
 
-        // The Zendesk link (OAuth to the REST API): replaced by the OAuth implementation; until then nothing is linked.
-        services.AddSingleton<ChannelService.ZendeskLink.IZendeskLinkTokens, ChannelService.ZendeskLink.NoZendeskLinks>();
+        // The Zendesk link (OAuth to the REST API, per subdomain): IZendeskLinkTokens for the API clients.
+        services.AddZendeskLink();
         services.AddZendeskChangeFeed();
         services.AddAccountAuthentication();
         services.AddJsonErrors();
