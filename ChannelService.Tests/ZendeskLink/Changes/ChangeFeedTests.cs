@@ -477,6 +477,26 @@ public sealed class ChangeFeedTests
         Assert.That(html, Does.Not.Contain(webhook.Secret));
     }
 
+    [Test]
+    public async Task Without_Any_Handler_A_Delivery_Is_Acknowledged_Without_An_Api_Call()
+    {
+        // Arrange: the feed is set up on link, but no feature consumes it yet
+        Start();
+        var webhook = await LinkAsync();
+        await OwnTicketAsync(OurTicket);
+        zendesk.SetTicket(OurTicket, "solved", Now().AddSeconds(-10));
+
+        // Act
+        using var response = await zendesk.DeliverAsync(client, serviceUrl, webhook, FakeZendeskApi.DeliveryBody(OurTicket));
+        await Task.Delay(1500);
+
+        // Assert
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await ScalarAsync<long>("SELECT COUNT(*) FROM change_feed_deliveries"), Is.EqualTo(1));
+        Assert.That(await ScalarAsync<long>("SELECT COUNT(*) FROM change_feed_nudges"), Is.Zero);
+        Assert.That(zendesk.ShowCalls, Is.Empty);
+    }
+
     private static string Cursor(long seq) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"seq:{seq}"));
 
     private DateTimeOffset Now() => clock.GetUtcNow();
