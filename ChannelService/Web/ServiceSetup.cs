@@ -14,6 +14,7 @@ using ChannelService.Sources;
 using ChannelService.Sources.CalDav;
 using ChannelService.Sources.Http;
 using ChannelService.Zendesk;
+using ChannelService.ZendeskLink;
 using FluentValidation;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -61,6 +62,7 @@ public static class ServiceSetup
 
         // The Zendesk link (OAuth to the REST API): replaced by the OAuth implementation; until then nothing is linked.
         services.AddSingleton<ChannelService.ZendeskLink.IZendeskLinkTokens, ChannelService.ZendeskLink.NoZendeskLinks>();
+        services.AddZendeskLinkApi();
         services.AddAccountAuthentication();
         services.AddJsonErrors();
 

@@ -1,0 +1,29 @@
+using ChannelService.ZendeskLink.Api;
+using ChannelService.ZendeskLink.Tickets;
+using ChannelService.ZendeskLink.Work;
+
+namespace ChannelService.ZendeskLink;
+
+internal static class ZendeskLinkServiceCollectionExtensions
+{
+    /// <summary>
+    /// What the service does with a working Zendesk link (issue 17 §2–5): the REST API clients, the durable API work
+    /// queue and its worker, the rate gate, and the remembered ticket properties. The link itself
+    /// (<see cref="IZendeskLinkTokens"/>) is registered by the OAuth side.
+    /// </summary>
+    public static IServiceCollection AddZendeskLinkApi(this IServiceCollection services)
+    {
+        services.AddOptions<ApiWorkOptions>();
+        services.AddSingleton<ApiRateGate>();
+        services.AddSingleton<ZendeskApiClient>();
+        services.AddSingleton<ZendeskTicketsApi>();
+        services.AddSingleton<ZendeskUsersApi>();
+        services.AddSingleton<ApiWorkStore>();
+        services.AddSingleton<ApiWorkSignal>();
+        services.AddSingleton<TicketPropertyStore>();
+        services.AddSingleton<ApiWorker>();
+        services.AddSingleton<IZendeskLinkObserver>(sp => sp.GetRequiredService<ApiWorker>());
+        services.AddHostedService(sp => sp.GetRequiredService<ApiWorker>());
+        return services;
+    }
+}
