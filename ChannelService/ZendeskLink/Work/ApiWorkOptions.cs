@@ -3,6 +3,9 @@ namespace ChannelService.ZendeskLink.Work;
 /// <summary>The API worker's timing. Defaults suit production; tests shorten them.</summary>
 internal sealed class ApiWorkOptions
 {
+    /// <summary>Whether the hosted worker runs (tests that drive <see cref="ApiWorker.RunOnceAsync"/> themselves turn it off).</summary>
+    public bool Background { get; set; } = true;
+
     /// <summary>How often the worker looks for due work when nobody woke it.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -14,6 +17,9 @@ internal sealed class ApiWorkOptions
     /// it searches for the ticket itself (the event normally comes within seconds; search needs minutes to index).
     /// </summary>
     public TimeSpan SearchAfter { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The first wait before searching again for a ticket the search index did not know yet (doubling, at most an hour).</summary>
+    public TimeSpan SearchRetry { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Searches for a ticket that never showed up before its work is dropped (with back-off: about a day).</summary>
     public int MaxAttempts { get; set; } = 12;

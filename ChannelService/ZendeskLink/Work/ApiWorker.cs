@@ -98,6 +98,11 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Background)
+        {
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -248,7 +253,7 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
             }
             else
             {
-                await store.RescheduleAsync(unit.Row, Owner, now + Backoff(unit.Row.Attempts, options.SearchAfter), now, "ticket not found yet (search index)", succeeded: false, cancellationToken);
+                await store.RescheduleAsync(unit.Row, Owner, now + Backoff(unit.Row.Attempts, options.SearchRetry), now, "ticket not found yet (search index)", succeeded: false, cancellationToken);
             }
 
             unit.Done = true;
