@@ -78,12 +78,14 @@ internal sealed class LinkTestHost : IAsyncDisposable
     public static string ThreadId(string unitKey) => ExternalIds.ThreadId(AccountId, unitKey);
 
     /// <summary>Queues intents as the pull does (one transaction).</summary>
-    public async Task EnqueueAsync(params (string UnitKey, TicketIntent Intent)[] items)
+    public Task EnqueueAsync(params (string UnitKey, TicketIntent Intent)[] items) => EnqueueAsync(Subdomain, items);
+
+    public async Task EnqueueAsync(string subdomain, params (string UnitKey, TicketIntent Intent)[] items)
     {
         var database = Services.GetRequiredService<Database>();
         await using var c = await database.OpenAsync();
         await using var t = await c.BeginTransactionAsync();
-        await Services.GetRequiredService<ApiWorkStore>().EnqueueAsync(c, t, AccountId, Subdomain, items.Select(i => new ApiWorkItem(i.UnitKey, i.Intent.ToJson())).ToList(), DateTimeOffset.UtcNow);
+        await Services.GetRequiredService<ApiWorkStore>().EnqueueAsync(c, t, AccountId, subdomain, items.Select(i => new ApiWorkItem(i.UnitKey, i.Intent.ToJson())).ToList(), DateTimeOffset.UtcNow);
         await t.CommitAsync();
     }
 

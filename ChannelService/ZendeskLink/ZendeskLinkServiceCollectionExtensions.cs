@@ -21,6 +21,10 @@ internal static class ZendeskLinkServiceCollectionExtensions
         services.AddSingleton<ApiWorkStore>();
         services.AddSingleton<ApiWorkSignal>();
         services.AddSingleton<TicketPropertyStore>();
+
+        // The sandbox plays Zendesk's REST API for its pretend subdomain (only while /sandbox is on).
+        services.AddSingleton<Sandbox.SandboxZendeskApi>();
+        services.AddSingleton<IZendeskApiLoopback>(sp => sp.GetRequiredService<Sandbox.SandboxZendeskApi>());
         services.AddSingleton<ApiWorker>();
         services.AddSingleton<IZendeskLinkObserver>(sp => sp.GetRequiredService<ApiWorker>());
         services.AddHostedService(sp => sp.GetRequiredService<ApiWorker>());
