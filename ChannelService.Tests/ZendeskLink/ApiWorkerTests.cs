@@ -143,6 +143,28 @@ public sealed class ApiWorkerTests
     }
 
     [Test]
+    public async Task A_Requester_That_Is_Not_An_Address_Is_Never_Sent_And_Shown_On_The_Dashboard_Once()
+    {
+        await using var host = LinkTestHost.Start();
+        var unit = LinkTestHost.UnitKey(10);
+        host.Api.CreateTicket(110, ExternalIds.Opening(LinkTestHost.ThreadId(unit)));
+        await host.LinkAsync(unit, 110);
+        var intent = Task(unit, requester: null) with { RequesterWarning = "The item's requester 'bob at example' is not an e-mail address; it was not sent to Zendesk." };
+        await host.EnqueueAsync((unit, intent));
+        await host.RunWorkerAsync();
+
+        // The item changes (priority), the bad address stays: no second warning.
+        await host.EnqueueAsync((unit, intent with { Priority = "low" }));
+        await host.RunWorkerAsync();
+
+        Assert.That(host.Api.Calls.Where(c => c.Path.StartsWith("/api/v2/users", StringComparison.Ordinal)), Is.Empty);
+        Assert.That(host.Api.Calls.Select(c => c.Body), Has.None.Contains("bob"));
+        Assert.That((long?)host.Api.Ticket(110)!["requester_id"], Is.EqualTo(1), "the channel's requester stays");
+        var errors = await host.Services.GetRequiredService<ServiceErrors>().RecentAsync(10);
+        Assert.That(errors.Count(e => e.Message.Contains("not an e-mail address", StringComparison.Ordinal)), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task A_Long_Retry_After_Keeps_The_Work_For_Later()
     {
         await using var host = LinkTestHost.Start();

@@ -32,6 +32,9 @@ internal sealed record AppliedProperties
     /// <summary>The requester e-mail (lower case) the ticket was given.</summary>
     public string? RequesterEmail { get; init; }
 
+    /// <summary>The requester warning last put on the dashboard for this ticket, so it is shown once, not every pass.</summary>
+    public string? Warning { get; init; }
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);

@@ -143,20 +143,7 @@ internal sealed class ApiWorkStore(Database database)
         await connection.ExecuteAsync(new CommandDefinition(Sql, new { row.Id, owner, row.Version }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>The queue at a glance (dashboard, tests): rows, rows due by <paramref name="now"/>, and the newest error.</summary>
-    public async Task<(int Rows, int Due, string? LastError)> SummaryAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        const string Sql = """
-            SELECT COUNT(*) AS Rows, COALESCE(SUM(CASE WHEN due_at <= @now THEN 1 ELSE 0 END), 0) AS Due,
-                (SELECT last_error FROM zendesk_api_work WHERE last_error IS NOT NULL ORDER BY updated_at DESC LIMIT 1) AS LastError
-            FROM zendesk_api_work
-            """;
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleAsync<(long Rows, long Due, string? LastError)>(new CommandDefinition(Sql, new { now }, cancellationToken: cancellationToken));
-        return ((int)row.Rows, (int)row.Due, row.LastError);
-    }
-
-    /// <summary>The unit's queued row, if any (tests, dashboard).</summary>
+    /// <summary>The unit's queued row, if any: when it is due, its attempts and its last error.</summary>
     public async Task<(DateTimeOffset DueAt, int Attempts, string? LastError)?> FindAsync(string accountId, string unitKey, CancellationToken cancellationToken = default)
     {
         const string Sql = "SELECT due_at AS DueAt, attempts AS Attempts, last_error AS LastError FROM zendesk_api_work WHERE account_id = @accountId AND unit_key = @unitKey";

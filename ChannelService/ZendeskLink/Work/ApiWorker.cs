@@ -265,9 +265,10 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
         {
             var applied = unit.Stored is { } s && s.TicketId == unit.Ticket ? s.Applied : null;
             unit.Plan = TicketPropertyPlanner.Plan(unit.Intent, applied, now);
-            if (unit.Intent.RequesterWarning is { } warning && unit.Row.Attempts <= 1)
+            if (unit.Intent.RequesterWarning is { } warning && applied?.Warning != warning)
             {
                 await errors.RecordAsync(unit.Row.AccountId, "zendesk-api", $"{unit.Intent.ThreadId}: {warning}", cancellationToken);
+                unit.Plan = unit.Plan with { Applied = unit.Plan.Applied with { Warning = warning } };
             }
         }
 
