@@ -30,6 +30,8 @@ public sealed partial class TableOwnershipTests
         ["channelback_requests"] = ["Channelback/ChannelbackRequestStore.cs"],
         ["zendesk_api_work"] = ["ZendeskLink/Work/ApiWorkStore.cs"],
         ["zendesk_ticket_properties"] = ["ZendeskLink/Tickets/TicketPropertyStore.cs"],
+        ["zendesk_links"] = ["ZendeskLink/ZendeskLinkStore.cs"],
+        ["zendesk_oauth_pending"] = ["ZendeskLink/OAuth/PendingAuthorizations.cs"],
     };
 
     private static string ServiceFolder => Path.Combine(TestPaths.RepositoryRoot, "ChannelService");

@@ -152,8 +152,7 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
         foreach (var item in items)
         {
             // One item at a time: a recurring series yields its occurrences in the window, a task or event one unit.
-            var stored = new StoredSourceItem(item.ForPlanning, false, nowOffset, nowOffset, null);
-            var units = TicketPlanner.Plan([stored], account.Options, now, diagnostics, resolvers).Where(u => u.Wanted).ToList();
+            var units = TicketPlanner.FirstSyncTickets([item.ForPlanning], account.Options, now, diagnostics, resolvers);
             var unitResources = units.Select(u => builder.Opening(u, ExternalIds.ThreadId(accountId, u.UnitKey))).ToList();
             if (resources.Count + unitResources.Sum(r => r.Count) > MaxResources)
             {
@@ -219,12 +218,11 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
         return stored.Select(s => raw.TryGetValue(s.Item.Key, out var text) ? s with { Item = s.Item with { RawIcs = text } } : s).ToList();
     }
 
-    private static DateTimeZone Zone(AccountMetadata account) =>
-        (account.Options.TimeZone is { Length: > 0 } z ? DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) : null) ?? DateTimeZone.Utc;
+    private static DateTimeZone Zone(AccountMetadata account) => ResourceBuilder.ZoneOf(account.Options);
 
     private ResourceBuilder Builder(AccountMetadata account, bool sourceTakesReplies, Instant now)
     {
-        var zone = Zone(account);
+        var zone = ResourceBuilder.ZoneOf(account.Options);
 
         // Inline attachments travel as signed links to /files, which need the public address Zendesk fetches them from.
         var publicBaseUrl = channel.Value.BaseUri;

@@ -60,8 +60,8 @@ public static class ServiceSetup
         services.AddEvents();
         services.AddServiceHealthChecks();
 
-        // The Zendesk link (OAuth to the REST API): replaced by the OAuth implementation; until then nothing is linked.
-        services.AddSingleton<ChannelService.ZendeskLink.IZendeskLinkTokens, ChannelService.ZendeskLink.NoZendeskLinks>();
+        // The Zendesk link (OAuth to the REST API, per subdomain): IZendeskLinkTokens for the API clients.
+        services.AddZendeskLink();
         services.AddZendeskLinkApi();
         services.AddAccountAuthentication();
         services.AddJsonErrors();

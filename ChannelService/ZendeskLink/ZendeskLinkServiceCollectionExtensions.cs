@@ -1,4 +1,5 @@
 using ChannelService.ZendeskLink.Api;
+using ChannelService.ZendeskLink.OAuth;
 using ChannelService.ZendeskLink.Tickets;
 using ChannelService.ZendeskLink.Work;
 
@@ -6,10 +7,23 @@ namespace ChannelService.ZendeskLink;
 
 internal static class ZendeskLinkServiceCollectionExtensions
 {
+    /// <summary>The OAuth link of each subdomain to the REST API (README, "Zendesk link"). Needs AddZendeskPush's ZendeskHttp.</summary>
+    public static IServiceCollection AddZendeskLink(this IServiceCollection services)
+    {
+        services.AddSingleton<ZendeskLinkStore>();
+        services.AddSingleton<PendingAuthorizations>();
+        services.AddSingleton<ZendeskOAuthClient>();
+        services.AddSingleton<ZendeskTokenProvider>();
+        services.AddSingleton<IZendeskLinkTokens>(sp => sp.GetRequiredService<ZendeskTokenProvider>());
+        services.AddSingleton<ZendeskLinkManager>();
+        services.AddSingleton<ZendeskLinkPanel>();
+        return services;
+    }
+
     /// <summary>
     /// What the service does with a working Zendesk link (issue 17 §2–5): the REST API clients, the durable API work
-    /// queue and its worker, the rate gate, and the remembered ticket properties. The link itself
-    /// (<see cref="IZendeskLinkTokens"/>) is registered by the OAuth side.
+    /// queue and its worker, the rate gate, and the remembered ticket properties (README, "Zendesk link: ticket
+    /// properties and requesters"). The link itself (<see cref="IZendeskLinkTokens"/>) is <see cref="AddZendeskLink"/>'s.
     /// </summary>
     public static IServiceCollection AddZendeskLinkApi(this IServiceCollection services)
     {

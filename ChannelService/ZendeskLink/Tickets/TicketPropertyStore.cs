@@ -8,7 +8,7 @@ namespace ChannelService.ZendeskLink.Tickets;
 internal sealed record TicketProperties(long TicketId, AppliedProperties Applied);
 
 /// <summary>
-/// Owner of <c>zendesk_ticket_properties</c> (Data/Migrations/0009_zendesk_api_work.sql): per ticket unit, the
+/// Owner of <c>zendesk_ticket_properties</c> (Data/Migrations/0010_zendesk_api_work.sql): per ticket unit, the
 /// ticket confirmed through the API to be the unit's, and the properties the service set on it last
 /// (<see cref="AppliedProperties"/>), so that only what the item changed is sent again.
 /// </summary>

@@ -28,7 +28,7 @@ internal sealed record ApiWorkRow
 internal sealed record ApiWorkItem(string UnitKey, string Intent);
 
 /// <summary>
-/// Owner of <c>zendesk_api_work</c> (Data/Migrations/0009_zendesk_api_work.sql): the durable queue of REST API work.
+/// Owner of <c>zendesk_api_work</c> (Data/Migrations/0010_zendesk_api_work.sql): the durable queue of REST API work.
 /// Writers (the pull, inside its own transaction; the resources_created handler) only insert or bring rows forward;
 /// <see cref="ApiWorker"/> claims due rows with a lease and completes, reschedules or releases them. Every change to a
 /// claimed row names the lease owner, and completion also names the intent version it applied, so a row that got a
