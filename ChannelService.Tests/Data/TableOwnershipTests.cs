@@ -32,6 +32,12 @@ public sealed partial class TableOwnershipTests
         ["zendesk_ticket_properties"] = ["ZendeskLink/Tickets/TicketPropertyStore.cs"],
         ["zendesk_links"] = ["ZendeskLink/ZendeskLinkStore.cs"],
         ["zendesk_oauth_pending"] = ["ZendeskLink/OAuth/PendingAuthorizations.cs"],
+        ["change_feed_links"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_deliveries"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_nudges"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_tickets"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_dispatch"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_own_writes"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
     };
 
     private static string ServiceFolder => Path.Combine(TestPaths.RepositoryRoot, "ChannelService");

@@ -45,7 +45,7 @@ public sealed class ChannelOptions
     public string ZendeskOAuthScopes { get; set; } = DefaultZendeskOAuthScopes;
 
     /// <summary>Reading tickets, users, job statuses and the incremental export; writing tickets, users and webhooks.</summary>
-    public const string DefaultZendeskOAuthScopes = "read tickets:write users:write webhooks:write";
+    public const string DefaultZendeskOAuthScopes = "read tickets:write users:write webhooks:write triggers:write";
 
     /// <summary>True when the admin UI can run "Connect to Zendesk".</summary>
     public bool ZendeskConnectEnabled => !string.IsNullOrWhiteSpace(ZendeskOAuthClientId) && !string.IsNullOrWhiteSpace(ZendeskOAuthClientSecret);
@@ -64,6 +64,18 @@ public sealed class ChannelOptions
 
     /// <summary>Timeout of one call to the Zendesk API.</summary>
     public TimeSpan ZendeskTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often the Zendesk change feed reconciles each linked subdomain through the incremental ticket export (and
+    /// once at start), so a lost webhook delivery is recovered within this time.
+    /// </summary>
+    public TimeSpan ChangeFeedReconcileInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Incremental export requests per minute and subdomain. Zendesk allows 10 a minute for the whole Zendesk account
+    /// (shared with every other integration using it), so the default stays well under.
+    /// </summary>
+    public int ChangeFeedExportRequestsPerMinute { get; set; } = 4;
 
     /// <summary>User name for <c>GET /dashboard</c> (HTTP Basic). The dashboard answers 404 unless both are set.</summary>
     public string? DashboardUser { get; set; }

@@ -79,6 +79,12 @@ internal sealed class ChannelOptionsValidator : AbstractValidator<ChannelOptions
             .OverridePropertyName("PushLinger")
             .WithMessage("Channel:PushLinger must be 0 to 00:01:00 and Channel:ZendeskTimeout above 0 and at most 00:05:00.");
 
+        RuleFor(o => o.ChangeFeedReconcileInterval).InclusiveBetween(TimeSpan.FromSeconds(1), TimeSpan.FromHours(24))
+            .WithMessage("Channel:ChangeFeedReconcileInterval must be 00:00:01 to 24:00:00 (default 00:05:00).");
+
+        RuleFor(o => o.ChangeFeedExportRequestsPerMinute).InclusiveBetween(1, 9)
+            .WithMessage("Channel:ChangeFeedExportRequestsPerMinute must be 1 to 9: Zendesk allows 10 incremental export requests a minute for the whole account.");
+
         RuleFor(o => o)
             .Must(o => string.IsNullOrEmpty(o.DashboardUser) == string.IsNullOrEmpty(o.DashboardPassword))
             .OverridePropertyName("DashboardUser")
