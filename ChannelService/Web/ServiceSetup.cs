@@ -63,6 +63,7 @@ public static class ServiceSetup
 
         // The Zendesk link (OAuth to the REST API, per subdomain): IZendeskLinkTokens for the API clients.
         services.AddZendeskLink();
+        services.AddZendeskLinkApi();
         services.AddZendeskChangeFeed();
         services.AddAccountAuthentication();
         services.AddJsonErrors();

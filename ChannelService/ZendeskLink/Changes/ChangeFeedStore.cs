@@ -90,7 +90,7 @@ internal sealed record ChangeFeedSummary
 internal sealed record HandlerKey(string Name, TicketScope Scope);
 
 /// <summary>
-/// Owner of the change feed's tables (Data/Migrations/0010_zendesk_change_feed.sql). Everything a delivery or an
+/// Owner of the change feed's tables (Data/Migrations/0011_zendesk_change_feed.sql). Everything a delivery or an
 /// export page leads to is written in one transaction with what proves it was taken (the invocation id, the export
 /// cursor), so a crash at any point either leaves the change to come again or has it queued for good.
 /// </summary>
