@@ -17,7 +17,8 @@ namespace ChannelService.Pull;
 /// re-evaluates it at least that often), and the source itself says nothing changed (a feed's 304). Anything else,
 /// including a failing source, takes the full path, which reports it properly.
 /// </summary>
-internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec stateCodec, TimeProvider time, IOptions<PullOptions> options)
+/// <param name="activity">Where a quick answer is noted for the dashboard (batched); null outside the web host.</param>
+internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec stateCodec, TimeProvider time, IOptions<PullOptions> options, QuickPullActivity? activity = null)
 {
     /// <summary>Per decoded metadata instance (the codec hands out the same instance for the same string).</summary>
     private static readonly ConditionalWeakTable<AccountMetadata, string> Fingerprints = new();
@@ -45,9 +46,13 @@ internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec state
         budget.CancelAfter(options.Value.SourceBudget);
         try
         {
-            return await check.IsUnchangedSinceAsync(mark.Cursor, budget.Token)
-                ? new PullOutcome.Ok(new PullResponse([], stateText ?? stateCodec.Encode(state)))
-                : null;
+            if (!await check.IsUnchangedSinceAsync(mark.Cursor, budget.Token))
+            {
+                return null;
+            }
+
+            activity?.Note(account.AccountId, time.GetUtcNow());
+            return new PullOutcome.Ok(new PullResponse([], stateText ?? stateCodec.Encode(state)));
         }
         catch (SourceException)
         {

@@ -58,6 +58,9 @@ public static class ServiceSetup
         services.AddZendeskPush();
         services.AddEvents();
         services.AddServiceHealthChecks();
+        services.AddSingleton<TableSizes>();
+        services.AddSingleton<ChannelService.Retention.RetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChannelService.Retention.RetentionService>());
 
         // The Zendesk link (OAuth to the REST API): replaced by the OAuth implementation; until then nothing is linked.
         services.AddSingleton<ChannelService.ZendeskLink.IZendeskLinkTokens, ChannelService.ZendeskLink.NoZendeskLinks>();
