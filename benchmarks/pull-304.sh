@@ -24,8 +24,8 @@
 #                      WARMUP (seconds of unmeasured load on each side per case, default 3), ROUNDS (default 2),
 #                      SINGLE (sequential pulls timed alone per side and case, default 3).
 #                      PROFILE (a path prefix: after the rounds, one more service load of DURATION sampled with
-#                              `perf record -g` (the service runs with DOTNET_PerfMapEnabled=1 so JIT-compiled methods
-#                              have names); flat and inclusive profiles by symbol in PREFIX-<case>.txt / .children.txt),
+#                              `perf record -g` (the service runs with DOTNET_PerfMapEnabled=1 and W^X off so JIT-compiled
+#                              methods have names); flat and inclusive profiles by symbol in PREFIX-<case>.txt / .children.txt),
 #                      ACCOUNTS (N > 0: instead of FEEDS, one case of N `ics` accounts, each with its own feed URL
 #                              /feed-1.ics ... /feed-N.ics on the same nginx, every file the sample feed; minted at
 #                              once with `pull accounts`, drained by a small python3 client, then wrk rotates through
@@ -146,7 +146,7 @@ done
 if [ "$ACCOUNTS" -gt 0 ]; then
   dotnet "$SERVICE_DLL" pull accounts --count "$ACCOUNTS" --url-template "http://127.0.0.1:$NPORT/feed-{n}.ics" > "$D/accounts.txt"
 fi
-ASPNETCORE_URLS="http://127.0.0.1:$SPORT" env ${PROFILE:+DOTNET_PerfMapEnabled=1} dotnet "$SERVICE_DLL" > "$D/service.log" 2>&1 &
+ASPNETCORE_URLS="http://127.0.0.1:$SPORT" env ${PROFILE:+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0} dotnet "$SERVICE_DLL" > "$D/service.log" 2>&1 &
 SPID=$!
 PIDS+=("$SPID")
 wait_http "http://127.0.0.1:$SPORT/health"
