@@ -5,6 +5,7 @@ using System.Text.Json;
 using ChannelService.Accounts;
 using ChannelService.Sources;
 using ChannelService.Sources.Http;
+using ChannelService.Web;
 using Microsoft.Extensions.Options;
 
 namespace ChannelService.Pull;
@@ -30,6 +31,36 @@ internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec state
     /// <param name="stateText">The state as Zendesk sent it: the answer gives it back as it came.</param>
     public async Task<PullOutcome?> TryAnswerAsync(AccountMetadata account, PullState? state, string? stateText, CancellationToken cancellationToken)
     {
+        var mark = await CheckAsync(account, state, cancellationToken);
+        return mark is null ? null : new PullOutcome.Ok(new PullResponse([], stateText ?? stateCodec.Encode(state!)));
+    }
+
+    /// <summary>
+    /// The "nothing new" answer as the JSON bytes the controller would write (<c>{"external_resources":[],"state":…}</c>),
+    /// or null when the full path must run. The bytes are made once per mark and state: Zendesk sends the same state
+    /// until something changes, so a quick answer serialises nothing.
+    /// </summary>
+    public async Task<byte[]?> TryAnswerBytesAsync(AccountMetadata account, PullState state, string stateText, CancellationToken cancellationToken)
+    {
+        var mark = await CheckAsync(account, state, cancellationToken);
+        if (mark is null)
+        {
+            return null;
+        }
+
+        if (mark.Answer is { } memo && memo.State == stateText)
+        {
+            return memo.Json;
+        }
+
+        var json = JsonSerializer.SerializeToUtf8Bytes(new PullResponse([], stateText), JsonDefaults.Options);
+        mark.Answer = new AnswerMemo(stateText, json);
+        return json;
+    }
+
+    /// <summary>The account's mark when it still holds and the source says nothing changed; null otherwise.</summary>
+    private async Task<Mark?> CheckAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
+    {
         if (state is null || !marks.TryGetValue(account.AccountId, out var mark)
             || mark.Until <= time.GetUtcNow() || mark.Epoch != state.StoreEpoch || mark.Generation != state.Generation
             || mark.StoreWrites != store.WritesOf(account.AccountId) || mark.Account != Fingerprint(account))
@@ -52,7 +83,7 @@ internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec state
             }
 
             activity?.Note(account.AccountId, time.GetUtcNow());
-            return new PullOutcome.Ok(new PullResponse([], stateText ?? stateCodec.Encode(state)));
+            return mark;
         }
         catch (SourceException)
         {
@@ -86,5 +117,11 @@ internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec state
     private static string Fingerprint(AccountMetadata account) =>
         Fingerprints.GetValue(account, a => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(a))));
 
-    private sealed record Mark(string Account, string Epoch, long Generation, string Cursor, long StoreWrites, DateTimeOffset Until, IUnchangedCheckSource? Check);
+    private sealed record Mark(string Account, string Epoch, long Generation, string Cursor, long StoreWrites, DateTimeOffset Until, IUnchangedCheckSource? Check)
+    {
+        /// <summary>The last answer made under this mark (replaced whole, so readers on other threads see one or the other).</summary>
+        public AnswerMemo? Answer { get; set; }
+    }
+
+    private sealed record AnswerMemo(string State, byte[] Json);
 }

@@ -121,6 +121,9 @@ public static class ServiceSetup
         app.UseJsonErrors();
         app.UseStaticFiles();
         app.UseZendeskLogScope();
+
+        // A no-change pull is answered here, before routing, authentication and MVC; anything else goes on.
+        app.UseMiddleware<QuickPullMiddleware>();
         app.UseAdminLocalization();
 
         // Routing after the admin UI's locale: that reads the posted form asynchronously, and the admin steps are
