@@ -113,6 +113,7 @@ internal static class CommandLine
                      InstallerAppCommand.Create(context),
                      IcalCommand.Create(context),
                      PreviewCommand.Create(context),
+                     ZendeskCommand.Create(context),
                      CalDavBenchCommand.Create(context),
                      FeedBenchmarkCommand.Create(context),
                      PullBenchmarkCommand.Create(context),

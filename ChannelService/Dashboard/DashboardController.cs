@@ -27,8 +27,12 @@ internal sealed record DashboardTableRow(string Table, long Rows);
 
 internal sealed record DashboardStorage(IReadOnlyList<DashboardTableRow> Tables, long DatabaseBytes, long WalBytes);
 
+/// <summary>A subdomain's Zendesk link as the dashboard lists it: no token, no secret.</summary>
+internal sealed record DashboardLinkRow(string Subdomain, string State, string Grant, string LinkedAt, string? TokenExpires, string? LastCall, string? LastError);
+
 internal sealed record DashboardModel(
     bool PushEnabled,
+    IReadOnlyList<DashboardLinkRow> Links,
     IReadOnlyList<DashboardAccountRow> Accounts,
     IReadOnlyList<DashboardParkedRow> Parked,
     IReadOnlyList<DashboardEventRow> Events,
@@ -51,6 +55,7 @@ internal sealed class DashboardController(
     UnverifiedEvents unverified,
     PullMirrorStore pulls,
     TableSizes tableSizes,
+    ZendeskLink.ZendeskLinkStore links,
     TimeProvider time,
     IOptions<ChannelOptions> options) : Controller
 {
@@ -112,7 +117,15 @@ internal sealed class DashboardController(
             ignored.Latest.Select(e => new DashboardUnverifiedRow(Format(e.At), e.TypeId, e.Subdomain, e.Error, e.Summary)).ToList());
         var sizes = await tableSizes.SnapshotAsync(cancellationToken);
         var storage = new DashboardStorage(sizes.Tables.Select(t => new DashboardTableRow(t.Table, t.Rows)).ToList(), sizes.DatabaseBytes, sizes.WalBytes);
-        return View(new DashboardModel(settings.PushEnabled, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(time.GetUtcNow())));
+        var linkRows = (await links.ListAsync(cancellationToken)).Select(l => new DashboardLinkRow(
+            l.Subdomain,
+            l.Broken ? "broken: reconnect to Zendesk" : "linked",
+            l.Grant,
+            Format(l.LinkedAt),
+            l.AccessExpiresAt is { } expires ? Format(expires) : null,
+            l.LastCallAt is { } call ? $"{Format(call)} ({l.LastCallStatus})" : null,
+            l.LastError)).ToList();
+        return View(new DashboardModel(settings.PushEnabled, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(time.GetUtcNow())));
     }
 
     /// <summary>

@@ -40,6 +40,8 @@ internal sealed class TableSizes(Database database)
             tables.AddRange(await EventLog.RowCountsAsync(connection));
             tables.AddRange(await TicketLinkStore.RowCountsAsync(connection));
             tables.AddRange(await ChannelbackRequestStore.RowCountsAsync(connection));
+            tables.AddRange(await ZendeskLink.ZendeskLinkStore.RowCountsAsync(connection));
+            tables.AddRange(await ZendeskLink.OAuth.PendingAuthorizations.RowCountsAsync(connection));
             await transaction.CommitAsync(cancellationToken);
         }
 

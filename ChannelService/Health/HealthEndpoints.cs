@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ChannelService.Manifest;
 using ChannelService.Web;
+using ChannelService.ZendeskLink;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -18,7 +19,7 @@ internal static class HealthEndpoints
 
     public static IServiceCollection AddServiceHealthChecks(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(DatabaseCheck);
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(DatabaseCheck).AddCheck<ZendeskLinkHealthCheck>(ZendeskLinkHealthCheck.Name);
         return services;
     }
 
@@ -45,11 +46,22 @@ internal static class HealthEndpoints
     {
         var healthy = report.Status != HealthStatus.Unhealthy;
         var database = report.Entries.TryGetValue(DatabaseCheck, out var entry) && entry.Status != HealthStatus.Unhealthy;
+
+        // A broken Zendesk link is reported, not failed: the pull keeps working without it.
+        var broken = report.Entries.TryGetValue(ZendeskLinkHealthCheck.Name, out var links) && links.Data.TryGetValue(ZendeskLinkHealthCheck.BrokenKey, out var names)
+            ? ((string[])names).Select(s => new BrokenLink(s, "broken", "reconnect to Zendesk")).ToList()
+            : null;
         context.Response.ContentType = "application/json; charset=utf-8";
         return context.Response.WriteAsync(JsonSerializer.Serialize(
-            new HealthResponse(healthy ? "ok" : "unavailable", database ? "ok" : "unreachable", ManifestRenderer.Version),
+            new HealthResponse(healthy ? "ok" : "unavailable", database ? "ok" : "unreachable", ManifestRenderer.Version) { ZendeskLinks = broken },
             JsonDefaults.Options));
     }
 
-    private sealed record HealthResponse(string Status, string Database, string Version);
+    private sealed record HealthResponse(string Status, string Database, string Version)
+    {
+        /// <summary>Only when a link is broken: the subdomains whose link needs reconnecting.</summary>
+        public IReadOnlyList<BrokenLink>? ZendeskLinks { get; init; }
+    }
+
+    private sealed record BrokenLink(string Subdomain, string State, string Action);
 }

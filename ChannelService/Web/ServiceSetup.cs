@@ -14,6 +14,7 @@ using ChannelService.Sources;
 using ChannelService.Sources.CalDav;
 using ChannelService.Sources.Http;
 using ChannelService.Zendesk;
+using ChannelService.ZendeskLink;
 using FluentValidation;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -62,8 +63,8 @@ public static class ServiceSetup
         services.AddSingleton<ChannelService.Retention.RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelService.Retention.RetentionService>());
 
-        // The Zendesk link (OAuth to the REST API): replaced by the OAuth implementation; until then nothing is linked.
-        services.AddSingleton<ChannelService.ZendeskLink.IZendeskLinkTokens, ChannelService.ZendeskLink.NoZendeskLinks>();
+        // The Zendesk link (OAuth to the REST API, per subdomain): IZendeskLinkTokens for the API clients.
+        services.AddZendeskLink();
         services.AddAccountAuthentication();
         services.AddJsonErrors();
 

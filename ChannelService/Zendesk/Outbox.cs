@@ -9,7 +9,22 @@ namespace ChannelService.Zendesk;
 internal sealed record OutboxItem(long Seq, string AccountId, string ExternalId, string ThreadId, string Resource, long Attempts);
 
 /// <summary>Counts per account for the dashboard.</summary>
-internal sealed record OutboxCounts(string AccountId, long Pending, long Parked, long Delivered, string? LastError);
+/// <remarks>
+/// Properties, not a positional record: with no outbox rows SQLite reports the SUM columns as BLOBs, and Dapper's
+/// constructor matching then finds no constructor (the dashboard failed on an empty outbox).
+/// </remarks>
+internal sealed record OutboxCounts
+{
+    public string AccountId { get; init; } = "";
+
+    public long Pending { get; init; }
+
+    public long Parked { get; init; }
+
+    public long Delivered { get; init; }
+
+    public string? LastError { get; init; }
+}
 
 /// <summary>A parked item: Zendesk refused it (processing_error, unknown parent); an operator may retry it.</summary>
 internal sealed record ParkedItem
@@ -200,23 +215,7 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
             FROM outbox o GROUP BY account_id ORDER BY account_id
             """;
         await using var connection = await database.OpenAsync(cancellationToken);
-
-        // Read through settable properties: with an empty outbox SQLite cannot tell the SUMs' type, and Dapper would
-        // refuse to match the record's constructor to BLOB columns.
-        return (await connection.QueryAsync<CountsRow>(Sql)).Select(r => new OutboxCounts(r.AccountId, r.Pending, r.Parked, r.Delivered, r.LastError)).ToList();
-    }
-
-    private sealed class CountsRow
-    {
-        public string AccountId { get; init; } = "";
-
-        public long Pending { get; init; }
-
-        public long Parked { get; init; }
-
-        public long Delivered { get; init; }
-
-        public string? LastError { get; init; }
+        return (await connection.QueryAsync<OutboxCounts>(Sql)).ToList();
     }
 
     public async Task<IReadOnlyList<ParkedItem>> ParkedAsync(int max, CancellationToken cancellationToken = default)
