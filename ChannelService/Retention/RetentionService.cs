@@ -39,20 +39,30 @@ internal sealed partial class RetentionService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.RetentionInterval, time);
-        do
+        try
         {
-            try
+            do
             {
-                var result = await PruneOnceAsync(stoppingToken);
-                LogPass(logger, result.ChannelbackRequests, result.EventLog, result.ServiceErrors, result.Outbox, result.ForgottenItems);
+                try
+                {
+                    var result = await PruneOnceAsync(stoppingToken);
+                    if (result.ChannelbackRequests + result.EventLog + result.ServiceErrors + result.Outbox + result.ForgottenItems > 0)
+                    {
+                        LogPass(logger, result.ChannelbackRequests, result.EventLog, result.ServiceErrors, result.Outbox, result.ForgottenItems);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The next pass tries again; nothing is lost by pruning later.
+                    LogFailed(logger, ex);
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The next pass tries again; nothing is lost by pruning later.
-                LogFailed(logger, ex);
-            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The service is stopping (or never started): the next start prunes.
+        }
     }
 
     /// <summary>One retention pass over every table, with the current time (tests move it).</summary>
