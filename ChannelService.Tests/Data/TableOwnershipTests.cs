@@ -28,6 +28,8 @@ public sealed partial class TableOwnershipTests
         ["event_log"] = ["Events/EventLog.cs"],
         ["ticket_links"] = ["Events/TicketLinkStore.cs"],
         ["channelback_requests"] = ["Channelback/ChannelbackRequestStore.cs"],
+        ["zendesk_api_work"] = ["ZendeskLink/Work/ApiWorkStore.cs"],
+        ["zendesk_ticket_properties"] = ["ZendeskLink/Tickets/TicketPropertyStore.cs"],
         ["zendesk_links"] = ["ZendeskLink/ZendeskLinkStore.cs"],
         ["zendesk_oauth_pending"] = ["ZendeskLink/OAuth/PendingAuthorizations.cs"],
     };

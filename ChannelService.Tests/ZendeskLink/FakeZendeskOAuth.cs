@@ -57,6 +57,9 @@ internal sealed class FakeZendeskOAuth : IAsyncDisposable
     /// <summary>False once the global client was "removed": every grant for it answers 401 invalid_client.</summary>
     public bool ClientActive { get; set; } = true;
 
+    /// <summary>The role <c>users/me</c> reports for every token (the user who allowed access).</summary>
+    public string Role { get; set; } = "admin";
+
     public IReadOnlyList<JsonObject> TokenRequests => [.. tokenRequests];
 
     public IReadOnlyList<Dictionary<string, string>> AuthorizeRequests => [.. authorizeRequests];
@@ -142,7 +145,7 @@ internal sealed class FakeZendeskOAuth : IAsyncDisposable
         if (request.Method == "GET" && path == "/api/v2/users/me.json")
         {
             await (bearer is not null && IsValid(bearer)
-                ? LoopbackServer.WriteAsync(stream, 200, "{\"user\":{\"id\":1,\"role\":\"admin\"}}", ct, ("Content-Type", "application/json"))
+                ? LoopbackServer.WriteAsync(stream, 200, $"{{\"user\":{{\"id\":1,\"role\":\"{Role}\"}}}}", ct, ("Content-Type", "application/json"))
                 : LoopbackServer.WriteAsync(stream, 401, "{\"error\":\"Couldn't authenticate you\"}", ct, ("Content-Type", "application/json")));
             return;
         }

@@ -137,6 +137,34 @@ public sealed partial class ZendeskLinkTests
     }
 
     [Test]
+    public async Task Only_An_Admin_Can_Connect_And_A_Non_Admin_Grant_Is_Revoked()
+    {
+        zendesk.Role = "agent";
+
+        using var callback = await client.GetAsync(await StartAndAllowAsync());
+
+        Assert.That(callback.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That(await callback.Content.ReadAsStringAsync(), Does.Contain("Only a Zendesk admin can connect"));
+        Assert.That(await Store.ListAsync(), Is.Empty);
+        Assert.That(zendesk.IssuedAccessTokens.Single(), Is.Not.Null);
+        Assert.That(zendesk.IsValid(zendesk.IssuedAccessTokens.Single()), Is.False, "the agent's token was revoked");
+        Assert.That(observer.Events, Is.Empty);
+    }
+
+    [Test]
+    public async Task Connecting_Again_Replaces_The_Link_And_Revokes_The_Previous_Token()
+    {
+        await ConnectAsync();
+        var first = (await Store.GetAsync("acme"))!.Tokens.AccessToken;
+
+        await ConnectAsync();
+
+        var second = (await Store.GetAsync("acme"))!.Tokens.AccessToken;
+        Assert.That((zendesk.IsValid(first), zendesk.IsValid(second)), Is.EqualTo((false, true)));
+        Assert.That(observer.Events, Is.EqualTo(new[] { "linked acme", "linked acme" }));
+    }
+
+    [Test]
     public async Task A_Start_Without_An_Open_Admin_Flow_Is_Refused()
     {
         using var response = await client.PostAsync("/zendesk/oauth/start", Form(("flow", "f1.x.forged")));
@@ -341,6 +369,25 @@ public sealed partial class ZendeskLinkTests
     }
 
     [Test]
+    public async Task Destroying_The_Last_Account_Of_The_Subdomain_Removes_Its_Link()
+    {
+        await ConnectAsync();
+        var codec = app.Services.GetRequiredService<ChannelService.Accounts.MetadataCodec>();
+        var registry = app.Services.GetRequiredService<ChannelService.Accounts.AccountRegistry>();
+        var first = new ChannelService.Accounts.NewAccountRequest("ics", "https://example.org/a.ics", null, null, "A", []).Create(TimeProvider.System) with { Subdomain = "acme" };
+        var second = new ChannelService.Accounts.NewAccountRequest("ics", "https://example.org/b.ics", null, null, "B", []).Create(TimeProvider.System) with { Subdomain = "acme" };
+        await registry.UpsertAsync(first);
+        await registry.UpsertAsync(second);
+
+        await PostEventAsync("destroy_integration_instance", codec.Encode(first));
+        Assert.That(await Store.ListAsync(), Has.Count.EqualTo(1), "another account of acme still uses the link");
+
+        await PostEventAsync("destroy_integration_instance", codec.Encode(second));
+        Assert.That(await Store.ListAsync(), Is.Empty);
+        Assert.That(observer.Events, Is.EqualTo(new[] { "linked acme", "unlinking acme" }));
+    }
+
+    [Test]
     public async Task The_Admin_Status_Says_Linked_With_The_Expiry_In_Plain_Words()
     {
         await ConnectAsync();
@@ -387,6 +434,16 @@ public sealed partial class ZendeskLinkTests
         using var response = await client.PostAsync("/admin/zendesk-link", Form(("flow", NewFlow()), ("locale", locale)));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    private async Task PostEventAsync(string type, string metadata)
+    {
+        var body = new System.Text.Json.Nodes.JsonObject
+        {
+            ["events"] = new System.Text.Json.Nodes.JsonArray(ChannelService.Tests.Events.ZendeskEventJson.Event(type, new System.Text.Json.Nodes.JsonObject { ["metadata"] = metadata })),
+        };
+        using var response = await client.PostAsync("/events", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
     private static FormUrlEncodedContent Form(params (string Key, string Value)[] fields) =>

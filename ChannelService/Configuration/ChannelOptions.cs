@@ -56,6 +56,12 @@ public sealed class ChannelOptions
     /// <summary>How long the push worker waits for a burst to settle before it sends a part-filled batch.</summary>
     public TimeSpan PushLinger { get; set; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>
+    /// REST API requests per minute per linked subdomain (the API worker's rate gate): Zendesk allows 700 on Suite
+    /// Professional, 400 on Team; set it to your plan's limit or lower, leaving room for other apps.
+    /// </summary>
+    public int ZendeskApiRequestsPerMinute { get; set; } = 700;
+
     /// <summary>Timeout of one call to the Zendesk API.</summary>
     public TimeSpan ZendeskTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -52,6 +52,8 @@ internal sealed class ChannelOptionsValidator : AbstractValidator<ChannelOptions
             .When(o => !string.IsNullOrWhiteSpace(o.ZendeskBaseUrl))
             .WithMessage(o => $"Channel:ZendeskBaseUrl must be an absolute http(s) URL such as https://zendesk-proxy.example.com; got '{o.ZendeskBaseUrl}'.");
 
+        RuleFor(o => o.ZendeskApiRequestsPerMinute).InclusiveBetween(1, 2500)
+            .WithMessage("Channel:ZendeskApiRequestsPerMinute must be 1 to 2500 (Zendesk's highest plan limit).");
         RuleFor(o => o)
             .Must(o => string.IsNullOrWhiteSpace(o.ZendeskOAuthClientId) == string.IsNullOrWhiteSpace(o.ZendeskOAuthClientSecret))
             .OverridePropertyName("ZendeskOAuthClientId")

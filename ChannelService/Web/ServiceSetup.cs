@@ -65,6 +65,7 @@ public static class ServiceSetup
 
         // The Zendesk link (OAuth to the REST API, per subdomain): IZendeskLinkTokens for the API clients.
         services.AddZendeskLink();
+        services.AddZendeskLinkApi();
         services.AddAccountAuthentication();
         services.AddJsonErrors();
 

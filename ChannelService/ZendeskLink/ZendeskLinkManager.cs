@@ -27,11 +27,19 @@ internal sealed partial class ZendeskLinkManager(
     public async Task LinkAsync(string subdomain, ZendeskGrantKind grant, string clientId, string? clientSecret, ZendeskTokenSet tokens, CancellationToken cancellationToken)
     {
         subdomain = subdomain.ToLowerInvariant();
+        ZendeskLinkRecord? replaced;
         await using (await locks.TryAcquireAsync(ZendeskTokenProvider.LockName(subdomain), LockWait, cancellationToken))
         {
             // Even without the lock (a renewal stuck for long) the save is safe: it bumps the version, so the stuck
             // renewal's compare-and-swap fails instead of overwriting the new link.
+            replaced = await store.GetAsync(subdomain, cancellationToken);
             await store.SaveAsync(subdomain, grant, clientId, clientSecret, tokens, time.GetUtcNow(), cancellationToken);
+        }
+
+        // A link connected again leaves no working token behind at Zendesk (best effort: it expires anyway).
+        if (replaced is { Broken: false } && replaced.Tokens.AccessToken != tokens.AccessToken && !(replaced.Tokens.AccessExpiresAt <= time.GetUtcNow()))
+        {
+            await oauth.RevokeCurrentAsync(subdomain, replaced.Tokens.AccessToken, cancellationToken);
         }
 
         LogLinked(logger, subdomain, grant.ToWire(), tokens.AccessExpiresAt);

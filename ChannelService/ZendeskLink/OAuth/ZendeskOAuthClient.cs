@@ -91,6 +91,29 @@ internal sealed class ZendeskOAuthClient(ZendeskHttp http, TimeProvider time)
     public async Task<ZendeskOutcome> RevokeCurrentAsync(string subdomain, string accessToken, CancellationToken cancellationToken) =>
         await http.SendAsync(subdomain, accessToken, new ZendeskRequest(HttpMethod.Delete, ["api", "v2", "oauth", "tokens", "current.json"]), cancellationToken);
 
+    /// <summary>
+    /// The role of the user a token acts for (<c>end-user</c>, <c>agent</c> or <c>admin</c>): <c>GET /api/v2/users/me.json</c>
+    /// (https://developer.zendesk.com/api-reference/ticketing/users/users/, "Show Self"; needs the <c>read</c> scope).
+    /// Null when Zendesk did not say.
+    /// </summary>
+    public async Task<string?> RoleAsync(string subdomain, string accessToken, CancellationToken cancellationToken)
+    {
+        var outcome = await http.SendAsync(subdomain, accessToken, new ZendeskRequest(HttpMethod.Get, ["api", "v2", "users", "me.json"]), cancellationToken);
+        if (outcome.Kind != ZendeskOutcomeKind.Accepted)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(outcome.Body)?["user"]?["role"] is JsonValue role && role.TryGetValue<string>(out var text) && text.Length <= 20 ? text : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private async Task<TokenGrantResult> GrantAsync(string subdomain, JsonObject body, CancellationToken cancellationToken)
     {
         var grant = (string)body["grant_type"]!;

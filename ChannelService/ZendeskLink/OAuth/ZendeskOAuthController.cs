@@ -101,6 +101,18 @@ internal sealed partial class ZendeskOAuthController(
         switch (result)
         {
             case TokenGrantResult.Granted granted:
+                // Anyone can open the admin UI for any subdomain, and any user of that Zendesk can approve an OAuth
+                // client: only an admin's grant may become the link every account of the subdomain shares.
+                var role = await oauth.RoleAsync(taken.Subdomain, granted.Tokens.AccessToken, cancellationToken);
+                if (role != "admin")
+                {
+                    await oauth.RevokeCurrentAsync(taken.Subdomain, granted.Tokens.AccessToken, cancellationToken);
+                    LogNotAdmin(logger, taken.Subdomain, role ?? "unknown");
+                    return role is null
+                        ? Page(StatusCodes.Status502BadGateway, "Not connected", "Zendesk did not say who signed in, so nothing was linked. Start again from the admin UI in a moment.")
+                        : Page(StatusCodes.Status403Forbidden, "Not connected", "Only a Zendesk admin can connect this service to Zendesk. Nothing was linked; sign in to Zendesk as an admin and start again from the admin UI.");
+                }
+
                 await links.LinkAsync(taken.Subdomain, ZendeskGrantKind.AuthorizationCode, settings.ZendeskOAuthClientId!, clientSecret: null, granted.Tokens, cancellationToken);
                 return Page(StatusCodes.Status200OK, "Connected to Zendesk", "This service is now linked to Zendesk. You can close this window.", taken.Subdomain);
             case TokenGrantResult.Refused refused:
@@ -143,6 +155,9 @@ internal sealed partial class ZendeskOAuthController(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connect to Zendesk started for {Subdomain}")]
     private static partial void LogStarted(ILogger logger, string subdomain);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connect to Zendesk for {Subdomain} refused: the user who allowed access is not an admin (role {Role}); the token was revoked")]
+    private static partial void LogNotAdmin(ILogger logger, string subdomain, string role);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Zendesk OAuth callback refused: its state is unknown, used or expired")]
     private static partial void LogRefusedCallback(ILogger logger);
