@@ -42,6 +42,8 @@ internal sealed class TableSizes(Database database)
             tables.AddRange(await ChannelbackRequestStore.RowCountsAsync(connection));
             tables.AddRange(await ZendeskLink.ZendeskLinkStore.RowCountsAsync(connection));
             tables.AddRange(await ZendeskLink.OAuth.PendingAuthorizations.RowCountsAsync(connection));
+            tables.AddRange(await ZendeskLink.Work.ApiWorkStore.RowCountsAsync(connection));
+            tables.AddRange(await ZendeskLink.Tickets.TicketPropertyStore.RowCountsAsync(connection));
             await transaction.CommitAsync(cancellationToken);
         }
 
