@@ -56,4 +56,10 @@ internal sealed class TicketLinkStore(Database database)
 
         public string ExternalId { get; init; } = "";
     }
+
+    /// <summary>Rows of the owned table(s), for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+    [
+        new("ticket_links", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM ticket_links")),
+    ];
 }

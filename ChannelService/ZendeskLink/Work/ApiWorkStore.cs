@@ -158,4 +158,8 @@ internal sealed class ApiWorkStore(Database database)
         const string Sql = "DELETE FROM zendesk_api_work WHERE account_id = @accountId";
         await connection.ExecuteAsync(Sql, new { accountId }, transaction);
     }
+
+    /// <summary>Rows of the owned table, for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+        [new("zendesk_api_work", await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT count(*) FROM zendesk_api_work"))];
 }
