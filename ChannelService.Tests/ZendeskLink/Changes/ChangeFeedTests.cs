@@ -65,7 +65,7 @@ public sealed class ChangeFeedTests
         Start(new RecordingHandler("status", TicketScope.OwnTickets));
 
         // Act: told three times at once (the link renewed while the worker retries a set-up), then once more
-        var observer = Services.GetServices<IZendeskLinkObserver>().OfType<ChangeFeedLinks>().Single();
+        var observer = Services.GetRequiredService<ChangeFeedLinks>();
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => observer.LinkedAsync(Subdomain, CancellationToken.None)));
         await LinkAsync();
 
