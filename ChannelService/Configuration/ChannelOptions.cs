@@ -16,6 +16,12 @@ public sealed class ChannelOptions
     /// <summary>Where the SQLite database and generated keys live. Relative paths are resolved against the working directory.</summary>
     public string DataDirectory { get; set; } = "./data";
 
+    /// <summary>
+    /// Empty: the embedded SQLite database in <see cref="DataDirectory"/>. A PostgreSQL connection string
+    /// (<c>Host=…;Port=…;Database=…;Username=…;Password=…</c>): that database, shared by every instance given the same string.
+    /// </summary>
+    public string? Database { get; set; }
+
     /// <summary>Lets sources reach loopback and private addresses (development and tests only).</summary>
     public bool AllowPrivateNetworkSources { get; set; }
 

@@ -48,7 +48,7 @@ internal sealed class PullMirrorStore(Database database)
     /// <summary>The account's generations, creating its row on first use.</summary>
     public async Task<PullAccountRow> GetAccountAsync(DbConnection c, DbTransaction t, string accountId)
     {
-        const string Insert = "INSERT OR IGNORE INTO pull_accounts (account_id, issued_generation) VALUES (@accountId, 0)";
+        const string Insert = "INSERT INTO pull_accounts (account_id, issued_generation) VALUES (@accountId, 0) ON CONFLICT (account_id) DO NOTHING";
         const string Select = """
             SELECT issued_generation AS IssuedGeneration, pending_generation AS PendingGeneration, first_synced_at AS FirstSyncedAt,
                    earlier_first_sync_at AS EarlierFirstSyncAt

@@ -5,7 +5,6 @@ using ChannelService.Data;
 using ChannelService.Files;
 using ChannelService.Sources;
 using ChannelService.Sources.Http;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace ChannelService.Pull;
@@ -198,7 +197,7 @@ internal sealed partial class PullService
 
         // 3. Apply the changes, plan and record the response in one transaction.
         await using var c = await database.OpenAsync(cancellationToken);
-        await using var t = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken);
+        await using var t = await c.BeginTransactionAsync(cancellationToken);
         await store.ApplyAsync(accountId, changes, c, t, cancellationToken);
         var row = await mirror.GetAccountAsync(c, t, accountId);
         var acked = await mirror.GetAckedAsync(c, t, accountId);
@@ -224,7 +223,7 @@ internal sealed partial class PullService
     private async Task AcknowledgeAsync(string accountId, PullState? state, string epoch, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var row = await mirror.GetAccountAsync(connection, transaction, accountId);
         if (state is not null && state.StoreEpoch != epoch)
         {
@@ -259,7 +258,7 @@ internal sealed partial class PullService
     {
         var accountId = account.AccountId;
         await using (var c = await database.OpenAsync(cancellationToken))
-        await using (var t = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken))
+        await using (var t = await c.BeginTransactionAsync(cancellationToken))
         {
             if ((await mirror.GetAckedAsync(c, t, accountId)).Count > 0)
             {
@@ -275,7 +274,7 @@ internal sealed partial class PullService
         long generation;
         DateTimeOffset? firstSync;
         await using (var c = await database.OpenAsync(cancellationToken))
-        await using (var t = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken))
+        await using (var t = await c.BeginTransactionAsync(cancellationToken))
         {
             // No cursor yet: until the rest is stored, a pull must read the whole source again.
             await store.ApplyAsync(accountId, new SourceChanges { Cursor = null, Upserts = [.. answer.Sent.Values], Deletions = [], CompleteListing = false }, c, t, cancellationToken);

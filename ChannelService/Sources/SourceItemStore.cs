@@ -2,7 +2,6 @@ using System.Data.Common;
 using ChannelService.Calendars;
 using ChannelService.Data;
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace ChannelService.Sources;
 
@@ -44,6 +43,11 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         INSERT INTO source_cursors (account_id, cursor, updated_at) VALUES (@AccountId, @Cursor, @Now)
         ON CONFLICT (account_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at
         """;
+
+    /// <summary>A list parameter: Dapper spreads it into <c>IN (…)</c> for SQLite and passes a PostgreSQL array, compared with <c>ANY</c>.</summary>
+    private static readonly DialectSql RawOfSql = new(
+        Sqlite: "SELECT item_key, raw_ics FROM source_items WHERE account_id = @accountId AND item_key IN @chunk",
+        PostgreSql: "SELECT item_key, raw_ics FROM source_items WHERE account_id = @accountId AND item_key = ANY(@chunk)");
 
     private readonly TimeProvider time = timeProvider ?? TimeProvider.System;
 
@@ -116,7 +120,7 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         foreach (var chunk in keys.Chunk(500))
         {
             var rows = await connection.QueryAsync<(string Key, string RawIcs)>(new CommandDefinition(
-                "SELECT item_key, raw_ics FROM source_items WHERE account_id = @accountId AND item_key IN @chunk",
+                RawOfSql.For(connection),
                 new { accountId, chunk },
                 transaction,
                 cancellationToken: cancellationToken));
@@ -134,7 +138,7 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
     /// <paramref name="transaction"/> to make it part of a larger unit (the pull records what it emits to
     /// Zendesk in the same transaction); otherwise it runs in its own.
     /// </summary>
-    public async Task ApplyAsync(string accountId, SourceChanges changes, SqliteConnection? connection = null, DbTransaction? transaction = null, CancellationToken cancellationToken = default)
+    public async Task ApplyAsync(string accountId, SourceChanges changes, DbConnection? connection = null, DbTransaction? transaction = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changes);
         if (connection is null)
@@ -167,7 +171,7 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         _ => "journal",
     };
 
-    private async Task WriteAsync(SqliteConnection connection, DbTransaction? transaction, string accountId, SourceChanges changes, CancellationToken cancellationToken)
+    private async Task WriteAsync(DbConnection connection, DbTransaction? transaction, string accountId, SourceChanges changes, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
 
@@ -176,11 +180,17 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         await using (var upsert = connection.CreateCommand())
         {
             upsert.CommandText = UpsertSql;
-            upsert.Transaction = (SqliteTransaction?)transaction;
-            var p = new Dictionary<string, SqliteParameter>(StringComparer.Ordinal);
+            upsert.Transaction = transaction;
+            var p = new Dictionary<string, DbParameter>(StringComparer.Ordinal);
             foreach (var name in new[] { "@AccountId", "@Key", "@Kind", "@Uid", "@RecurrenceId", "@ContentVersion", "@RawIcs", "@Href", "@ETag", "@WebUrl", "@Now" })
             {
-                p[name] = upsert.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+                // Typed as text: PostgreSQL cannot infer a type from a null, and every column here is text.
+                var parameter = upsert.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.DbType = System.Data.DbType.String;
+                parameter.Value = DBNull.Value;
+                upsert.Parameters.Add(parameter);
+                p[name] = parameter;
             }
 
             p["@AccountId"].Value = accountId;
