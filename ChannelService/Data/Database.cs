@@ -41,6 +41,15 @@ public sealed class Database : IAsyncDisposable, IDisposable
     {
     }
 
+    /// <summary>
+    /// The database the settings name, for the command line: <c>Channel:Database</c> when set (PostgreSQL), else the
+    /// SQLite file in <paramref name="dataDirectory"/>.
+    /// </summary>
+    public static Database FromSettings(string dataDirectory, string? postgresConnectionString) =>
+        string.IsNullOrWhiteSpace(postgresConnectionString)
+            ? new Database(System.IO.Path.Combine(dataDirectory, FileName))
+            : new Database(null, postgresConnectionString);
+
     /// <summary>The SQLite database in the file at <paramref name="path"/>.</summary>
     public Database(string path)
         : this(path, null)

@@ -65,6 +65,13 @@ public static partial class Migrations
         return count;
     }
 
+    /// <summary>The newest migration the database records; 0 before the first.</summary>
+    public static async Task<int> CurrentVersionAsync(DbConnection connection)
+    {
+        await connection.ExecuteAsync(CreateJournal);
+        return (int)await connection.ExecuteScalarAsync<long>("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    }
+
     /// <summary>Applies the SQLite set (the service's default store).</summary>
     public static Task<int> ApplyAsync(DbConnection connection, CancellationToken cancellationToken = default) =>
         ApplyAsync(connection, SqlDialect.Sqlite, cancellationToken);

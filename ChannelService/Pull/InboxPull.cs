@@ -17,7 +17,7 @@ internal sealed class InboxPull(Database database, PullMirrorStore mirror, IInbo
     public async Task<JsonObject> PullAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
     {
         // One pull at a time per account, as for sources: the acknowledgement and the next batch must not interleave.
-        using var held = await locks.AcquireAsync(account.AccountId, Timeout.InfiniteTimeSpan, cancellationToken);
+        await using var held = await locks.AcquireAsync(account.AccountId, Timeout.InfiniteTimeSpan, cancellationToken);
         return await PullLockedAsync(account, state, cancellationToken);
     }
 

@@ -134,7 +134,7 @@ internal sealed partial class PullService
         {
             if (rest is null)
             {
-                held.Dispose();
+                await held.DisposeAsync();
             }
             else
             {
@@ -211,7 +211,7 @@ internal sealed partial class PullService
             + (changes.Warnings.Count > 0 ? "; " + string.Join("; ", changes.Warnings) : string.Empty);
         await mirror.RecordPendingAsync(c, t, accountId, generation, pending, now, result);
         var cursorNow = await store.GetCursorAsync(c, t, accountId, cancellationToken);
-        var writes = store.WritesOf(accountId);
+        var writes = await store.WritesOfAsync(accountId, c, t, cancellationToken);
         await t.CommitAsync(cancellationToken);
 
         unchanged.Record(account, resources.Count == 0 && pending.Count == 0, epoch, generation, cursorNow, writes, now, source);

@@ -49,6 +49,13 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         Sqlite: "SELECT item_key, raw_ics FROM source_items WHERE account_id = @accountId AND item_key IN @chunk",
         PostgreSql: "SELECT item_key, raw_ics FROM source_items WHERE account_id = @accountId AND item_key = ANY(@chunk)");
 
+    private const string CountWriteSql = """
+        INSERT INTO source_writes (account_id, writes) VALUES (@accountId, 1)
+        ON CONFLICT (account_id) DO UPDATE SET writes = source_writes.writes + 1
+        """;
+
+    private const string WritesOfSql = "SELECT COALESCE((SELECT writes FROM source_writes WHERE account_id = @accountId), 0)";
+
     private readonly TimeProvider time = timeProvider ?? TimeProvider.System;
 
     /// <summary>Writes so far per account, in this process: a pull that found nothing to do remembers the count, and any later write voids that.</summary>
@@ -56,6 +63,27 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
 
     /// <summary>How many writes this store made for the account since the process started (see <see cref="writes"/>).</summary>
     public long WritesOf(string accountId) => writes.GetValueOrDefault(accountId);
+
+    /// <summary>
+    /// The account's write count as every instance sees it: on SQLite the count of this process (one service owns the
+    /// file, and the quick path stays free of the database); on PostgreSQL the row in <c>source_writes</c>, which
+    /// another instance's write moves too. Pass the caller's connection to read inside its transaction.
+    /// </summary>
+    public async Task<long> WritesOfAsync(string accountId, DbConnection? connection = null, DbTransaction? transaction = null, CancellationToken cancellationToken = default)
+    {
+        if (database.Dialect == SqlDialect.Sqlite)
+        {
+            return WritesOf(accountId);
+        }
+
+        if (connection is not null)
+        {
+            return await connection.ExecuteScalarAsync<long>(new CommandDefinition(WritesOfSql, new { accountId }, transaction, cancellationToken: cancellationToken));
+        }
+
+        await using var own = await database.OpenAsync(cancellationToken);
+        return await own.ExecuteScalarAsync<long>(new CommandDefinition(WritesOfSql, new { accountId }, cancellationToken: cancellationToken));
+    }
 
     private const string CursorOfSql = "SELECT cursor FROM source_cursors WHERE account_id = @accountId";
 
@@ -160,6 +188,7 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM source_items WHERE account_id = @accountId", new { accountId }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM source_cursors WHERE account_id = @accountId", new { accountId }, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(CountWriteSql, new { accountId }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         writes.AddOrUpdate(accountId, 1, (_, n) => n + 1);
     }
@@ -216,6 +245,7 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         }
 
         await connection.ExecuteAsync(new CommandDefinition(CursorSql, new { AccountId = accountId, changes.Cursor, Now = now }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(CountWriteSql, new { accountId }, transaction, cancellationToken: cancellationToken));
 
         // Counted once written: a pull that reads the count after its own write sees every write that could be
         // hidden from it, and a write that lands later changes the count it remembered.

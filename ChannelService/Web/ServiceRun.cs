@@ -34,7 +34,17 @@ public static partial class ServiceRun
             return StartFailed;
         }
 
-        await app.PrepareAsync();
+        try
+        {
+            await app.PrepareAsync();
+        }
+        catch (DatabaseUnavailableException ex)
+        {
+            // Unreachable server, bad connection string, a database newer than this build: one line, no password.
+            await stderr.WriteLineAsync($"error: {ex.Message}");
+            return StartFailed;
+        }
+
         app.MapChannelService();
         try
         {

@@ -42,7 +42,9 @@ public static class ServiceSetup
 
         // Every connection comes from Database; every table's SQL lives in its owner's store (README, "Layout").
         services.AddSingleton<Database>();
-        services.AddSingleton<INamedLocks, InProcessNamedLocks>();
+        services.AddSingleton<INamedLocks>(sp => sp.GetRequiredService<Database>() is { Dialect: SqlDialect.PostgreSql } postgres
+            ? new PostgresNamedLocks(postgres)
+            : new InProcessNamedLocks());
         services.AddSingleton<ManifestRenderer>();
         services.AddSourceHttp(builder.Configuration);
         services.AddAccounts();
