@@ -22,6 +22,13 @@ public sealed class ChannelOptions
     /// </summary>
     public string? Database { get; set; }
 
+    /// <summary>
+    /// The key ring file when no <c>Channel:Keys</c> are configured; empty: <c>{DataDirectory}/keys.json</c>. Instances
+    /// sharing a PostgreSQL database are given the same file (or the same <c>Channel:Keys</c>). Read by
+    /// <c>Accounts/AccountsConfiguration.KeyFile</c>, which the command line shares.
+    /// </summary>
+    public string? KeyFile { get; set; }
+
     /// <summary>Lets sources reach loopback and private addresses (development and tests only).</summary>
     public bool AllowPrivateNetworkSources { get; set; }
 
