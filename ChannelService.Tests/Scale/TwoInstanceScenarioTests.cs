@@ -283,7 +283,6 @@ public sealed class TwoInstanceScenarioTests
             ["Channel__Database"] = connectionString,
             ["Channel__KeyFile"] = KeyFile,
             ["Channel__AllowPrivateNetworkSources"] = "true",
-            ["Channel__InstanceName"] = name,
         };
         if (zendeskBaseUrl is not null)
         {
