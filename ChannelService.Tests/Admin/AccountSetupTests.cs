@@ -30,6 +30,66 @@ public sealed class AccountSetupTests
         factory.Dispose();
     }
 
+    /// <summary>Every account option at a value other than its default (an option added later must be added here).</summary>
+    internal static readonly Dictionary<string, string> EveryOptionChanged = new(StringComparer.Ordinal)
+    {
+        ["tasks"] = "all",
+        ["window_past_days"] = "7",
+        ["window_future_days"] = "90",
+        ["recurring"] = "series",
+        ["time_zone"] = "Europe/Berlin",
+        ["author_name"] = "Calendar bot",
+        ["change_notes"] = "internal",
+        ["reply_commands"] = "off",
+        ["reply_target"] = "comment",
+        ["event_replies"] = "on",
+        ["locale"] = "de-DE",
+        ["custom_fields"] = "{\"360001234567\":\"X-PRIORITY-CLASS\"}",
+    };
+
+    [Test]
+    public void The_Test_Account_Changes_Every_Option()
+    {
+        var options = AccountOptions.Parse(EveryOptionChanged);
+
+        Assert.That(options.ToDictionary().Keys, Is.EquivalentTo(AccountOptions.Keys), "every option differs from its default");
+        Assert.That(options.ToDictionary(), Is.EquivalentTo(EveryOptionChanged));
+    }
+
+    [Test]
+    public void An_Edit_Saved_Unchanged_Keeps_Every_Option()
+    {
+        // Arrange: the account as saved before, then its edit page as the admin UI fills it.
+        var existing = ((AccountDraft.Ready)setup.Draft(new AccountSaveRequest(new NewAccountRequest("ics", "https://calendar.example.com/team.ics", null, null, "Team", [.. EveryOptionChanged]), null, "acme", null))).Account;
+        var form = AdminForm.FromAccount(existing, "Team");
+
+        // Act: saved as the admin UI saves it.
+        var fields = new NewAccountRequest(form.Kind, form.EffectiveUrl, form.Username, existing.Secret, form.DisplayName, form.OptionPairs(existing.Options));
+        var edited = ((AccountDraft.Ready)setup.Draft(new AccountSaveRequest(fields, existing, "acme", null))).Account;
+
+        // Assert
+        Assert.That(edited.Options.ToDictionary(), Is.EquivalentTo(EveryOptionChanged));
+        Assert.That(edited.Options, Is.EqualTo(existing.Options));
+    }
+
+    [Test]
+    public void An_Edit_Changes_Only_What_The_Admin_Changed()
+    {
+        // Arrange
+        var existing = ((AccountDraft.Ready)setup.Draft(new AccountSaveRequest(new NewAccountRequest("ics", "https://calendar.example.com/team.ics", null, null, "Team", [.. EveryOptionChanged]), null, "acme", null))).Account;
+        var form = AdminForm.FromAccount(existing, "Team") with { WindowFutureDays = "14", CustomFields = "", AuthorName = "" };
+
+        // Act
+        var fields = new NewAccountRequest(form.Kind, form.EffectiveUrl, form.Username, existing.Secret, form.DisplayName, form.OptionPairs(existing.Options));
+        var edited = ((AccountDraft.Ready)setup.Draft(new AccountSaveRequest(fields, existing, "acme", null))).Account;
+
+        // Assert: emptied fields are cleared, the changed one changes, every other option is kept.
+        var expected = new Dictionary<string, string>(EveryOptionChanged) { ["window_future_days"] = "14" };
+        expected.Remove("custom_fields");
+        expected.Remove("author_name");
+        Assert.That(edited.Options.ToDictionary(), Is.EquivalentTo(expected));
+    }
+
     private static NewAccountRequest Inbox(string callback = "https://hooks.example.net/replies", string? name = "Shop") =>
         new("inbox", callback, null, null, name, []);
 

@@ -102,7 +102,7 @@ public sealed class AdminBrowserTests
         await Assertions.Expect(Admin.Locator("#test-result")).ToBeFocusedAsync();
         await ScreenshotAsync("test-passed");
 
-        await Admin.GetByText("Options").ClickAsync();
+        await Admin.GetByText("Options", new() { Exact = true }).ClickAsync();
         await Admin.GetByLabel("Days ahead").FillAsync("45");
         await Admin.GetByLabel("Time zone").FillAsync("Europe/Berlin");
         await Admin.GetByLabel("Account name in Zendesk").FillAsync("Team feed");
@@ -123,7 +123,7 @@ public sealed class AdminBrowserTests
         await Assertions.Expect(Admin.Locator("#password-help")).ToHaveTextAsync("Leave blank to keep the saved password.");
         Assert.That(await Admin.Locator("html").InnerHTMLAsync(), Does.Not.Contain(TestFeeds.Password));
         await ScreenshotAsync("edit");
-        await Admin.GetByText("Options").ClickAsync();
+        await Admin.GetByText("Options", new() { Exact = true }).ClickAsync();
         await Admin.GetByLabel("Completed and cancelled tasks too").CheckAsync();
         await Admin.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
 
@@ -262,6 +262,89 @@ public sealed class AdminBrowserTests
         await page.GotoAsync(sandboxUrl + link);
         await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("Task number");
         await ScreenshotAsync("sandbox-clickthrough");
+    }
+
+    [Test]
+    public async Task Sandbox_Shows_Accounts_Beside_The_Frame_Keeps_Save_In_View_And_Lists_Tickets_In_Date_Order()
+    {
+        using var sandbox = new ServiceFactory(new Dictionary<string, string?>
+        {
+            ["Channel:Sandbox"] = "true",
+            ["Channel:AllowedSourceNetworks:0"] = "127.0.0.0/8",
+        });
+        sandbox.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        sandbox.StartServer();
+        var sandboxUrl = sandbox.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        const int Width = 1400, Height = 900;
+        await using var wide = await browser.NewContextAsync(new() { ViewportSize = new() { Width = Width, Height = Height } });
+        page = await wide.NewPageAsync();
+        var iframe = page.Locator("iframe[name=zendesk-admin]");
+        var frame = page.FrameLocator("iframe[name=zendesk-admin]");
+
+        // The frame fits the window: its bottom, and the admin UI's Save bar inside it, are in view.
+        await page.GotoAsync(sandboxUrl + "/sandbox");
+        var frameBox = (await iframe.BoundingBoxAsync())!;
+        Assert.That(frameBox.Y + frameBox.Height, Is.LessThanOrEqualTo(Height), "the empty frame ends inside the window");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Open the admin UI" }).ClickAsync();
+
+        // The step list is on every step of the admin flow.
+        await Assertions.Expect(frame.Locator(".steps li[aria-current=step]")).ToHaveTextAsync("Source");
+        await frame.GetByLabel("iCalendar feed").CheckAsync();
+        await frame.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await Assertions.Expect(frame.Locator(".steps li[aria-current=step]")).ToHaveTextAsync("Connection");
+        await frame.GetByLabel("Feed address").FillAsync(feed.Url("/public.ics").ToString());
+        await frame.GetByText("Options", new() { Exact = true }).ClickAsync();
+        await AssertInViewAsync(frame.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }), frameBox, "Save, with the options open");
+        await frame.GetByRole(AriaRole.Button, new() { Name = "Test connection" }).ClickAsync();
+        await Assertions.Expect(frame.Locator("#test-result")).ToContainTextAsync("would become tickets");
+        await Assertions.Expect(frame.Locator(".steps li[aria-current=step]")).ToHaveTextAsync("Options and save");
+        await AssertInViewAsync(frame.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }), frameBox, "Save, after the test");
+        await frame.GetByLabel("Account name in Zendesk").FillAsync("Sandbox feed");
+        await ScreenshotAsync("sandbox-wide-admin");
+        await frame.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true }).ClickAsync();
+
+        // The account is beside the frame, in view without scrolling the page (opened afresh, without the anchor
+        // the save goes back to).
+        var heading = page.GetByRole(AriaRole.Heading, new() { Name = "Sandbox feed" });
+        await Assertions.Expect(heading).ToBeVisibleAsync();
+        await page.GotoAsync(sandboxUrl + "/sandbox");
+        Assert.That(await page.EvaluateAsync<int>("() => window.scrollY"), Is.Zero);
+        var headingBox = (await heading.BoundingBoxAsync())!;
+        frameBox = (await iframe.BoundingBoxAsync())!;
+        Assert.That(headingBox.X, Is.GreaterThanOrEqualTo(frameBox.X + frameBox.Width), "beside the frame");
+        Assert.That(headingBox.Y + headingBox.Height, Is.LessThanOrEqualTo(Height), "above the fold");
+
+        // Tickets in date order (due dates and start times), not in the order the pull happened to send them.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pull now" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".log li").First).ToContainTextAsync("Pull");
+        await ScreenshotAsync("sandbox-wide-pulled");
+        var tickets = await page.Locator("article.ticket").CountAsync();
+        var dates = (await page.Locator("article.ticket time").EvaluateAllAsync<string[]>("els => els.map(e => e.getAttribute('datetime'))")).ToList();
+        Assert.That(tickets, Is.EqualTo(7), "six open tasks and the event");
+        Assert.That(dates, Has.Count.EqualTo(tickets));
+        Assert.That(dates, Is.Ordered.Using<string>(StringComparer.Ordinal));
+        var subjects = await page.Locator("article.ticket h3").AllTextContentsAsync();
+        Assert.That(subjects[0], Does.EndWith("Task number 1"), "the soonest due first");
+        Assert.That(subjects[^1], Does.EndWith("Task number 6"));
+
+        // A narrow window puts the accounts and tickets above the frame.
+        await page.SetViewportSizeAsync(800, Height);
+        await page.GotoAsync(sandboxUrl + "/sandbox");
+        headingBox = (await page.GetByRole(AriaRole.Heading, new() { Name = "Sandbox feed" }).BoundingBoxAsync())!;
+        frameBox = (await iframe.BoundingBoxAsync())!;
+        Assert.That(headingBox.Y + headingBox.Height, Is.LessThanOrEqualTo(Height).And.LessThan(frameBox.Y));
+        await ScreenshotAsync("sandbox-narrow");
+    }
+
+    /// <summary>The element is inside the frame's box and the window, with neither the page nor the frame scrolled.</summary>
+    private async Task AssertInViewAsync(ILocator element, LocatorBoundingBoxResult frameBox, string what)
+    {
+        var box = await element.BoundingBoxAsync();
+        Assert.That(box, Is.Not.Null, what);
+        Assert.That(await page.EvaluateAsync<int>("() => window.scrollY"), Is.Zero, what + ": the page is not scrolled");
+        Assert.That(box!.Y, Is.GreaterThanOrEqualTo(frameBox.Y), what);
+        Assert.That(box.Y + box.Height, Is.LessThanOrEqualTo(frameBox.Y + frameBox.Height), what + " is within the frame");
+        Assert.That(box.Y + box.Height, Is.LessThanOrEqualTo(page.ViewportSize!.Height), what + " is within the window");
     }
 
     private async Task OpenAdminAsync(string name, string metadata, string state, string locale = "en-US")

@@ -306,6 +306,25 @@ public sealed class AdminHttpTests
     }
 
     [Test]
+    public async Task An_Edit_Through_The_Pages_Keeps_Every_Option_The_Form_Does_Not_Show()
+    {
+        // Arrange: an account made elsewhere (the command line) with every option away from its default.
+        var url = feed.Url("/feed.ics").ToString();
+        var account = new NewAccountRequest("ics", url, TestFeeds.User, TestFeeds.Password, "Team", [.. AccountSetupTests.EveryOptionChanged]).Create(TimeProvider.System);
+        var edit = await admin.StartAsync(AdminDriver.ZendeskFields(Codec.Encode(account), "state-1", "Team"));
+
+        // Act: opened, one option changed, saved.
+        var saved = await admin.SubmitAsync(edit, "save", new() { ["window_past_days"] = "3" });
+
+        // Assert
+        var metadata = saved.QuerySelector("form#return-form input[name=metadata]")?.GetAttribute("value");
+        Assert.That(metadata, Is.Not.Null, () => AdminDriver.Text(saved));
+        var edited = Codec.Decode(metadata);
+        Assert.That(edited.Options.ToDictionary(), Is.EquivalentTo(new Dictionary<string, string>(AccountSetupTests.EveryOptionChanged) { ["window_past_days"] = "3" }));
+        Assert.That((edited.AccountId, edited.Secret), Is.EqualTo((account.AccountId, TestFeeds.Password)));
+    }
+
+    [Test]
     public async Task Save_Registers_The_Account_And_Keeps_Push_Credentials_Encrypted_In_The_Database()
     {
         var fields = AdminDriver.ZendeskFields();
@@ -366,6 +385,50 @@ public sealed class AdminHttpTests
         Assert.That(moved.QuerySelector("#test-result.failed")?.TextContent, Does.Contain("The server rejected the username or password"));
         var withPassword = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(TestFeeds.User + ":" + TestFeeds.Password));
         Assert.That(feed.Requests[^1].Header("Authorization"), Is.Not.EqualTo(withPassword), "the saved password stays with the server it was saved for");
+    }
+
+    [TestCase("ics", "en-US", "Enter a full address such as https://calendar.example.com/team.ics.")]
+    [TestCase("ics", "de", "Geben Sie eine vollständige Adresse ein, z. B. https://calendar.example.com/team.ics.")]
+    [TestCase("ics", "es", "Introduzca una dirección completa, p. ej. https://calendar.example.com/team.ics.")]
+    [TestCase("caldav-tasks", "en-US", "Enter a full address such as https://dav.example.com/calendars/me/tasks/.")]
+    [TestCase("inbox", "en-US", "Enter a full address such as https://hooks.example.com/replies.")]
+    [TestCase("inbox", "de", "Geben Sie eine vollständige Adresse ein, z. B. https://hooks.example.com/replies.")]
+    public async Task A_Bad_Address_Hint_Gives_An_Example_Of_The_Kind_Being_Set_Up(string kind, string locale, string hint)
+    {
+        var details = await admin.SubmitAsync(await admin.StartAsync(AdminDriver.ZendeskFields(locale: locale)), "kind", new() { ["kind"] = kind });
+
+        var page = await admin.SubmitAsync(details, "test", new() { ["url"] = "calendar" });
+
+        Assert.That(page.QuerySelector("#url-error")?.TextContent, Is.EqualTo(hint));
+    }
+
+    [TestCase("ics", "en-US", "Password, app password or token; leave empty for a public feed.")]
+    [TestCase("caldav-tasks", "en-US", "Password, app password or token of this account.")]
+    [TestCase("caldav-calendar", "en-US", "Password, app password or token of this account.")]
+    [TestCase("caldav-tasks", "de", "Passwort, App-Passwort oder Token dieses Kontos.")]
+    [TestCase("caldav-calendar", "es", "Contraseña, contraseña de aplicación o token de esta cuenta.")]
+    [TestCase("ics", "de", "Passwort, App-Passwort oder Token; bei einem öffentlichen Feed leer lassen.")]
+    public async Task The_Password_Hint_Speaks_Of_Public_Feeds_Only_For_Feeds(string kind, string locale, string hint)
+    {
+        var details = await admin.SubmitAsync(await admin.StartAsync(AdminDriver.ZendeskFields(locale: locale)), "kind", new() { ["kind"] = kind });
+
+        Assert.That(details.QuerySelector("#password-help")?.TextContent, Is.EqualTo(hint));
+    }
+
+    [TestCase("ics", "en-US", "That address belongs to a cloud metadata service, which this service never contacts.")]
+    [TestCase("caldav-tasks", "en-US", "That address belongs to a cloud metadata service, which this service never contacts.")]
+    [TestCase("ics", "de", "Diese Adresse gehört zu einem Cloud-Metadatendienst, den dieser Dienst nie kontaktiert.")]
+    [TestCase("caldav-calendar", "es", "Esa dirección pertenece a un servicio de metadatos de la nube, que este servicio nunca contacta.")]
+    public async Task A_Cloud_Metadata_Address_Is_Refused_Without_Suggesting_A_Setting(string kind, string locale, string message)
+    {
+        // Private networks allowed: the metadata service stays blocked all the same, so no setting is worth naming.
+        var details = await admin.SubmitAsync(await admin.StartAsync(AdminDriver.ZendeskFields(locale: locale)), "kind", new() { ["kind"] = kind });
+
+        var page = await admin.SubmitAsync(details, "test", new() { ["url"] = "http://169.254.169.254/latest/meta-data/" });
+
+        var failed = page.QuerySelector("#test-result.failed .message")?.TextContent;
+        Assert.That(failed, Is.EqualTo(message), AdminDriver.Text(page));
+        Assert.That(AdminDriver.Text(page), Does.Not.Contain("AllowedSourceNetworks"));
     }
 
     [TestCase("de", "Was möchten Sie verbinden?", "Verbindung testen")]

@@ -106,11 +106,11 @@ public sealed class CommandLineTests
         Assert.That(result.Stdout, Does.StartWith("Usage: ChannelService accounts <command>"));
     }
 
-    [TestCase(new[] { "zendesk" }, "error: unknown command 'zendesk'")]
+    [TestCase(new[] { "freshdesk" }, "error: unknown command 'freshdesk'")]
     [TestCase(new[] { "acounts", "list" }, "error: unknown command 'acounts' (did you mean 'accounts'?)")]
     [TestCase(new[] { "--verbose" }, "error: unknown option '--verbose'")]
     [TestCase(new[] { "-v" }, "error: unknown option '-v'")]
-    [TestCase(new[] { "--urls", "http://127.0.0.1:5080", "zendesk" }, "error: unknown command 'zendesk'")]
+    [TestCase(new[] { "--urls", "http://127.0.0.1:5080", "freshdesk" }, "error: unknown command 'freshdesk'")]
     [TestCase(new[] { "Channel:Sandbox=true", "--verbose", "keys", "list" }, "error: unknown option '--verbose'")]
     public async Task Unknown_Commands_And_Options_Print_The_List_Of_Commands_And_Exit_2(string[] args, string firstLine)
     {

@@ -31,6 +31,35 @@ public sealed class ChannelOptionsValidatorTests
         Assert.That(result.Errors.Select(e => e.ErrorMessage), Has.One.StartsWith(message));
     }
 
+    [TestCase("client", null, null, "Channel:ZendeskOAuthClientId and Channel:ZendeskOAuthClientSecret must be set together")]
+    [TestCase(null, "secret", null, "Channel:ZendeskOAuthClientId and Channel:ZendeskOAuthClientSecret must be set together")]
+    [TestCase("client id", "secret", null, "Channel:ZendeskOAuthClientId must be the OAuth client's unique identifier")]
+    [TestCase("client", "sec ret", null, "Channel:ZendeskOAuthClientSecret must be the OAuth client's secret")]
+    [TestCase("client", "secret", "read; DROP", "Channel:ZendeskOAuthScopes must be Zendesk scopes")]
+    public void The_Zendesk_OAuth_Client_Settings_Are_Checked_And_Named(string? clientId, string? secret, string? scopes, string message)
+    {
+        var options = Valid();
+        options.ZendeskOAuthClientId = clientId;
+        options.ZendeskOAuthClientSecret = secret;
+        options.ZendeskOAuthScopes = scopes ?? ChannelOptions.DefaultZendeskOAuthScopes;
+
+        var result = new ChannelOptionsValidator(isDevelopment: false).TestValidate(options);
+
+        Assert.That(result.Errors.Select(e => e.ErrorMessage), Has.One.StartsWith(message));
+        Assert.That(result.Errors.Select(e => e.ErrorMessage), Has.None.Contain("sec ret"), "the secret is never echoed");
+    }
+
+    [Test]
+    public void A_Zendesk_OAuth_Client_With_Both_Settings_Is_Valid_And_Enables_Connect()
+    {
+        var options = Valid();
+        options.ZendeskOAuthClientId = "channelservice_global";
+        options.ZendeskOAuthClientSecret = "0123456789abcdef";
+
+        Assert.That(new ChannelOptionsValidator(isDevelopment: false).TestValidate(options).IsValid, Is.True);
+        Assert.That((options.ZendeskConnectEnabled, Valid().ZendeskConnectEnabled), Is.EqualTo((true, false)));
+    }
+
     [Test]
     public void Development_May_Run_Without_A_Public_Address()
     {

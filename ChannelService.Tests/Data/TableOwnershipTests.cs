@@ -29,6 +29,8 @@ public sealed partial class TableOwnershipTests
         ["event_log"] = ["Events/EventLog.cs"],
         ["ticket_links"] = ["Events/TicketLinkStore.cs"],
         ["channelback_requests"] = ["Channelback/ChannelbackRequestStore.cs"],
+        ["zendesk_links"] = ["ZendeskLink/ZendeskLinkStore.cs"],
+        ["zendesk_oauth_pending"] = ["ZendeskLink/OAuth/PendingAuthorizations.cs"],
     };
 
     private static string ServiceFolder => Path.Combine(TestPaths.RepositoryRoot, "ChannelService");

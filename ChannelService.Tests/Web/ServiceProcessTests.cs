@@ -62,7 +62,24 @@ public sealed class ServiceProcessTests
         Assert.That(stdout, Does.Not.Contain("Exception").And.Not.Contain("   at "), "no stack trace in the log either");
     }
 
-    [TestCase("zendesk")]
+    [TestCase("Channel__PublicBaseUrl", "ftp://x", "error: invalid setting: Channel:PublicBaseUrl must be an absolute https URL; got 'ftp://x'.")]
+    [TestCase("Channel__AllowedSourceNetworks__0", "10.0.0.0/99", "error: invalid setting: Channel:AllowedSourceNetworks:0 '10.0.0.0/99' is not a CIDR range")]
+    [TestCase("Channel__PushBatchSize", "500", "error: invalid setting: Channel:PushBatchSize must be 1 to 200")]
+    public async Task An_Invalid_Setting_Is_One_Line_Naming_It_And_Exit_Code_1(string variable, string value, string line)
+    {
+        var port = ProcessRunner.FreeLoopbackPort();
+        var environment = Environment(port);
+        environment[variable] = value;
+
+        var (exit, stdout, stderr) = await ProcessRunner.RunAsync("dotnet", [ServiceDll], environment, Deadline);
+
+        Assert.That(exit, Is.EqualTo(1), stderr);
+        Assert.That(stderr, Does.StartWith(line).And.EndWith("\n"));
+        Assert.That(stderr.TrimEnd('\n'), Does.Not.Contain("\n"), "one line");
+        Assert.That(stderr + stdout, Does.Not.Contain("Exception").And.Not.Contain("   at "), "no stack trace");
+    }
+
+    [TestCase("freshdesk")]
     [TestCase("acounts", "list")]
     [TestCase("--verbose")]
     public async Task An_Unknown_Command_Beside_A_Running_Service_Lists_The_Commands_And_Exits_2(params string[] args)

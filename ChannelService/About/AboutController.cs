@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace ChannelService.About;
 
 /// <summary>
-/// <c>GET /about</c> (the manifest's about_url, channel-framework.md §6): a public page saying what the channel
+/// <c>GET /</c> points here. <c>GET /about</c> (the manifest's about_url, channel-framework.md §6): a public page saying what the channel
 /// does, where data goes and how to install it; <c>GET /readme</c> serves the operator's README it links to.
 /// </summary>
 internal sealed class AboutController(IOptions<ChannelOptions> options, IWebHostEnvironment environment) : Controller
@@ -19,6 +19,14 @@ internal sealed class AboutController(IOptions<ChannelOptions> options, IWebHost
         return View(new AboutModel(options.Value.IntegrationName, InstallerAppPackage.ManifestUrl(baseUrl), ManifestRenderer.Version));
     }
 
+    /// <summary>
+    /// <c>GET /</c>: someone who opens the service's address in a browser gets a small page pointing to the about
+    /// page (and the sandbox when it is on), not a JSON 404.
+    /// </summary>
+    [HttpGet("/")]
+    public IActionResult Home() =>
+        View("Home", new HomeModel(options.Value.IntegrationName, options.Value.SandboxEnabled(environment.IsDevelopment())));
+
     [HttpGet("/readme")]
     public IActionResult Readme()
     {
@@ -29,5 +37,7 @@ internal sealed class AboutController(IOptions<ChannelOptions> options, IWebHost
             : NotFound();
     }
 }
+
+internal sealed record HomeModel(string ChannelName, bool SandboxOn);
 
 internal sealed record AboutModel(string ChannelName, string ManifestUrl, string Version);

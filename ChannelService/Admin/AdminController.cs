@@ -184,7 +184,7 @@ internal sealed class AdminController(
         form = form with { Url = form.EffectiveUrl, Collection = null };
         SourceKinds.TryParse(form.Kind, out var kind);
         var secret = EffectiveSecret(flow, form, existing);
-        var target = new ConnectionTarget(kind!.Value, form.EffectiveUrl, Blank(form.Username), secret, AccountOptions.Parse(form.OptionPairs()));
+        var target = new ConnectionTarget(kind!.Value, form.EffectiveUrl, Blank(form.Username), secret, AccountOptions.Parse(form.OptionPairs(existing?.Options)));
         var fingerprint = Fingerprint(target);
         ConnectionTestResult? test = null;
         if (!save || (flow.TestedFingerprint != fingerprint && !form.SaveAnyway))
@@ -204,7 +204,7 @@ internal sealed class AdminController(
             }
         }
 
-        var fields = new NewAccountRequest(form.Kind, target.Url, target.Username, secret, Blank(form.DisplayName), form.OptionPairs());
+        var fields = new NewAccountRequest(form.Kind, target.Url, target.Username, secret, Blank(form.DisplayName), form.OptionPairs(existing?.Options));
         switch (setup.Draft(new AccountSaveRequest(fields, existing, flow.Subdomain, flow.InstancePushId)))
         {
             case AccountDraft.Invalid invalid:
@@ -277,6 +277,7 @@ internal sealed class AdminController(
         var model = new AdminPage
         {
             Flow = flows.Seal(flow),
+            Subdomain = flow.Subdomain,
             Form = form with { Password = null },
             Errors = errors ?? [],
             Test = test,
@@ -310,7 +311,7 @@ internal sealed class AdminController(
     {
         var formAction = returnUrl is null ? "'self'" : "'self' " + returnUrl.GetLeftPart(UriPartial.Authority);
         Response.Headers.ContentSecurityPolicy =
-            $"{ReturnUrlPolicy.FrameAncestors(options.Value.ReturnUrlHosts, sandbox)}; default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action {formAction}; base-uri 'none'";
+            $"{ReturnUrlPolicy.FrameAncestors(options.Value.ReturnUrlHosts, sandbox)}; default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action {formAction}; base-uri 'none'";
         Response.Headers.CacheControl = "no-store";
         Response.Headers["Referrer-Policy"] = "no-referrer";
     }
@@ -333,6 +334,9 @@ internal sealed class AdminController(
 internal sealed record AdminPage
 {
     public required string Flow { get; init; }
+
+    /// <summary>The Zendesk subdomain that opened the page (empty when Zendesk sent none): its link's panel.</summary>
+    public string Subdomain { get; init; } = "";
 
     public required AdminForm Form { get; init; }
 

@@ -80,30 +80,42 @@ internal sealed record AdminForm
     /// <summary>The URL to use: the picked collection when there is one.</summary>
     public string EffectiveUrl => (string.IsNullOrWhiteSpace(Collection) ? Url : Collection)?.Trim() ?? "";
 
-    /// <summary>The options as <c>key=value</c> pairs for <see cref="AccountOptions.Parse"/>.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> OptionPairs()
+    /// <summary>
+    /// The options as <c>key=value</c> pairs for <see cref="AccountOptions.Parse"/>: the ones this form shows as typed,
+    /// on top of <paramref name="kept"/> (the edited account's options), so an option the form has no field for
+    /// (<c>reply_target</c>, <c>reply_commands</c>, <c>event_replies</c>, <c>change_notes</c>, <c>locale</c>, set by
+    /// the command line) survives an edit unchanged.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> OptionPairs(AccountOptions? kept = null)
     {
+        var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in kept?.ToDictionary() ?? new Dictionary<string, string>())
+        {
+            pairs[key] = value;
+        }
+
+        pairs["author_name"] = (AuthorName ?? "").Trim();
         if (Kind == "inbox")
         {
-            return [new("author_name", (AuthorName ?? "").Trim())];
+            // A webhook inbox's page shows the author name only.
+            return [.. pairs];
         }
 
-        var pairs = new List<KeyValuePair<string, string>>
-        {
-            new("tasks", Tasks ?? "open"),
-            new("window_past_days", (WindowPastDays ?? "").Trim()),
-            new("window_future_days", (WindowFutureDays ?? "").Trim()),
-            new("recurring", Recurring ?? "occurrence"),
-            new("time_zone", (TimeZone ?? "").Trim()),
-            new("author_name", (AuthorName ?? "").Trim()),
-        };
+        pairs["tasks"] = Tasks ?? "open";
+        pairs["window_past_days"] = (WindowPastDays ?? "").Trim();
+        pairs["window_future_days"] = (WindowFutureDays ?? "").Trim();
+        pairs["recurring"] = Recurring ?? "occurrence";
+        pairs["time_zone"] = (TimeZone ?? "").Trim();
+
+        // The form shows every custom field: emptied lines remove the kept ones.
         var fields = CustomFieldLines();
+        pairs.Remove("custom_fields");
         if (fields.Count > 0)
         {
-            pairs.Add(new("custom_fields", JsonSerializer.Serialize(fields)));
+            pairs["custom_fields"] = JsonSerializer.Serialize(fields);
         }
 
-        return pairs;
+        return [.. pairs];
     }
 
     /// <summary>Parsed custom field lines; a malformed line is kept with an empty id so validation reports it.</summary>
@@ -145,7 +157,12 @@ internal sealed class AdminFormValidator : AbstractValidator<AdminForm>
             {
                 UrlProblem.Scheme => t["The address must start with https:// (or http://, webcal:// for a feed)."],
                 UrlProblem.UserInfo => t["Put the user name and password in their own fields, not in the address."],
-                _ => t["Enter a full address such as https://dav.example.com/calendars/me/tasks/."],
+                _ => f.Kind switch
+                {
+                    "ics" => t["Enter a full address such as https://calendar.example.com/team.ics."],
+                    "inbox" => t["Enter a full address such as https://hooks.example.com/replies."],
+                    _ => t["Enter a full address such as https://dav.example.com/calendars/me/tasks/."],
+                },
             })
             .OverridePropertyName("url");
 

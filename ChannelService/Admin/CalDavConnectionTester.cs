@@ -1,4 +1,3 @@
-using System.Text;
 using ChannelService.Calendars;
 using ChannelService.Sources.CalDav;
 using ChannelService.Sources.Http;
@@ -107,15 +106,12 @@ internal sealed class CalDavConnectionTester(GuardedCalDavHttp http, TimeProvide
             var listing = await client.SyncAsync(collection.Url, null, cancellationToken);
             var hrefs = listing.Changed.Take(MaxPreviewItems).Select(c => c.Href).ToList();
             var objects = hrefs.Count == 0 ? [] : (await client.MultigetAsync(collection.Url, hrefs, cancellationToken)).Objects;
-            var items = new List<CalendarItem>();
-            foreach (var resource in objects)
-            {
-                var parse = IcalReader.Parse(Encoding.UTF8.GetBytes(resource.Body));
-                items.AddRange(CalendarItemReader.ReadAll(parse.Roots));
-            }
-
             var wantedKind = target.Kind == SourceKind.CalDavTasks ? CalendarItemKind.Task : CalendarItemKind.Event;
-            var preview = Preview.Of(items.Where(i => i.Kind == wantedKind), target.Options, time.GetUtcNow());
+            var items = objects
+                .SelectMany(o => CalDavSource.ListObject(o, collection.Url)?.Items ?? [])
+                .Where(i => i.Item.Kind == wantedKind)
+                .Select(i => i.ToPlanningItem());
+            var preview = Preview.Of(items, target.Options, time.GetUtcNow());
             return listing.Changed.Count > MaxPreviewItems
                 ? preview with { Warnings = [$"Only the first {MaxPreviewItems} of {listing.Changed.Count} items were read for this preview."] }
                 : preview;

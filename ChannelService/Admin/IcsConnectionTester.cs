@@ -1,5 +1,6 @@
 using ChannelService.Accounts;
 using ChannelService.Calendars;
+using ChannelService.Pull;
 using ChannelService.Sources;
 using SourceKind = ChannelService.Accounts.SourceKind;
 using ChannelService.Sources.Feeds;
@@ -22,15 +23,8 @@ internal sealed class IcsConnectionTester(SourceHttpClient http, TimeProvider ti
         {
             var url = SourceUrl.Parse(target.Url, out _);
             var response = await http.GetAsync(url, ConnectionTester.Credentials(target.Username, target.Secret), cancellationToken: cancellationToken);
-            FeedSniffer.EnsureLooksLikeCalendar(response.Body);
-            var parse = IcalReader.Parse(response.Body, new IcalReaderOptions { Charset = response.Charset });
-            if (!parse.Roots.Any(r => r.Name == "VCALENDAR" || CalendarItemReader.KindOf(r.Name) is not null))
-            {
-                throw new SourceException(SourceErrorKind.NotACalendar, "This URL did not return iCalendar data (no BEGIN:VCALENDAR).");
-            }
-
-            var listing = SourceListingBuilder.Build(parse, url.AbsoluteUri);
-            return Preview.Of(listing.Items.Select(i => i.Item), target.Options, time.GetUtcNow()) with { Warnings = listing.Warnings };
+            var listing = IcsFeedSource.List(response, url);
+            return Preview.Of(listing.Items.Select(i => i.ToPlanningItem()), target.Options, time.GetUtcNow()) with { Warnings = listing.Warnings };
         }
         catch (SourceException e)
         {
@@ -44,54 +38,31 @@ internal sealed class IcsConnectionTester(SourceHttpClient http, TimeProvider ti
     }
 }
 
-/// <summary>Which items the options let through, and which of them would be imported first (soonest first).</summary>
+/// <summary>
+/// What a first sync of the listed items would create, counted by the pull's own planner
+/// (<see cref="TicketPlanner.FirstSyncTickets"/>): a weekly series is one ticket per occurrence in the window, so
+/// the number shown is the number of tickets the first pull sends. The first few are listed soonest first, with
+/// the subjects their tickets get.
+/// </summary>
 internal static class Preview
 {
-    public static ConnectionTestResult Of(IEnumerable<CalendarItem> items, AccountOptions options, DateTimeOffset now)
+    public static ConnectionTestResult Of(IEnumerable<SourceItem> items, AccountOptions options, DateTimeOffset now)
     {
         var all = items.ToList();
-        var today = LocalDate.FromDateTime(now.UtcDateTime);
-        var from = today.PlusDays(-options.WindowPastDays);
-        var to = today.PlusDays(options.WindowFutureDays);
-        var chosen = new List<(CalendarItem Item, LocalDateTime When)>();
-        foreach (var item in all)
-        {
-            switch (item.Kind)
-            {
-                case CalendarItemKind.Task:
-                    if (options.Tasks == TaskScope.All || !item.IsClosedTask)
-                    {
-                        chosen.Add((item, (item.Due ?? item.Start)?.Local ?? LocalDateTime.MaxIsoValue));
-                    }
-
-                    break;
-                case CalendarItemKind.Event:
-                    // A recurring series always has occurrences to consider; a single event must fall in the window.
-                    var recurring = item.Component.GetProperty("RRULE") is not null;
-                    if (item.Start is { } start && (recurring || (start.Local.Date >= from && start.Local.Date <= to)))
-                    {
-                        chosen.Add((item, start.Local));
-                    }
-
-                    break;
-            }
-        }
-
+        var tickets = TicketPlanner.FirstSyncTickets(all, options, Instant.FromDateTimeOffset(now), diagnostics: []);
         return new ConnectionTestResult
         {
             Events = all.Count(i => i.Kind == CalendarItemKind.Event),
             Tasks = all.Count(i => i.Kind == CalendarItemKind.Task),
-            OpenTasks = all.Count(i => i.Kind == CalendarItemKind.Task && !i.IsClosedTask),
-            WouldImport = chosen.Count,
-            FirstTitles = chosen
-                .OrderBy(c => c.When)
+            OpenTasks = all.Count(i => i.Kind == CalendarItemKind.Task && i.Parsed?.Item.IsClosedTask != true),
+            WouldImport = tickets.Count,
+            FirstTitles = tickets
+                .OrderBy(u => (u.Snapshot.Due ?? u.Snapshot.Start)?.Instant ?? Instant.MaxValue)
                 .Take(ConnectionTester.PreviewCount)
-                .Select(c => string.IsNullOrWhiteSpace(c.Item.Summary) ? "(untitled)" : Shorten(c.Item.Summary.Trim()))
+                .Select(u => ResourceBuilder.SubjectOf(u, options))
                 .ToList(),
         };
     }
-
-    private static string Shorten(string title) => title.Length <= 120 ? title : title[..119] + "…";
 }
 
 /// <summary>The webhook inbox reads nothing: messages are posted to it. Its URL is where replies go.</summary>

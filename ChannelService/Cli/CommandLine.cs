@@ -120,6 +120,7 @@ internal static class CommandLine
                      IcalCommand.Create(context),
                      PreviewCommand.Create(context),
                      DbCommand.Create(context),
+                     ZendeskCommand.Create(context),
                      CalDavBenchCommand.Create(context),
                      FeedBenchmarkCommand.Create(context),
                      PullBenchmarkCommand.Create(context),

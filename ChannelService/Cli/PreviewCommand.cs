@@ -118,7 +118,10 @@ internal static class PreviewCommand
                         state = states.Decode(ok.Response.State, account.AccountId);
                         if (ok.Response.ExternalResources.Count == 0)
                         {
-                            await context.Stdout.WriteLineAsync(JsonSerializer.Serialize(new { pages, external_resources = resources }, PrettyJson));
+                            // The tickets the first pull creates: one opening each. Test connection shows the same number,
+                            // counted by the same planner (TicketPlanner.FirstSyncTickets).
+                            var tickets = resources.Count(r => r.ExternalId == Tickets.ExternalIds.Opening(r.ThreadId));
+                            await context.Stdout.WriteLineAsync(JsonSerializer.Serialize(new { pages, tickets, external_resources = resources }, PrettyJson));
                             return 0;
                         }
 

@@ -44,6 +44,25 @@ public sealed class ChannelOptions
     /// </summary>
     public string? ZendeskBaseUrl { get; set; }
 
+    /// <summary>
+    /// Client id (Zendesk's "unique identifier") of the operator's OAuth client for "Connect to Zendesk" in the admin
+    /// UI: a global OAuth client when one service serves many subdomains. Without it and its secret the admin UI offers
+    /// no Connect button (the command line's <c>zendesk link</c> brings its own client).
+    /// </summary>
+    public string? ZendeskOAuthClientId { get; set; }
+
+    /// <summary>The OAuth client's secret: set it from the environment or a secrets file, never in a committed file.</summary>
+    public string? ZendeskOAuthClientSecret { get; set; }
+
+    /// <summary>Scopes every link asks for, space-separated (README, "Zendesk link", for why these).</summary>
+    public string ZendeskOAuthScopes { get; set; } = DefaultZendeskOAuthScopes;
+
+    /// <summary>Reading tickets, users, job statuses and the incremental export; writing tickets, users and webhooks.</summary>
+    public const string DefaultZendeskOAuthScopes = "read tickets:write users:write webhooks:write";
+
+    /// <summary>True when the admin UI can run "Connect to Zendesk".</summary>
+    public bool ZendeskConnectEnabled => !string.IsNullOrWhiteSpace(ZendeskOAuthClientId) && !string.IsNullOrWhiteSpace(ZendeskOAuthClientSecret);
+
     /// <summary>Resources per push call: Zendesk's schema allows 256, the docs 200 (spec §8), so 200 at most.</summary>
     public int PushBatchSize { get; set; } = 200;
 

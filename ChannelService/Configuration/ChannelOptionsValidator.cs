@@ -52,6 +52,23 @@ internal sealed class ChannelOptionsValidator : AbstractValidator<ChannelOptions
             .When(o => !string.IsNullOrWhiteSpace(o.ZendeskBaseUrl))
             .WithMessage(o => $"Channel:ZendeskBaseUrl must be an absolute http(s) URL such as https://zendesk-proxy.example.com; got '{o.ZendeskBaseUrl}'.");
 
+        RuleFor(o => o)
+            .Must(o => string.IsNullOrWhiteSpace(o.ZendeskOAuthClientId) == string.IsNullOrWhiteSpace(o.ZendeskOAuthClientSecret))
+            .OverridePropertyName("ZendeskOAuthClientId")
+            .WithMessage("Channel:ZendeskOAuthClientId and Channel:ZendeskOAuthClientSecret must be set together (or neither, which hides \"Connect to Zendesk\").");
+        RuleFor(o => o.ZendeskOAuthClientId)
+            .Must(id => id!.Length <= 255 && id.All(c => c is > ' ' and <= '~'))
+            .When(o => !string.IsNullOrWhiteSpace(o.ZendeskOAuthClientId))
+            .WithMessage("Channel:ZendeskOAuthClientId must be the OAuth client's unique identifier: at most 255 printable characters without spaces.");
+        RuleFor(o => o.ZendeskOAuthClientSecret)
+            .Must(secret => secret!.Length <= 2000 && secret.All(c => c is > ' ' and <= '~'))
+            .When(o => !string.IsNullOrWhiteSpace(o.ZendeskOAuthClientSecret))
+            .WithMessage("Channel:ZendeskOAuthClientSecret must be the OAuth client's secret as Zendesk showed it: at most 2000 printable characters without spaces.");
+        RuleFor(o => o.ZendeskOAuthScopes)
+            .Must(scopes => !string.IsNullOrWhiteSpace(scopes) && scopes.Length <= 1000
+                && scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).All(s => s.All(c => c is ':' or '_' or (>= 'a' and <= 'z'))))
+            .WithMessage("Channel:ZendeskOAuthScopes must be Zendesk scopes separated by spaces, e.g. \"read tickets:write users:write\".");
+
         RuleFor(o => o.PushBatchSize).InclusiveBetween(1, 200)
             .WithMessage("Channel:PushBatchSize must be 1 to 200 (Zendesk documents at most 200 resources per push).");
 

@@ -21,8 +21,12 @@ internal sealed record DashboardUnverifiedRow(string At, string TypeId, string? 
 
 internal sealed record DashboardUnverified(long Total, IReadOnlyDictionary<string, long> ByType, IReadOnlyList<DashboardUnverifiedRow> Latest);
 
+/// <summary>A subdomain's Zendesk link as the dashboard lists it: no token, no secret.</summary>
+internal sealed record DashboardLinkRow(string Subdomain, string State, string Grant, string LinkedAt, string? TokenExpires, string? LastCall, string? LastError);
+
 internal sealed record DashboardModel(
     bool PushEnabled,
+    IReadOnlyList<DashboardLinkRow> Links,
     IReadOnlyList<DashboardAccountRow> Accounts,
     IReadOnlyList<DashboardParkedRow> Parked,
     IReadOnlyList<DashboardEventRow> Events,
@@ -42,6 +46,7 @@ internal sealed class DashboardController(
     EventLog events,
     ServiceErrors errors,
     UnverifiedEvents unverified,
+    ZendeskLink.ZendeskLinkStore links,
     TimeProvider time,
     IOptions<ChannelOptions> options) : Controller
 {
@@ -95,7 +100,15 @@ internal sealed class DashboardController(
             ignored.Total,
             ignored.ByType,
             ignored.Latest.Select(e => new DashboardUnverifiedRow(Format(e.At), e.TypeId, e.Subdomain, e.Error, e.Summary)).ToList());
-        return View(new DashboardModel(settings.PushEnabled, rows, parked, recentEvents, recentErrors, unverifiedRows, Format(time.GetUtcNow())));
+        var linkRows = (await links.ListAsync(cancellationToken)).Select(l => new DashboardLinkRow(
+            l.Subdomain,
+            l.Broken ? "broken: reconnect to Zendesk" : "linked",
+            l.Grant,
+            Format(l.LinkedAt),
+            l.AccessExpiresAt is { } expires ? Format(expires) : null,
+            l.LastCallAt is { } call ? $"{Format(call)} ({l.LastCallStatus})" : null,
+            l.LastError)).ToList();
+        return View(new DashboardModel(settings.PushEnabled, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, Format(time.GetUtcNow())));
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ChannelService.Manifest;
 using ChannelService.Web;
+using ChannelService.ZendeskLink;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -19,7 +20,7 @@ internal static class HealthEndpoints
 
     public static IServiceCollection AddServiceHealthChecks(this IServiceCollection services)
     {
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(DatabaseCheck);
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(DatabaseCheck).AddCheck<ZendeskLinkHealthCheck>(ZendeskLinkHealthCheck.Name);
         return services;
     }
 
@@ -47,12 +48,23 @@ internal static class HealthEndpoints
         var kind = context.RequestServices.GetRequiredService<ChannelService.Data.Database>().Kind;
         var healthy = report.Status != HealthStatus.Unhealthy;
         var database = report.Entries.TryGetValue(DatabaseCheck, out var entry) && entry.Status != HealthStatus.Unhealthy;
+
+        // A broken Zendesk link is reported, not failed: the pull keeps working without it.
+        var broken = report.Entries.TryGetValue(ZendeskLinkHealthCheck.Name, out var links) && links.Data.TryGetValue(ZendeskLinkHealthCheck.BrokenKey, out var names)
+            ? ((string[])names).Select(s => new BrokenLink(s, "broken", "reconnect to Zendesk")).ToList()
+            : null;
         context.Response.ContentType = "application/json; charset=utf-8";
         return context.Response.WriteAsync(JsonSerializer.Serialize(
-            new HealthResponse(healthy ? "ok" : "unavailable", database ? "ok" : "unreachable", kind, ManifestRenderer.Version),
+            new HealthResponse(healthy ? "ok" : "unavailable", database ? "ok" : "unreachable", kind, ManifestRenderer.Version) { ZendeskLinks = broken },
             JsonDefaults.Options));
     }
 
     /// <param name="DatabaseKind"><c>sqlite</c> or <c>postgresql</c> (<c>Channel:Database</c>).</param>
-    private sealed record HealthResponse(string Status, string Database, string DatabaseKind, string Version);
+    private sealed record HealthResponse(string Status, string Database, string DatabaseKind, string Version)
+    {
+        /// <summary>Only when a link is broken: the subdomains whose link needs reconnecting.</summary>
+        public IReadOnlyList<BrokenLink>? ZendeskLinks { get; init; }
+    }
+
+    private sealed record BrokenLink(string Subdomain, string State, string Action);
 }

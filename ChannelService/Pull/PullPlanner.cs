@@ -149,8 +149,7 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
         foreach (var item in items)
         {
             // One item at a time: a recurring series yields its occurrences in the window, a task or event one unit.
-            var stored = new StoredSourceItem(item.ForPlanning, false, nowOffset, nowOffset, null);
-            var units = TicketPlanner.Plan([stored], account.Options, now, diagnostics, resolvers).Where(u => u.Wanted).ToList();
+            var units = TicketPlanner.FirstSyncTickets([item.ForPlanning], account.Options, now, diagnostics, resolvers);
             var unitResources = units.Select(u => builder.Opening(u, ExternalIds.ThreadId(accountId, u.UnitKey))).ToList();
             if (resources.Count + unitResources.Sum(r => r.Count) > MaxResources)
             {
@@ -218,7 +217,7 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
 
     private ResourceBuilder Builder(AccountMetadata account, bool sourceTakesReplies, Instant now)
     {
-        var zone = (account.Options.TimeZone is { Length: > 0 } z ? DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) : null) ?? DateTimeZone.Utc;
+        var zone = ResourceBuilder.ZoneOf(account.Options);
 
         // Inline attachments travel as signed links to /files, which need the public address Zendesk fetches them from.
         var publicBaseUrl = channel.Value.BaseUri;

@@ -159,8 +159,18 @@ internal sealed class ResourceBuilder(AccountMetadata account, bool sourceTakesR
     /// The subject, set when the ticket is created (Zendesk applies fields of a thread's first resource only): an
     /// occurrence's carries its date, so the tickets of a series differ (a daily stand-up makes a dozen of them).
     /// </summary>
-    private string Subject(TicketUnit unit) =>
+    private string Subject(TicketUnit unit) => SubjectOf(unit, zone, culture);
+
+    private static string SubjectOf(TicketUnit unit, DateTimeZone zone, CultureInfo? culture) =>
         TicketText.Subject(unit.Snapshot.Summary, unit.OccurrenceDate is null ? null : unit.Snapshot.Start, zone, culture);
+
+    /// <summary>The subject a unit's ticket is created with, for an account with these options (Test connection lists them).</summary>
+    public static string SubjectOf(TicketUnit unit, AccountOptions options) =>
+        SubjectOf(unit, ZoneOf(options), options.Locale is { } locale ? CultureInfo.GetCultureInfo(locale) : null);
+
+    /// <summary>The zone an account's tickets show times in: its <c>time_zone</c> option, else UTC.</summary>
+    public static DateTimeZone ZoneOf(AccountOptions options) =>
+        (options.TimeZone is { Length: > 0 } z ? DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) : null) ?? DateTimeZone.Utc;
 
     private List<ExternalField> Fields(TicketUnit unit, string subject)
     {

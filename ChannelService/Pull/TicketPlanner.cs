@@ -165,6 +165,18 @@ internal static class TicketPlanner
     }
 
     /// <summary>
+    /// The tickets a first sync of these items creates: one per wanted unit (an open task, an event in the window,
+    /// each occurrence of a series in the window). The pull's first answer plans with it, and the admin UI's Test
+    /// connection counts with it, so "N would become tickets" is what the first pull sends (issue 15 §5).
+    /// </summary>
+    public static List<TicketUnit> FirstSyncTickets(IEnumerable<SourceItem> items, AccountOptions options, Instant now, List<string> diagnostics, ResolverCache? resolvers = null)
+    {
+        var at = now.ToDateTimeOffset();
+        var stored = items.Select(i => new StoredSourceItem(i, false, at, at, null)).ToList();
+        return Plan(stored, options, now, diagnostics, resolvers).Where(u => u.Wanted).ToList();
+    }
+
+    /// <summary>
     /// The resync rule for closed tasks (README, "The pull"). After a resync (a state from another store epoch) the
     /// service cannot know which tickets Zendesk holds; every unit it wants is sent again under its ids. A task
     /// that is closed now (completed or cancelled) and that was closed after the account's first sync in the earlier

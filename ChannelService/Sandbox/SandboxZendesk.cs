@@ -15,6 +15,12 @@ internal sealed class SandboxTicket(int number, string? threadId)
 
     public List<SandboxComment> Comments { get; } = [];
 
+    /// <summary>
+    /// What the ticket is about in time: the occurrence's or event's start, the task's due date (display_info), else
+    /// when it was opened. The sandbox lists tickets in this order; null when the opening said nothing of it.
+    /// </summary>
+    public DateTimeOffset? When { get; set; }
+
     public string Subject => Comments.Count == 0 ? "" : FirstLine(Comments[0].Message);
 
     private static string FirstLine(string text)
@@ -38,6 +44,10 @@ internal sealed class SandboxAccount(string id)
     public bool NeedsAdminUpdate { get; set; }
 
     public List<SandboxTicket> Tickets { get; } = [];
+
+    /// <summary>The tickets in date order (<see cref="SandboxTicket.When"/>), those without a date last, each group by number.</summary>
+    public IEnumerable<SandboxTicket> TicketsByDate =>
+        Tickets.OrderBy(t => t.When is null).ThenBy(t => t.When).ThenBy(t => t.Number);
 
     /// <summary>Every external_id imported or returned by a channelback: Zendesk never imports one twice.</summary>
     public HashSet<string> SeenExternalIds { get; } = new(StringComparer.Ordinal);
@@ -189,7 +199,7 @@ internal static class SandboxZendesk
 
         if (ticket is null)
         {
-            ticket = new SandboxTicket(account.Tickets.Count + 1, threadId);
+            ticket = new SandboxTicket(account.Tickets.Count + 1, threadId) { When = WhenOf(resource) };
             account.Tickets.Add(ticket);
             opened = true;
         }
@@ -202,6 +212,27 @@ internal static class SandboxZendesk
         ticket.Comments.Add(new SandboxComment(externalId, author, message, Text(resource, "created_at"), FromAgent: false, internalNote, allow));
         return ImportResult.Imported;
     }
+
+    /// <summary>The date an opening is about: display_info's start or due (this service's), else its created_at.</summary>
+    private static DateTimeOffset? WhenOf(JsonElement resource)
+    {
+        if (resource.TryGetProperty("display_info", out var info) && info.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var entry in info.EnumerateArray())
+            {
+                if (entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+                    && (Instant(Text(data, "start")) ?? Instant(Text(data, "due"))) is { } when)
+                {
+                    return when;
+                }
+            }
+        }
+
+        return Instant(Text(resource, "created_at"));
+    }
+
+    private static DateTimeOffset? Instant(string? text) =>
+        DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var value) ? value : null;
 
     private static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } s ? s : null;

@@ -2,13 +2,15 @@ using System.Text.RegularExpressions;
 using ChannelService.Accounts;
 using ChannelService.Data;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.Extensions.Options;
 
 namespace ChannelService.Web;
 
 /// <summary>
 /// Runs the service process. A start that fails because the data folder is in use or the port is taken ends with one
-/// line on standard error and exit code 1, not a stack trace; one service per data folder. (Invalid settings still
-/// stop the start with an exception from <see cref="ServiceSetup.PrepareAsync"/>: test hosts expect it.)
+/// line on standard error and exit code 1, not a stack trace; one service per data folder. Invalid settings end the
+/// same way, one line per setting (<see cref="ServiceSetup.PrepareAsync"/> throws for them, which test hosts expect).
 /// </summary>
 public static partial class ServiceRun
 {
@@ -34,21 +36,29 @@ public static partial class ServiceRun
             return StartFailed;
         }
 
+        // Asked before the start: a failed RunAsync disposes the host's services.
+        var testHost = InTestHost(app);
         try
         {
             await app.PrepareAsync();
+            app.MapChannelService();
+            await app.RunAsync();
         }
         catch (DatabaseUnavailableException ex)
         {
             // Unreachable server, bad connection string, a database newer than this build: one line, no password.
-            await stderr.WriteLineAsync($"error: {ex.Message}");
+            await stderr.WriteLineAsync($"error: {OneLine(ex.Message)}");
             return StartFailed;
         }
-
-        app.MapChannelService();
-        try
+        catch (Exception ex) when (!testHost && InvalidSettings(ex) is { Count: > 0 } failures)
         {
-            await app.RunAsync();
+            // Each failure names its setting (Channel:PublicBaseUrl ...): an operator's typo, not a crash to debug.
+            foreach (var failure in failures)
+            {
+                await stderr.WriteLineAsync($"error: invalid setting: {OneLine(failure)}");
+            }
+
+            return StartFailed;
         }
         catch (IOException ex) when (ex.InnerException is AddressInUseException)
         {
@@ -60,6 +70,48 @@ public static partial class ServiceRun
 
         return 0;
     }
+
+    /// <summary>
+    /// The validation failures behind a failed start: options checked by <see cref="ServiceSetup.PrepareAsync"/> (wrapped
+    /// there for test hosts) or by the host's start-up validation (several at once come as an AggregateException).
+    /// </summary>
+    private static List<string> InvalidSettings(Exception ex)
+    {
+        var failures = new List<string>();
+        void Walk(Exception? e)
+        {
+            switch (e)
+            {
+                case null:
+                    return;
+                case OptionsValidationException validation:
+                    failures.AddRange(validation.Failures);
+                    return;
+                case AggregateException aggregate:
+                    foreach (var inner in aggregate.InnerExceptions)
+                    {
+                        Walk(inner);
+                    }
+
+                    return;
+                default:
+                    Walk(e.InnerException);
+                    return;
+            }
+        }
+
+        Walk(ex);
+        return failures;
+    }
+
+    /// <summary>
+    /// A test host (WebApplicationFactory runs this Main with its TestServer) learns of a failed start only from the
+    /// exception, which its tests read; a real process gets the line instead.
+    /// </summary>
+    private static bool InTestHost(WebApplication app) =>
+        app.Services.GetService<IServer>()?.GetType().Assembly.GetName().Name == "Microsoft.AspNetCore.TestHost";
+
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     [GeneratedRegex(@"address (?<address>\S+?): address already in use", RegexOptions.IgnoreCase)]
     private static partial Regex BindFailure();

@@ -14,6 +14,7 @@ using ChannelService.Sources;
 using ChannelService.Sources.CalDav;
 using ChannelService.Sources.Http;
 using ChannelService.Zendesk;
+using ChannelService.ZendeskLink;
 using FluentValidation;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -66,8 +67,8 @@ public static class ServiceSetup
         services.AddEvents();
         services.AddServiceHealthChecks();
 
-        // The Zendesk link (OAuth to the REST API): replaced by the OAuth implementation; until then nothing is linked.
-        services.AddSingleton<ChannelService.ZendeskLink.IZendeskLinkTokens, ChannelService.ZendeskLink.NoZendeskLinks>();
+        // The Zendesk link (OAuth to the REST API, per subdomain): IZendeskLinkTokens for the API clients.
+        services.AddZendeskLink();
         services.AddAccountAuthentication();
         services.AddJsonErrors();
 

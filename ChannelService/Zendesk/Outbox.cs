@@ -8,7 +8,22 @@ namespace ChannelService.Zendesk;
 internal sealed record OutboxItem(long Seq, string AccountId, string ExternalId, string ThreadId, string Resource, long Attempts);
 
 /// <summary>Counts per account for the dashboard.</summary>
-internal sealed record OutboxCounts(string AccountId, long Pending, long Parked, long Delivered, string? LastError);
+/// <remarks>
+/// Properties, not a positional record: with no outbox rows SQLite reports the SUM columns as BLOBs, and Dapper's
+/// constructor matching then finds no constructor (the dashboard failed on an empty outbox).
+/// </remarks>
+internal sealed record OutboxCounts
+{
+    public string AccountId { get; init; } = "";
+
+    public long Pending { get; init; }
+
+    public long Parked { get; init; }
+
+    public long Delivered { get; init; }
+
+    public string? LastError { get; init; }
+}
 
 /// <summary>A parked item: Zendesk refused it (processing_error, unknown parent); an operator may retry it.</summary>
 internal sealed record ParkedItem

@@ -20,8 +20,8 @@ internal sealed record ServiceError
 
 /// <summary>
 /// Owner of <c>service_errors</c> (Data/Migrations/0005_outbox_events_inbox.sql): errors nobody else hears about,
-/// shown on the dashboard. Its writers are the hand-over to Zendesk (failed pushes, parked items, report_error that
-/// Zendesk did not take) and channelback's failures on the source's side, so it lives beside the push worker.
+/// shown on the dashboard. Its writers are the hand-over to Zendesk (failed pushes, parked items) and channelback's
+/// failures on the source's side, so it lives beside the push worker.
 /// </summary>
 internal sealed class ServiceErrors(Database database, TimeProvider time)
 {

@@ -46,7 +46,10 @@ internal sealed class ZendeskClient(ZendeskHttp http)
     public Task<ZendeskOutcome> ValidateTokenAsync(PushCredentials credentials, CancellationToken cancellationToken) =>
         PostAsync(credentials, "validate_token", new JsonObject { ["instance_push_id"] = credentials.InstancePushId }, cancellationToken);
 
-    /// <summary>POST /api/v2/any_channel/channelback/report_error: tells the agent an asynchronous channelback failed.</summary>
+    /// <summary>
+    /// POST /api/v2/any_channel/channelback/report_error: tells the agent an asynchronous channelback failed. Not
+    /// called today: every channelback is answered after its write (README, "Push and the outbox").
+    /// </summary>
     public Task<ZendeskOutcome> ReportErrorAsync(PushCredentials credentials, string externalId, string description, CancellationToken cancellationToken) =>
         PostAsync(
             credentials,

@@ -31,7 +31,7 @@ internal enum ZendeskOutcomeKind
 /// </summary>
 internal sealed record ZendeskOutcome(ZendeskOutcomeKind Kind, int? StatusCode, string Message, TimeSpan? RetryAfter = null, IReadOnlyList<PushItemStatus>? Items = null)
 {
-    /// <summary>The response body of an accepted call (at most <see cref="ZendeskHttp.MaxResponseBytes"/>).</summary>
+    /// <summary>The response body (at most <see cref="ZendeskHttp.MaxResponseBytes"/>): the answer of an accepted call, the error of another.</summary>
     public string Body { get; init; } = "";
 }
 
@@ -96,10 +96,18 @@ internal sealed class ZendeskHttp(IFlurlClientCache clients, IOptions<ChannelOpt
             : throw new ArgumentException("Not a Zendesk subdomain.", nameof(subdomain));
     }
 
-    /// <summary>Sends one request with the bearer token (a push token or an OAuth access token).</summary>
-    public async Task<ZendeskOutcome> SendAsync(string subdomain, string bearerToken, ZendeskRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one request with the bearer token (a push token or an OAuth access token); without one for OAuth's own
+    /// <c>/oauth/tokens</c>, whose client credentials travel in the body.
+    /// </summary>
+    public async Task<ZendeskOutcome> SendAsync(string subdomain, string? bearerToken, ZendeskRequest request, CancellationToken cancellationToken)
     {
-        var call = ClientFor(subdomain).Request().WithOAuthBearerToken(bearerToken);
+        var call = ClientFor(subdomain).Request();
+        if (bearerToken is not null)
+        {
+            call.WithOAuthBearerToken(bearerToken);
+        }
+
         foreach (var piece in request.Path)
         {
             call.Url.AppendPathSegment(piece, fullyEncode: true);
@@ -134,12 +142,13 @@ internal sealed class ZendeskHttp(IFlurlClientCache clients, IOptions<ChannelOpt
                 return new ZendeskOutcome(ZendeskOutcomeKind.Accepted, status, "") { Body = text };
             }
 
+            // The error body stays available to callers that read Zendesk's error code (OAuth's "invalid_grant").
             var summary = $"Zendesk answered HTTP {status.ToString(CultureInfo.InvariantCulture)}{Describe(text)}";
             return status switch
             {
-                429 => new ZendeskOutcome(ZendeskOutcomeKind.RateLimited, status, summary, RetryAfter(response.ResponseMessage)),
-                >= 500 or 408 => new ZendeskOutcome(ZendeskOutcomeKind.Transient, status, summary),
-                _ => new ZendeskOutcome(ZendeskOutcomeKind.Rejected, status, summary),
+                429 => new ZendeskOutcome(ZendeskOutcomeKind.RateLimited, status, summary, RetryAfter(response.ResponseMessage)) { Body = text },
+                >= 500 or 408 => new ZendeskOutcome(ZendeskOutcomeKind.Transient, status, summary) { Body = text },
+                _ => new ZendeskOutcome(ZendeskOutcomeKind.Rejected, status, summary) { Body = text },
             };
         }
     }

@@ -18,7 +18,6 @@ internal static class ZendeskServiceCollectionExtensions
         services.AddSingleton<ZendeskHttp>();
         services.AddSingleton<ZendeskClient>();
         services.AddSingleton<ServiceErrors>();
-        services.AddSingleton<ChannelbackErrorReporter>();
         services.AddSingleton<PushWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<PushWorker>());
         return services;

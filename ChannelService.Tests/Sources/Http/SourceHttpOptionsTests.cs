@@ -20,7 +20,7 @@ public sealed class SourceHttpOptionsTests
             Assert.That(options.SourceConnectTimeout, Is.EqualTo(TimeSpan.FromSeconds(10)));
             Assert.That(options.SourceRequestTimeout, Is.EqualTo(TimeSpan.FromSeconds(30)));
             Assert.That(options.MaxSourceRedirects, Is.EqualTo(5));
-            Assert.That(options.Validate(), Is.Empty);
+            Assert.That(SourceHttpOptionsValidator.Problems(options), Is.Empty);
         });
     }
 

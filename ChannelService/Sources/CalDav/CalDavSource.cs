@@ -407,16 +407,26 @@ internal sealed class CalDavSource : ISource
         }
     }
 
+    /// <summary>
+    /// The items of one resource as a pull lists them (the admin UI's Test connection uses it too); null when it holds
+    /// no iCalendar data at all. Items of both kinds: the account keeps those of its own.
+    /// </summary>
+    public static SourceListing? ListObject(CalDavObject obj, Uri collection)
+    {
+        var parse = IcalReader.Parse(System.Text.Encoding.UTF8.GetBytes(obj.Body));
+        return parse.Roots.Any(r => r.Name == "VCALENDAR")
+            ? SourceListingBuilder.Build(parse, CalDavClient.ObjectUrl(collection, obj.Href).AbsoluteUri)
+            : null;
+    }
+
     /// <summary>Parses one resource into items of this account's kind; null when it holds no iCalendar data at all.</summary>
     private List<SourceItem>? ReadObject(CalDavObject obj, List<string> warnings)
     {
-        var parse = IcalReader.Parse(System.Text.Encoding.UTF8.GetBytes(obj.Body));
-        if (!parse.Roots.Any(r => r.Name == "VCALENDAR"))
+        if (ListObject(obj, Collection) is not { } listing)
         {
             return null;
         }
 
-        var listing = SourceListingBuilder.Build(parse, CalDavClient.ObjectUrl(Collection, obj.Href).AbsoluteUri);
         if (listing.Warnings.Count > 0)
         {
             warnings.AddRange(listing.Warnings.Select(w => $"{obj.Href}: {w}"));

@@ -254,6 +254,13 @@ internal sealed class IcsFeedSource : ISource, IFirstReadSource, IUnchangedCheck
         return (parse, SourceListingBuilder.Build(parse, url.AbsoluteUri));
     }
 
+    /// <summary>
+    /// The items of a downloaded feed exactly as a pull lists them (same sniffing, reader options and keys), for the
+    /// admin UI's Test connection. <paramref name="feedUrl"/> is the normalised URL (<see cref="SourceUrl.Parse"/>).
+    /// </summary>
+    /// <exception cref="SourceException">The body is not iCalendar data.</exception>
+    public static SourceListing List(SourceResponse response, Uri feedUrl) => SourceListingBuilder.Build(Parse(response), feedUrl.AbsoluteUri);
+
     /// <summary>A feed is never written back, so the verbatim lines a CalDAV write needs would only double its memory.</summary>
     private static IcalReaderOptions ReaderOptions(SourceResponse response) => new() { Charset = response.Charset, KeepRawLines = false };
 

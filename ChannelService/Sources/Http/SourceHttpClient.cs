@@ -29,7 +29,7 @@ internal sealed class SourceHttpClient : IDisposable
         Func<IPEndPoint, CancellationToken, ValueTask<Stream>>? connect = null,
         TimeProvider? timeProvider = null)
     {
-        var errors = options.Validate();
+        var errors = SourceHttpOptionsValidator.Problems(options);
         if (errors.Count > 0)
         {
             throw new ArgumentException(string.Join(Environment.NewLine, errors), nameof(options));

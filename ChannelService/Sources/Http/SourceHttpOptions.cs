@@ -1,3 +1,6 @@
+using FluentValidation;
+using Microsoft.Extensions.Options;
+
 namespace ChannelService.Sources.Http;
 
 /// <summary>
@@ -33,32 +36,43 @@ internal sealed class SourceHttpOptions
 
     /// <summary>Redirects followed before giving up. Default 5.</summary>
     public int MaxSourceRedirects { get; set; } = 5;
+}
 
-    /// <summary>Every problem with these settings, as messages that name the setting; empty when valid.</summary>
-    public IReadOnlyList<string> Validate()
+/// <summary>
+/// The source HTTP settings' one validator (FluentValidation, like every other setting and request model): run at
+/// start through <see cref="SourceHttpOptionsValidation"/> and by <see cref="SourceHttpClient"/>'s constructor, so a
+/// bad value never reaches a socket. Messages name the setting.
+/// </summary>
+internal sealed class SourceHttpOptionsValidator : AbstractValidator<SourceHttpOptions>
+{
+    private const string Section = SourceHttpOptions.SectionName;
+
+    public SourceHttpOptionsValidator()
     {
-        var errors = new List<string>();
-        SourceNetworkPolicy.ParseNetworks(AllowedSourceNetworks, errors);
-        if (MaxSourceResponseBytes <= 0)
+        RuleFor(o => o.AllowedSourceNetworks).Custom((entries, context) =>
         {
-            errors.Add($"{SectionName}:{nameof(MaxSourceResponseBytes)} must be a positive number of bytes.");
-        }
-
-        if (SourceConnectTimeout <= TimeSpan.Zero)
-        {
-            errors.Add($"{SectionName}:{nameof(SourceConnectTimeout)} must be positive (e.g. 00:00:10).");
-        }
-
-        if (SourceRequestTimeout <= TimeSpan.Zero)
-        {
-            errors.Add($"{SectionName}:{nameof(SourceRequestTimeout)} must be positive (e.g. 00:00:30).");
-        }
-
-        if (MaxSourceRedirects is < 0 or > 20)
-        {
-            errors.Add($"{SectionName}:{nameof(MaxSourceRedirects)} must be between 0 and 20.");
-        }
-
-        return errors;
+            var errors = new List<string>();
+            SourceNetworkPolicy.ParseNetworks(entries, errors);
+            errors.ForEach(context.AddFailure);
+        });
+        RuleFor(o => o.MaxSourceResponseBytes).GreaterThan(0)
+            .WithMessage($"{Section}:{nameof(SourceHttpOptions.MaxSourceResponseBytes)} must be a positive number of bytes.");
+        RuleFor(o => o.SourceConnectTimeout).GreaterThan(TimeSpan.Zero)
+            .WithMessage($"{Section}:{nameof(SourceHttpOptions.SourceConnectTimeout)} must be positive (e.g. 00:00:10).");
+        RuleFor(o => o.SourceRequestTimeout).GreaterThan(TimeSpan.Zero)
+            .WithMessage($"{Section}:{nameof(SourceHttpOptions.SourceRequestTimeout)} must be positive (e.g. 00:00:30).");
+        RuleFor(o => o.MaxSourceRedirects).InclusiveBetween(0, 20)
+            .WithMessage($"{Section}:{nameof(SourceHttpOptions.MaxSourceRedirects)} must be between 0 and 20.");
     }
+
+    /// <summary>Every problem with <paramref name="options"/>, as messages that name the setting; empty when valid.</summary>
+    public static IReadOnlyList<string> Problems(SourceHttpOptions options) =>
+        [.. new SourceHttpOptionsValidator().Validate(options).Errors.Select(e => e.ErrorMessage)];
+}
+
+/// <summary>Runs <see cref="SourceHttpOptionsValidator"/> wherever the options are read, and at start (<c>ValidateOnStart</c>).</summary>
+internal sealed class SourceHttpOptionsValidation : IValidateOptions<SourceHttpOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SourceHttpOptions options) =>
+        SourceHttpOptionsValidator.Problems(options) is { Count: > 0 } errors ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
 }

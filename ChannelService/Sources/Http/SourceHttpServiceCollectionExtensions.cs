@@ -15,20 +15,11 @@ internal static class SourceHttpServiceCollectionExtensions
         services.AddOptions<SourceHttpOptions>()
             .Bind(configuration.GetSection(SourceHttpOptions.SectionName))
             .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SourceHttpOptions>, SourceHttpOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SourceHttpOptions>, SourceHttpOptionsValidation>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => SourceHttpClient.Create(
             sp.GetRequiredService<IOptions<SourceHttpOptions>>().Value,
             timeProvider: sp.GetRequiredService<TimeProvider>()));
         return services;
-    }
-
-    private sealed class SourceHttpOptionsValidator : IValidateOptions<SourceHttpOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, SourceHttpOptions options)
-        {
-            var errors = options.Validate();
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-        }
     }
 }

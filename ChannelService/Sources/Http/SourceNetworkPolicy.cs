@@ -116,9 +116,14 @@ internal sealed partial class SourceNetworkPolicy
             AddressCategory.Documentation => "That address is reserved for documentation examples",
             _ => "That address is reserved and not publicly routable",
         };
-        var hint = category is AddressCategory.Unspecified or AddressCategory.Multicast or AddressCategory.Broadcast
-            ? "."
-            : ", which this service does not contact. An operator can allow such ranges with Channel:AllowedSourceNetworks.";
+        // Metadata services stay blocked whatever Channel:AllowedSourceNetworks says (they hand out the host's own
+        // credentials), so their refusal does not suggest it.
+        var hint = category switch
+        {
+            AddressCategory.Unspecified or AddressCategory.Multicast or AddressCategory.Broadcast => ".",
+            AddressCategory.CloudMetadata => ", which this service never contacts.",
+            _ => ", which this service does not contact. An operator can allow such ranges with Channel:AllowedSourceNetworks.",
+        };
         return new SourceException(SourceErrorKind.BlockedAddress, what + hint);
     }
 

@@ -14,11 +14,90 @@ document.addEventListener('DOMContentLoaded', function () {
   }
 
   // One submission at a time: a double click must not run two tests or two saves.
-  document.querySelectorAll('form').forEach(function (form) {
+  // (Not the Connect form: it opens a window, and the admin may close that and try again.)
+  document.querySelectorAll('form:not([target])').forEach(function (form) {
     form.addEventListener('submit', function () {
       setTimeout(function () {
         form.querySelectorAll('button[type=submit]').forEach(function (b) { b.disabled = true; });
       }, 0);
     });
   });
+});
+
+// "Connect to Zendesk": Zendesk's sign-in cannot be framed, so the form posts into a new window. That window tells us
+// when it is done (postMessage, from this service's own origin only); since Zendesk's pages may cut the opener link,
+// the page also asks the service for the link's state while the window is open and whenever it becomes visible again.
+document.addEventListener('DOMContentLoaded', function () {
+  var done = document.querySelector('[data-zendesk-linked]');
+  if (done && window.opener) {
+    window.opener.postMessage({ type: 'zendesk-linked', subdomain: done.getAttribute('data-zendesk-linked') }, window.location.origin);
+  }
+
+  var panel = document.getElementById('zendesk-link');
+  var connect = panel && panel.querySelector('form.zendesk-connect');
+  if (!connect) {
+    return;
+  }
+
+  var state = panel.querySelector('#zendesk-link-state');
+  var button = connect.querySelector('button');
+  var polling = null;
+  var pollsLeft = 0;
+
+  function check() {
+    var body = new URLSearchParams(new FormData(connect));
+    return fetch(connect.getAttribute('data-status-url'), { method: 'POST', body: body, credentials: 'omit', cache: 'no-store' })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (link) {
+        if (!link) {
+          return false;
+        }
+
+        panel.setAttribute('data-state', link.state);
+        state.textContent = link.text;
+        button.textContent = link.connect_label;
+        return link.state === 'linked';
+      })
+      .catch(function () { return false; });
+  }
+
+  function stopPolling() {
+    if (polling) {
+      clearInterval(polling);
+      polling = null;
+    }
+  }
+
+  function watch() {
+    // Every 2 s for up to 15 minutes (the lifetime of a started connection), until the link works.
+    stopPolling();
+    pollsLeft = 450;
+    polling = setInterval(function () {
+      if (--pollsLeft <= 0) {
+        stopPolling();
+        return;
+      }
+
+      check().then(function (linked) { if (linked) { stopPolling(); } });
+    }, 2000);
+  }
+
+  connect.addEventListener('submit', function () {
+    // A named window opened here keeps window.opener, which the form then fills.
+    window.open('about:blank', 'zendesk-connect', 'popup,width=640,height=760');
+    watch();
+  });
+
+  window.addEventListener('message', function (event) {
+    if (event.origin === window.location.origin && event.data && event.data.type === 'zendesk-linked') {
+      check().then(function (linked) { if (linked) { stopPolling(); } });
+    }
+  });
+
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible') {
+      check();
+    }
+  });
+  window.addEventListener('focus', function () { check(); });
 });

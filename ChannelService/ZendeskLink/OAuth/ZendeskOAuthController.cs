@@ -1,0 +1,164 @@
+using ChannelService.Admin;
+using ChannelService.Configuration;
+using ChannelService.Zendesk;
+using Flurl;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace ChannelService.ZendeskLink.OAuth;
+
+/// <summary>The form the admin UI's Connect and status check post: the sealed admin flow and the locale.</summary>
+internal sealed record ZendeskConnectRequest
+{
+    [FromForm(Name = "flow")]
+    public string? Flow { get; init; }
+}
+
+/// <summary>What the popup pages render.</summary>
+internal sealed record ZendeskOAuthPage(string Title, string Message, string? Subdomain = null, string? AuthorizeUrl = null);
+
+/// <summary>
+/// "Connect to Zendesk" (authorization code with PKCE). Zendesk's sign-in page refuses to be framed, so the admin UI
+/// opens this in a new window: <c>POST /zendesk/oauth/start</c> (the admin flow's sealed token in the form, never in
+/// a URL) → Zendesk's <c>/oauth/authorizations/new</c> → <c>GET /zendesk/oauth/callback?code&amp;state</c>, which takes
+/// the server-side pending authorisation <c>state</c> names (single use, expiring, <see cref="PendingAuthorizations"/>),
+/// exchanges the code, stores the link and tells the admin UI through <c>window.opener.postMessage</c> to this
+/// service's own origin. The admin UI also asks <c>POST /admin/zendesk-link</c> for the link's state (no cookies
+/// anywhere: the admin UI lives in a third-party iframe).
+/// </summary>
+[IgnoreAntiforgeryToken]
+internal sealed partial class ZendeskOAuthController(
+    AdminFlowTokenCodec flows,
+    PendingAuthorizations pending,
+    ZendeskOAuthClient oauth,
+    ZendeskLinkManager links,
+    ZendeskLinkPanel panel,
+    ZendeskHttp http,
+    IOptions<ChannelOptions> options,
+    ILogger<ZendeskOAuthController> logger) : Controller
+{
+    private const string PageView = "/ZendeskLink/OAuth/OAuthPage.cshtml";
+
+    /// <summary>Opens the authorisation at Zendesk for the subdomain of the admin flow that asked.</summary>
+    [HttpPost("/zendesk/oauth/start")]
+    public async Task<IActionResult> Start([FromForm] ZendeskConnectRequest request, CancellationToken cancellationToken)
+    {
+        SecureHeaders();
+        var settings = options.Value;
+        if (!settings.ZendeskConnectEnabled)
+        {
+            return Page(StatusCodes.Status404NotFound, "Connect to Zendesk is not set up", "The operator has not configured an OAuth client (Channel:ZendeskOAuthClientId and Channel:ZendeskOAuthClientSecret).");
+        }
+
+        if (!flows.TryOpen(request.Flow, out var flow, out _) || !PushCredentialsStore.IsValidSubdomain(flow.Subdomain))
+        {
+            return Page(StatusCodes.Status400BadRequest, "This page cannot continue", "This request did not come from an open admin page of this service, or that page has expired. Open the account again from Zendesk.");
+        }
+
+        var authorization = await pending.StartAsync(flow.Subdomain, cancellationToken);
+
+        // https://developer.zendesk.com/documentation/api-basics/authentication/oauth-pkce (step 1 with code_challenge),
+        // https://support.zendesk.com/hc/en-us/articles/4408845965210 (response_type, redirect_uri, client_id, scope, state).
+        var authorize = new Url(http.BaseFor(flow.Subdomain).AbsoluteUri)
+            .AppendPathSegments("oauth", "authorizations", "new")
+            .SetQueryParam("response_type", "code")
+            .SetQueryParam("redirect_uri", CallbackUrl())
+            .SetQueryParam("client_id", settings.ZendeskOAuthClientId)
+            .SetQueryParam("scope", settings.ZendeskOAuthScopes)
+            .SetQueryParam("state", authorization.State)
+            .SetQueryParam("code_challenge", authorization.CodeChallenge)
+            .SetQueryParam("code_challenge_method", "S256");
+        LogStarted(logger, flow.Subdomain);
+
+        // A page that moves on to Zendesk (meta refresh, and a link without it) rather than a redirect: the admin page's
+        // form-action policy ('self') would also govern a redirect of its own form post to another origin.
+        return View(PageView, new ZendeskOAuthPage("Opening Zendesk", "Zendesk asks you to sign in and to allow this service access.", flow.Subdomain, authorize.ToString()));
+    }
+
+    /// <summary>Zendesk's redirect after the admin allowed (or denied) access.</summary>
+    [HttpGet("/zendesk/oauth/callback")]
+    public async Task<IActionResult> Callback([FromQuery(Name = "code")] string? code, [FromQuery(Name = "state")] string? state, [FromQuery(Name = "error")] string? error, CancellationToken cancellationToken)
+    {
+        SecureHeaders();
+        if (await pending.TakeAsync(state, cancellationToken) is not { } taken)
+        {
+            LogRefusedCallback(logger);
+            return Page(StatusCodes.Status400BadRequest, "This page cannot continue", "This answer from Zendesk does not belong to a \"Connect to Zendesk\" started here, has expired, or was already used. Nothing was stored. Start again from the admin UI.");
+        }
+
+        if (!string.IsNullOrEmpty(error) || string.IsNullOrEmpty(code) || code.Length > 1000)
+        {
+            return Page(StatusCodes.Status400BadRequest, "Not connected", "Zendesk did not grant access, so nothing was linked. You can close this window and try again.");
+        }
+
+        var settings = options.Value;
+        if (!settings.ZendeskConnectEnabled)
+        {
+            return Page(StatusCodes.Status404NotFound, "Connect to Zendesk is not set up", "The operator has not configured an OAuth client.");
+        }
+
+        var result = await oauth.ExchangeCodeAsync(taken.Subdomain, settings.ZendeskOAuthClientId!, settings.ZendeskOAuthClientSecret!, code, taken.Verifier, CallbackUrl(), settings.ZendeskOAuthScopes, cancellationToken);
+        switch (result)
+        {
+            case TokenGrantResult.Granted granted:
+                // Anyone can open the admin UI for any subdomain, and any user of that Zendesk can approve an OAuth
+                // client: only an admin's grant may become the link every account of the subdomain shares.
+                var role = await oauth.RoleAsync(taken.Subdomain, granted.Tokens.AccessToken, cancellationToken);
+                if (role != "admin")
+                {
+                    await oauth.RevokeCurrentAsync(taken.Subdomain, granted.Tokens.AccessToken, cancellationToken);
+                    LogNotAdmin(logger, taken.Subdomain, role ?? "unknown");
+                    return role is null
+                        ? Page(StatusCodes.Status502BadGateway, "Not connected", "Zendesk did not say who signed in, so nothing was linked. Start again from the admin UI in a moment.")
+                        : Page(StatusCodes.Status403Forbidden, "Not connected", "Only a Zendesk admin can connect this service to Zendesk. Nothing was linked; sign in to Zendesk as an admin and start again from the admin UI.");
+                }
+
+                await links.LinkAsync(taken.Subdomain, ZendeskGrantKind.AuthorizationCode, settings.ZendeskOAuthClientId!, clientSecret: null, granted.Tokens, cancellationToken);
+                return Page(StatusCodes.Status200OK, "Connected to Zendesk", "This service is now linked to Zendesk. You can close this window.", taken.Subdomain);
+            case TokenGrantResult.Refused refused:
+                return Page(StatusCodes.Status400BadRequest, "Not connected", refused.Message + " Nothing was linked; start again from the admin UI.");
+            default:
+                return Page(StatusCodes.Status502BadGateway, "Not connected", ((TokenGrantResult.Unavailable)result).Message.Replace("Will try again.", "", StringComparison.Ordinal).Trim() + " Nothing was linked; start again from the admin UI in a moment.");
+        }
+    }
+
+    /// <summary>The link's state for the admin page that asks (by its sealed flow): JSON for its status check.</summary>
+    [HttpPost("/admin/zendesk-link")]
+    public async Task<IActionResult> Status([FromForm] ZendeskConnectRequest request, CancellationToken cancellationToken)
+    {
+        Response.Headers.CacheControl = "no-store";
+        if (!flows.TryOpen(request.Flow, out var flow, out _) || await panel.DescribeAsync(flow.Subdomain, cancellationToken) is not { } view)
+        {
+            return BadRequest(new { error = "This admin page has expired. Open the account again from Zendesk." });
+        }
+
+        return Json(new { state = view.State, text = view.Text, connect_label = view.ConnectLabel });
+    }
+
+    /// <summary>Registered in the OAuth client as its redirect URL: the public address, or this request's in Development.</summary>
+    private string CallbackUrl() =>
+        new Uri(options.Value.BaseUri ?? new Uri($"{Request.Scheme}://{Request.Host}/"), "zendesk/oauth/callback").AbsoluteUri;
+
+    private ViewResult Page(int status, string title, string message, string? subdomain = null)
+    {
+        Response.StatusCode = status;
+        return View(PageView, new ZendeskOAuthPage(title, message, subdomain));
+    }
+
+    /// <summary>A top-level window of its own: never framed, scripts and styles only from here, no referrer (the code is in the URL).</summary>
+    private void SecureHeaders()
+    {
+        Response.Headers.ContentSecurityPolicy = "frame-ancestors 'none'; default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'";
+        Response.Headers.CacheControl = "no-store";
+        Response.Headers["Referrer-Policy"] = "no-referrer";
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connect to Zendesk started for {Subdomain}")]
+    private static partial void LogStarted(ILogger logger, string subdomain);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connect to Zendesk for {Subdomain} refused: the user who allowed access is not an admin (role {Role}); the token was revoked")]
+    private static partial void LogNotAdmin(ILogger logger, string subdomain, string role);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Zendesk OAuth callback refused: its state is unknown, used or expired")]
+    private static partial void LogRefusedCallback(ILogger logger);
+}
