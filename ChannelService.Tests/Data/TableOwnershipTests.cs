@@ -19,6 +19,7 @@ public sealed partial class TableOwnershipTests
         ["source_items"] = ["Sources/SourceItemStore.cs"],
         ["source_cursors"] = ["Sources/SourceItemStore.cs"],
         ["source_writes"] = ["Sources/SourceItemStore.cs"],
+        ["service_instances"] = ["Data/InstanceRegistry.cs"],
         ["pull_accounts"] = ["Pull/PullMirrorStore.cs"],
         ["pull_mirror"] = ["Pull/PullMirrorStore.cs"],
         ["caldav_etag_snapshots"] = ["Sources/CalDav/SqliteCalDavEtagStore.cs"],

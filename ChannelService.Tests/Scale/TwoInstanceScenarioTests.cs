@@ -65,6 +65,30 @@ public sealed class TwoInstanceScenarioTests
     }
 
     [Test]
+    public async Task The_Dashboard_Of_Either_Instance_Lists_Both_And_The_Pull_Notes_Which_One_Answered()
+    {
+        await using var feed = await FeedServer.StartAsync();
+        feed.Body = Calendar([Todo("t1", "Only task")]);
+        var (a, b) = (Instance("a"), Instance("b"));
+        await Task.WhenAll(StartAsync(a), StartAsync(b));
+        var metadata = await MintAsync("metadata", "new", "--kind", "ics", "--url", feed.Url, "--name", "Team");
+        Assert.That((await PullAsync(b, metadata, null)).Status, Is.EqualTo(HttpStatusCode.OK));
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/dashboard");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("ops:dash-pass")));
+        using var response = await a.Http.SendAsync(request);
+        var page = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
+
+        var instances = page.QuerySelectorAll("#instances tbody tr").Select(r => r.Children[0].TextContent.Trim()).ToList();
+        Assert.That(instances, Is.EqualTo(new[] { "instance-a (this one)", "instance-b" }));
+
+        // A feed account minted on the command line is not registered (the dashboard lists registered ones): the row behind its "Pulled by".
+        await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        var pulledBy = await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection, "SELECT last_pull_instance FROM pull_accounts");
+        Assert.That(pulledBy, Is.EqualTo("instance-b"));
+    }
+
+    [Test]
     public async Task Pulls_Alternating_Between_Instances_With_A_Third_Of_The_Answers_Lost_Deliver_Every_Item_Once()
     {
         await using var feed = await FeedServer.StartAsync();
@@ -283,6 +307,9 @@ public sealed class TwoInstanceScenarioTests
             ["Channel__Database"] = connectionString,
             ["Channel__KeyFile"] = KeyFile,
             ["Channel__AllowPrivateNetworkSources"] = "true",
+            ["Channel__InstanceName"] = "instance-" + name,
+            ["Channel__DashboardUser"] = "ops",
+            ["Channel__DashboardPassword"] = "dash-pass",
         };
         if (zendeskBaseUrl is not null)
         {

@@ -29,6 +29,9 @@ public sealed class ChannelOptions
     /// </summary>
     public string? KeyFile { get; set; }
 
+    /// <summary>This instance's name on the dashboard (instances, and which one pulled an account last); empty: the machine's name.</summary>
+    public string? InstanceName { get; set; }
+
     /// <summary>Lets sources reach loopback and private addresses (development and tests only).</summary>
     public bool AllowPrivateNetworkSources { get; set; }
 

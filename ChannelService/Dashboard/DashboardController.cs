@@ -9,7 +9,10 @@ using Microsoft.Extensions.Options;
 
 namespace ChannelService.Dashboard;
 
-internal sealed record DashboardAccountRow(string AccountId, string Kind, string Name, string? Subdomain, string Status, string? LastPull, string? LastPullResult, bool CanPush, long Pending, long Parked, long Delivered, string? LastError);
+internal sealed record DashboardAccountRow(string AccountId, string Kind, string Name, string? Subdomain, string Status, string? LastPull, string? LastPullResult, bool CanPush, long Pending, long Parked, long Delivered, string? LastError, string? PulledBy = null);
+
+/// <summary>A service instance on the database: its name, version, start and last sign of life.</summary>
+internal sealed record DashboardInstanceRow(string Name, string Version, string StartedAt, string LastSeen, bool Current, bool Stale);
 
 internal sealed record DashboardEventRow(string At, string TypeId, string? AccountId, string? Error, string Summary);
 
@@ -26,6 +29,8 @@ internal sealed record DashboardLinkRow(string Subdomain, string State, string G
 
 internal sealed record DashboardModel(
     bool PushEnabled,
+    string DatabaseKind,
+    IReadOnlyList<DashboardInstanceRow> Instances,
     IReadOnlyList<DashboardLinkRow> Links,
     IReadOnlyList<DashboardAccountRow> Accounts,
     IReadOnlyList<DashboardParkedRow> Parked,
@@ -47,6 +52,9 @@ internal sealed class DashboardController(
     ServiceErrors errors,
     UnverifiedEvents unverified,
     ZendeskLink.ZendeskLinkStore links,
+    ChannelService.Data.InstanceRegistry instances,
+    ChannelService.Pull.PullMirrorStore mirror,
+    ChannelService.Data.Database database,
     TimeProvider time,
     IOptions<ChannelOptions> options) : Controller
 {
@@ -70,23 +78,26 @@ internal sealed class DashboardController(
         Response.Headers.CacheControl = "no-store";
         var accounts = await registry.ListAsync(cancellationToken);
         var counts = (await outbox.CountsAsync(cancellationToken)).ToDictionary(c => c.AccountId);
+        var pulls = await mirror.LastPullsAsync(cancellationToken);
         var rows = new List<DashboardAccountRow>();
         foreach (var a in accounts)
         {
             counts.TryGetValue(a.AccountId, out var c);
+            pulls.TryGetValue(a.AccountId, out var pull);
             rows.Add(new DashboardAccountRow(
                 a.AccountId,
                 a.Kind,
                 a.Name,
                 a.Subdomain,
                 a.DeactivatedAt is null ? "active" : $"deactivated {Format(a.DeactivatedAt.Value)}",
-                a.LastPullAt is { } pulled ? Format(pulled) : null,
-                a.LastPullResult,
+                (pull?.At ?? a.LastPullAt) is { } pulled ? Format(pulled) : null,
+                pull?.Result ?? a.LastPullResult,
                 settings.PushEnabled && await credentials.HasAsync(a.AccountId, cancellationToken),
                 c?.Pending ?? 0,
                 c?.Parked ?? 0,
                 c?.Delivered ?? 0,
-                a.LastError ?? c?.LastError));
+                a.LastError ?? c?.LastError,
+                pull?.Instance));
         }
 
         var parked = (await outbox.ParkedAsync(RecentRows, cancellationToken))
@@ -108,7 +119,15 @@ internal sealed class DashboardController(
             l.AccessExpiresAt is { } expires ? Format(expires) : null,
             l.LastCallAt is { } call ? $"{Format(call)} ({l.LastCallStatus})" : null,
             l.LastError)).ToList();
-        return View(new DashboardModel(settings.PushEnabled, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, Format(time.GetUtcNow())));
+        var now = time.GetUtcNow();
+        var instanceRows = (await instances.ListAsync(cancellationToken)).Select(i => new DashboardInstanceRow(
+            i.Name,
+            i.Version,
+            Format(i.StartedAt),
+            Format(i.LastSeenAt),
+            i.Name == instances.Name,
+            now - i.LastSeenAt > 3 * ChannelService.Data.InstanceHeartbeat.Interval)).ToList();
+        return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, Format(time.GetUtcNow())));
     }
 
     /// <summary>

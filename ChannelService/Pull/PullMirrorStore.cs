@@ -31,6 +31,18 @@ internal sealed record PullAccountRow(long IssuedGeneration, long? PendingGenera
     public DateTimeOffset? EarliestFirstSync => EarlierFirstSyncAt ?? FirstSyncedAt;
 }
 
+/// <summary>An account's last pull as the dashboard shows it.</summary>
+internal sealed record LastPull
+{
+    public string AccountId { get; init; } = "";
+
+    public DateTimeOffset? At { get; init; }
+
+    public string? Result { get; init; }
+
+    public string? Instance { get; init; }
+}
+
 /// <summary>What one response sends for one ticket, recorded as pending until Zendesk acknowledges it.</summary>
 internal sealed record PendingUnit(string UnitKey, string ItemKey, string? SeriesUid, string? OccurrenceDate, string Version, string Snapshot, long Ordinal);
 
@@ -40,7 +52,8 @@ internal sealed record PendingUnit(string UnitKey, string ItemKey, string? Serie
 /// bookkeeping methods take the caller's connection and transaction, so what a pull records commits or rolls back as
 /// one with the source items it applied.
 /// </summary>
-internal sealed class PullMirrorStore(Database database)
+/// <param name="instanceName">Noted with each pull (the dashboard's "pulled by"): the service host passes its instance's name.</param>
+internal sealed class PullMirrorStore(Database database, string? instanceName = null)
 {
     /// <summary>Unit keys of webhook-inbox messages carry this prefix; their item key is the outbox sequence number.</summary>
     public const string InboxUnitPrefix = "inbox-";
@@ -108,7 +121,8 @@ internal sealed class PullMirrorStore(Database database)
                 pending_snapshot = excluded.pending_snapshot, pending_ordinal = excluded.pending_ordinal
             """;
         const string Account = """
-            UPDATE pull_accounts SET issued_generation = @generation, pending_generation = @pending, last_pull_at = @now, last_result = @result
+            UPDATE pull_accounts SET issued_generation = @generation, pending_generation = @pending, last_pull_at = @now, last_result = @result,
+                last_pull_instance = @instanceName
             WHERE account_id = @accountId
             """;
         foreach (var u in units)
@@ -116,18 +130,28 @@ internal sealed class PullMirrorStore(Database database)
             await c.ExecuteAsync(Unit, new { accountId, generation, u.UnitKey, u.ItemKey, u.SeriesUid, u.OccurrenceDate, u.Version, u.Snapshot, u.Ordinal }, t);
         }
 
-        await c.ExecuteAsync(Account, new { accountId, generation, pending = units.Count > 0 ? generation : (long?)null, now, result }, t);
+        await c.ExecuteAsync(Account, new { accountId, generation, pending = units.Count > 0 ? generation : (long?)null, now, result, instanceName }, t);
     }
 
     /// <summary>A pull that ended without an answer to record (source failed, credentials rejected): when and why.</summary>
     public async Task RecordResultAsync(string accountId, DateTimeOffset now, string result, CancellationToken cancellationToken)
     {
         const string Sql = """
-            INSERT INTO pull_accounts (account_id, issued_generation, last_pull_at, last_result) VALUES (@accountId, 0, @now, @result)
-            ON CONFLICT (account_id) DO UPDATE SET last_pull_at = excluded.last_pull_at, last_result = excluded.last_result
+            INSERT INTO pull_accounts (account_id, issued_generation, last_pull_at, last_result, last_pull_instance) VALUES (@accountId, 0, @now, @result, @instanceName)
+            ON CONFLICT (account_id) DO UPDATE SET last_pull_at = excluded.last_pull_at, last_result = excluded.last_result,
+                last_pull_instance = excluded.last_pull_instance
             """;
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(Sql, new { accountId, now, result }, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(Sql, new { accountId, now, result, instanceName }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Per account: when it was last pulled, with what result, by which instance (dashboard).</summary>
+    public async Task<IReadOnlyDictionary<string, LastPull>> LastPullsAsync(CancellationToken cancellationToken)
+    {
+        const string Sql = "SELECT account_id AS AccountId, last_pull_at AS At, last_result AS Result, last_pull_instance AS Instance FROM pull_accounts";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<LastPull>(new CommandDefinition(Sql, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.AccountId, StringComparer.Ordinal);
     }
 
     /// <summary>

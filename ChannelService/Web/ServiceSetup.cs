@@ -51,6 +51,8 @@ public static class ServiceSetup
         services.AddSingleton<INamedLocks>(sp => sp.GetRequiredService<Database>() is { Dialect: SqlDialect.PostgreSql } postgres
             ? new PostgresNamedLocks(postgres)
             : new InProcessNamedLocks());
+        services.AddSingleton<InstanceRegistry>();
+        services.AddHostedService<InstanceHeartbeat>();
         services.AddSingleton<ManifestRenderer>();
         services.AddSourceHttp(builder.Configuration);
         services.AddAccounts();
