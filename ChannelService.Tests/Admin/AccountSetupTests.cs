@@ -45,6 +45,9 @@ public sealed class AccountSetupTests
         ["event_replies"] = "on",
         ["locale"] = "de-DE",
         ["custom_fields"] = "{\"360001234567\":\"X-PRIORITY-CLASS\"}",
+        ["ticket_properties"] = "off",
+        ["task_requester"] = "attendee",
+        ["default_requester"] = "calendar@example.com",
     };
 
     [Test]

@@ -116,11 +116,85 @@ public sealed partial class TestConnectionCountTests
         var fromPreview = await PreviewAsync(feed.Body, feedCase);
 
         // The first pull(s), until the backlog is empty.
+        var zendesk = await DrainAsync(metadata!);
+
+        Assert.That(zendesk.Tickets, Is.Not.Empty, "a case that creates no ticket would prove nothing");
+        Assert.That(fromTestConnection, Is.EqualTo(zendesk.Tickets.Count), "Test connection's count == tickets the first pull created");
+        Assert.That(fromPreview.Counted, Is.EqualTo(zendesk.Tickets.Count), "preview's count == tickets the first pull created");
+        Assert.That(fromPreview.Openings, Is.EqualTo(zendesk.Tickets.Count), "preview's openings == tickets the first pull created");
+    }
+
+    /// <summary>The same agreement for CalDAV: a calendar (series with an override and an EXDATE, events in and out of the window) and a task list.</summary>
+    [TestCase("caldav-calendar")]
+    [TestCase("caldav-tasks")]
+    public async Task Test_Connection_Preview_And_The_First_Pull_Agree_For_CalDAV(string kind)
+    {
+        await using var radicale = await RadicaleServer.StartAsync();
+        var collection = await radicale.CreateCollectionAsync(components: kind == "caldav-tasks" ? "VTODO" : "VEVENT");
+        var objects = kind == "caldav-tasks"
+            ? new[]
+            {
+                ("t1", Calendar("BEGIN:VTODO\r\nUID:t1\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Open\r\nDUE:20261125T170000Z\r\nEND:VTODO\r\n")),
+                ("t2", Calendar("BEGIN:VTODO\r\nUID:t2\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:No due date\r\nEND:VTODO\r\n")),
+                ("t3", Calendar("BEGIN:VTODO\r\nUID:t3\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Done\r\nSTATUS:COMPLETED\r\nEND:VTODO\r\n")),
+                ("t4", Calendar("BEGIN:VTODO\r\nUID:t4\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:In process\r\nSTATUS:IN-PROCESS\r\nEND:VTODO\r\n")),
+            }
+            : new[]
+            {
+                ("daily", Calendar(
+                    "BEGIN:VEVENT\r\nUID:daily\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Daily check\r\nDTSTART:20261120T090000Z\r\nDURATION:PT15M\r\nRRULE:FREQ=DAILY;COUNT=10\r\nEXDATE:20261124T090000Z\r\nEND:VEVENT\r\n",
+                    "BEGIN:VEVENT\r\nUID:daily\r\nDTSTAMP:20261101T000000Z\r\nRECURRENCE-ID:20261125T090000Z\r\nSUMMARY:Daily check (moved)\r\nDTSTART:20261125T100000Z\r\nDURATION:PT15M\r\nEND:VEVENT\r\n")),
+                ("weekly", Calendar("BEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Weekly sync\r\nDTSTART:20250101T090000Z\r\nDURATION:PT30M\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n")),
+                ("soon", Calendar("BEGIN:VEVENT\r\nUID:soon\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Soon\r\nDTSTART:20261201T100000Z\r\nDURATION:PT1H\r\nEND:VEVENT\r\n")),
+                ("far", Calendar("BEGIN:VEVENT\r\nUID:far\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Next year\r\nDTSTART:20271201T100000Z\r\nDURATION:PT1H\r\nEND:VEVENT\r\n")),
+            };
+        foreach (var (name, body) in objects)
+        {
+            using var put = await radicale.SendAsync(HttpMethod.Put, new Uri(collection, name + ".ics"), body);
+            Assert.That(put.IsSuccessStatusCode, Is.True, name);
+        }
+
+        host = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(new ManualTimeProvider(November))));
+        client = host.CreateClient(new() { AllowAutoRedirect = false, HandleCookies = false });
+        var admin = new AdminDriver(client);
+        var details = await admin.SubmitAsync(await admin.StartAsync(), "kind", new() { ["kind"] = kind });
+        var tested = await admin.SubmitAsync(details, "test", new() { ["url"] = collection.AbsoluteUri, ["username"] = radicale.UserName, ["password"] = radicale.Password });
+        var result = tested.QuerySelector("#test-result.ok")?.TextContent;
+        Assert.That(result, Is.Not.Null, () => "the test failed: " + AdminDriver.Text(tested));
+        var fromTestConnection = WouldBecomeTickets().Match(result!) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        var saved = await admin.SubmitAsync(tested, "save");
+        var metadata = saved.QuerySelector("form#return-form input[name=metadata]")?.GetAttribute("value");
+        Assert.That(metadata, Is.Not.Null, () => "not saved: " + AdminDriver.Text(saved));
+
+        // preview, with the password on standard input and loopback allowed as the test host allows it.
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" }).Build();
+        var code = await CommandLine.RunAsync(
+            ["preview", "--kind", kind, "--url", collection.AbsoluteUri, "--username", radicale.UserName, "--password-stdin", "--now", November.ToString("O", CultureInfo.InvariantCulture)],
+            configuration,
+            new StringReader(radicale.Password + "\n"),
+            stdout,
+            stderr);
+        Assert.That(code, Is.Zero, stderr.ToString());
+        var fromPreview = (int)JsonNode.Parse(stdout.ToString())!["tickets"]!;
+
+        var zendesk = await DrainAsync(metadata!);
+
+        Assert.That(zendesk.Tickets, Is.Not.Empty);
+        Assert.That((fromTestConnection, fromPreview), Is.EqualTo((zendesk.Tickets.Count, zendesk.Tickets.Count)), "Test connection, preview, first pull");
+        Assert.That(zendesk.Tickets.Count, Is.EqualTo(kind == "caldav-tasks" ? 3 : 13), kind == "caldav-tasks"
+            ? "three open tasks"
+            : "8 daily occurrences from 21 Nov (one EXDATE'd, one moved), 4 weekly ones, the event soon");
+    }
+
+    private async Task<FakeZendesk> DrainAsync(string metadata)
+    {
         var zendesk = new FakeZendesk();
         for (var pulls = 0; ; pulls++)
         {
             Assert.That(pulls, Is.LessThan(50), "the backlog never drained");
-            var form = new Dictionary<string, string> { ["metadata"] = metadata! };
+            var form = new Dictionary<string, string> { ["metadata"] = metadata };
             if (zendesk.State is { } state)
             {
                 form["state"] = state;
@@ -133,14 +207,9 @@ public sealed partial class TestConnectionCountTests
             zendesk.Apply(json);
             if (json["external_resources"]!.AsArray().Count == 0)
             {
-                break;
+                return zendesk;
             }
         }
-
-        Assert.That(zendesk.Tickets, Is.Not.Empty, "a case that creates no ticket would prove nothing");
-        Assert.That(fromTestConnection, Is.EqualTo(zendesk.Tickets.Count), "Test connection's count == tickets the first pull created");
-        Assert.That(fromPreview.Counted, Is.EqualTo(zendesk.Tickets.Count), "preview's count == tickets the first pull created");
-        Assert.That(fromPreview.Openings, Is.EqualTo(zendesk.Tickets.Count), "preview's openings == tickets the first pull created");
     }
 
     private static async Task<(int Counted, int Openings)> PreviewAsync(string body, Case feedCase)

@@ -30,8 +30,16 @@ public sealed partial class TableOwnershipTests
         ["event_log"] = ["Events/EventLog.cs"],
         ["ticket_links"] = ["Events/TicketLinkStore.cs"],
         ["channelback_requests"] = ["Channelback/ChannelbackRequestStore.cs"],
+        ["zendesk_api_work"] = ["ZendeskLink/Work/ApiWorkStore.cs"],
+        ["zendesk_ticket_properties"] = ["ZendeskLink/Tickets/TicketPropertyStore.cs"],
         ["zendesk_links"] = ["ZendeskLink/ZendeskLinkStore.cs"],
         ["zendesk_oauth_pending"] = ["ZendeskLink/OAuth/PendingAuthorizations.cs"],
+        ["change_feed_links"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_deliveries"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_nudges"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_tickets"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_dispatch"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["change_feed_own_writes"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
     };
 
     private static string ServiceFolder => Path.Combine(TestPaths.RepositoryRoot, "ChannelService");

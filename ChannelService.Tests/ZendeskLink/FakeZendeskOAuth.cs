@@ -196,7 +196,7 @@ internal sealed class FakeZendeskOAuth : IAsyncDisposable
 
                 // Rotation: the old pair is deleted.
                 accessTokens.TryRemove(oldAccess, out _);
-                return (200, Issue(withRefresh: true, "read tickets:write users:write webhooks:write"));
+                return (200, Issue(withRefresh: true, "read tickets:write users:write webhooks:write triggers:write"));
             case "client_credentials":
                 return clientId == ConfidentialClientId
                     ? (200, Issue(withRefresh: false, (string?)body["scope"]))

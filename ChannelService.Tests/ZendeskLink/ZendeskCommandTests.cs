@@ -37,7 +37,7 @@ public sealed class ZendeskCommandTests
         Assert.That(linked.Exit, Is.EqualTo(0), linked.Stderr);
         Assert.That(linked.Stdout, Does.StartWith("Linked acme (client_credentials)"));
         var grant = zendesk.TokenRequests.Last();
-        Assert.That(((string?)grant["grant_type"], (string?)grant["client_id"], (string?)grant["scope"]), Is.EqualTo(("client_credentials", FakeZendeskOAuth.ConfidentialClientId, "read tickets:write users:write webhooks:write")));
+        Assert.That(((string?)grant["grant_type"], (string?)grant["client_id"], (string?)grant["scope"]), Is.EqualTo(("client_credentials", FakeZendeskOAuth.ConfidentialClientId, "read tickets:write users:write webhooks:write triggers:write")));
 
         var status = await RunAsync(zendesk, ["zendesk", "status"]);
         Assert.That(status.Exit, Is.EqualTo(0), status.Stderr);

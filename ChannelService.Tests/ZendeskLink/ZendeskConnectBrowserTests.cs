@@ -73,6 +73,9 @@ public sealed class ZendeskConnectBrowserTests
         var frame = page.Frames.Single(f => f.Url.StartsWith(serviceUrl, StringComparison.Ordinal));
         Assert.That(await frame.EvaluateAsync<string>("() => { document.cookie = 'probe=1; SameSite=None; Secure'; document.cookie = 'probe2=1'; return document.cookie; }"), Is.Empty);
 
+        // Record what the window posts back to the admin page (and from which origin).
+        await frame.EvaluateAsync("() => { window.linkMessages = []; window.addEventListener('message', e => window.linkMessages.push(e.origin + ' ' + JSON.stringify(e.data))); }");
+
         // Act: Connect opens Zendesk's authorisation page in a new window; allow there.
         var popup = await context.RunAndWaitForPageAsync(() => admin.GetByRole(AriaRole.Button, new() { Name = "Connect to Zendesk" }).ClickAsync());
         await Assertions.Expect(popup.Locator("#allow")).ToBeVisibleAsync();
@@ -85,6 +88,7 @@ public sealed class ZendeskConnectBrowserTests
         await Assertions.Expect(admin.Locator("#zendesk-link")).ToHaveAttributeAsync("data-state", "linked");
         await Assertions.Expect(admin.Locator("#zendesk-link-state")).ToContainTextAsync("Linked to Zendesk since");
         await ScreenshotAsync(page, "linked");
+        Assert.That(await frame.EvaluateAsync<string[]>("() => window.linkMessages"), Is.EqualTo(new[] { serviceUrl + " {\"type\":\"zendesk-linked\",\"subdomain\":\"acme\"}" }), "the window told its opener, from the service's own origin");
         Assert.That(await context.CookiesAsync(), Is.Empty);
         var link = await service.Services.GetRequiredService<ZendeskLinkStore>().GetAsync("acme");
         Assert.That(link, Is.Not.Null);

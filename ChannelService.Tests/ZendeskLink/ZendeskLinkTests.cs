@@ -87,7 +87,7 @@ public sealed partial class ZendeskLinkTests(TestStore testStore)
         {
             Assert.That(page, Does.Contain("You can close this window").And.Contain("data-zendesk-linked=\"acme\""));
             Assert.That(authorize["redirect_uri"], Is.EqualTo("https://channel.example.com/zendesk/oauth/callback"));
-            Assert.That(authorize["scope"], Is.EqualTo("read tickets:write users:write webhooks:write"));
+            Assert.That(authorize["scope"], Is.EqualTo("read tickets:write users:write webhooks:write triggers:write"));
             Assert.That((string?)exchange["grant_type"], Is.EqualTo("authorization_code"));
             Assert.That(((string?)exchange["code_verifier"])!.Length, Is.EqualTo(43), "RFC 7636: 43-128 characters");
             Assert.That(link!.Grant, Is.EqualTo(ZendeskGrantKind.AuthorizationCode));

@@ -84,6 +84,21 @@ internal sealed record AccountOptions
     /// <summary><c>custom_fields</c>: Zendesk ticket field id → iCalendar property name (upper case).</summary>
     public ImmutableSortedDictionary<long, string> CustomFields { get; init; } = ImmutableSortedDictionary<long, string>.Empty;
 
+    /// <summary>
+    /// <c>ticket_properties</c>: with a Zendesk link, set the ticket's native properties from the item (type task and
+    /// due date, priority, tags, requester; ZendeskLink/Tickets/TicketIntents.cs). Without a link it does nothing.
+    /// </summary>
+    public bool TicketProperties { get; init; } = true;
+
+    /// <summary>
+    /// <c>task_requester</c>: where a task's requester e-mail comes from: <c>organizer</c>, <c>attendee</c> (the first
+    /// ATTENDEE) or an <c>X-</c> property name (upper case). Events always use their ORGANIZER.
+    /// </summary>
+    public string TaskRequester { get; init; } = "ORGANIZER";
+
+    /// <summary><c>default_requester</c>: the requester e-mail for items that name none; null keeps the channel identity.</summary>
+    public string? DefaultRequester { get; init; }
+
     /// <summary>Every option key, in the order help texts list them.</summary>
     public static IReadOnlyList<string> Keys => Setters.Keys;
 
@@ -132,6 +147,9 @@ internal sealed record AccountOptions
             ("event_replies", OnOff(EventReplies), OnOff(Default.EventReplies)),
             ("locale", Locale ?? "", ""),
             ("custom_fields", CustomFieldsJson(CustomFields), "{}"),
+            ("ticket_properties", OnOff(TicketProperties), OnOff(Default.TicketProperties)),
+            ("task_requester", TaskRequesterText(TaskRequester), TaskRequesterText(Default.TaskRequester)),
+            ("default_requester", DefaultRequester ?? "", ""),
         };
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value, defaultValue) in all)
@@ -158,10 +176,13 @@ internal sealed record AccountOptions
         && ReplyTarget == other.ReplyTarget
         && EventReplies == other.EventReplies
         && Locale == other.Locale
-        && CustomFields.SequenceEqual(other.CustomFields);
+        && CustomFields.SequenceEqual(other.CustomFields)
+        && TicketProperties == other.TicketProperties
+        && TaskRequester == other.TaskRequester
+        && DefaultRequester == other.DefaultRequester;
 
     public override int GetHashCode() =>
-        HashCode.Combine(Tasks, WindowPastDays, WindowFutureDays, Recurring, TimeZone, AuthorName, HashCode.Combine(ChangeNotes, ReplyCommands, ReplyTarget, EventReplies, Locale, CustomFields.Count));
+        HashCode.Combine(Tasks, WindowPastDays, WindowFutureDays, Recurring, TimeZone, AuthorName, HashCode.Combine(ChangeNotes, ReplyCommands, ReplyTarget, EventReplies, Locale, CustomFields.Count, TicketProperties, TaskRequester));
 
     private static readonly OptionSetters Setters = new()
     {
@@ -177,7 +198,41 @@ internal sealed record AccountOptions
         ["event_replies"] = (o, v) => o with { EventReplies = Switch("event_replies", v) },
         ["locale"] = (o, v) => o with { Locale = Culture(v) },
         ["custom_fields"] = (o, v) => o with { CustomFields = ParseCustomFields(v) },
+        ["ticket_properties"] = (o, v) => o with { TicketProperties = Switch("ticket_properties", v) },
+        ["task_requester"] = (o, v) => o with { TaskRequester = ParseTaskRequester(v) },
+        ["default_requester"] = (o, v) => o with { DefaultRequester = ParseDefaultRequester(v) },
     };
+
+    /// <summary>An e-mail address as a requester may carry it: one local part, one domain with a dot, no spaces or controls, ≤ 254.</summary>
+    public static bool IsEmailAddress(string? value)
+    {
+        if (value is null || value.Length is < 3 or > 254 || value.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '<' or '>' or ',' or ';' or '"'))
+        {
+            return false;
+        }
+
+        var at = value.LastIndexOf('@');
+        return at > 0 && at == value.IndexOf('@') && value.IndexOf('.', at) > at + 1 && !value.EndsWith('.') && System.Net.Mail.MailAddress.TryCreate(value, out var parsed) && parsed.Address == value;
+    }
+
+    private static string ParseTaskRequester(string value)
+    {
+        var upper = value.ToUpperInvariant();
+        if (upper is "ORGANIZER" or "ATTENDEE"
+            || (upper.StartsWith("X-", StringComparison.Ordinal) && upper.Length is > 2 and <= MaxPropertyNameLength && upper.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
+        {
+            return upper;
+        }
+
+        throw new AccountOptionsException("Option 'task_requester' must be organizer, attendee or an X- property name such as X-REQUESTER.");
+    }
+
+    private static string? ParseDefaultRequester(string value) =>
+        value.Length == 0 ? null
+        : IsEmailAddress(value) ? value
+        : throw new AccountOptionsException("Option 'default_requester' must be an e-mail address such as calendar@example.com.");
+
+    private static string TaskRequesterText(string value) => value is "ORGANIZER" or "ATTENDEE" ? value.ToLowerInvariant() : value;
 
     private static T Choice<T>(string key, string value)
         where T : struct, Enum

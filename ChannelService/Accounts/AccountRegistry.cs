@@ -102,6 +102,14 @@ internal sealed class AccountRegistry(Database database, TimeProvider time)
         await connection.ExecuteAsync(Sql, new { accountId }, transaction);
     }
 
+    /// <summary>The ids of the accounts of a Zendesk subdomain (the change feed asks which threads of ours a ticket may hold).</summary>
+    public async Task<IReadOnlyList<string>> AccountIdsForSubdomainAsync(string subdomain, CancellationToken cancellationToken = default)
+    {
+        const string Sql = "SELECT account_id FROM accounts WHERE lower(subdomain) = @subdomain ORDER BY account_id";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<string>(new CommandDefinition(Sql, new { subdomain = subdomain.ToLowerInvariant() }, cancellationToken: cancellationToken))).ToList();
+    }
+
     /// <summary>Whether any registered account belongs to this Zendesk subdomain (events without metadata name only that).</summary>
     public async Task<bool> HasSubdomainAsync(string subdomain, CancellationToken cancellationToken = default)
     {

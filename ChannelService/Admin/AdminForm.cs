@@ -45,6 +45,14 @@ internal sealed record AdminForm
     /// <summary>One <c>field id = PROPERTY</c> pair per line.</summary>
     public string? CustomFields { get; init; }
 
+    /// <summary><c>on</c> or <c>off</c>: native ticket properties through the Zendesk link.</summary>
+    public string? TicketProperties { get; init; }
+
+    /// <summary><c>organizer</c>, <c>attendee</c> or an <c>X-</c> property name.</summary>
+    public string? TaskRequester { get; init; }
+
+    public string? DefaultRequester { get; init; }
+
     public bool SaveAnyway { get; init; }
 
     public override string ToString() => $"AdminForm {{ Kind = {Kind} }}";
@@ -65,6 +73,9 @@ internal sealed record AdminForm
             TimeZone = o.TimeZone,
             AuthorName = o.AuthorName,
             CustomFields = string.Join("\n", o.CustomFields.Select(f => f.Key.ToString(CultureInfo.InvariantCulture) + "=" + f.Value)),
+            TicketProperties = o.TicketProperties ? "on" : "off",
+            TaskRequester = o.ToDictionary(includeDefaults: true)["task_requester"],
+            DefaultRequester = o.DefaultRequester,
         };
     }
 
@@ -75,6 +86,8 @@ internal sealed record AdminForm
         WindowPastDays = AccountOptions.Default.WindowPastDays.ToString(CultureInfo.InvariantCulture),
         WindowFutureDays = AccountOptions.Default.WindowFutureDays.ToString(CultureInfo.InvariantCulture),
         Recurring = "occurrence",
+        TicketProperties = "on",
+        TaskRequester = "organizer",
     };
 
     /// <summary>The URL to use: the picked collection when there is one.</summary>
@@ -106,6 +119,9 @@ internal sealed record AdminForm
         pairs["window_future_days"] = (WindowFutureDays ?? "").Trim();
         pairs["recurring"] = Recurring ?? "occurrence";
         pairs["time_zone"] = (TimeZone ?? "").Trim();
+        pairs["ticket_properties"] = TicketProperties == "off" ? "off" : "on";
+        pairs["task_requester"] = string.IsNullOrWhiteSpace(TaskRequester) ? "organizer" : TaskRequester.Trim();
+        pairs["default_requester"] = (DefaultRequester ?? "").Trim();
 
         // The form shows every custom field: emptied lines remove the kept ones.
         var fields = CustomFieldLines();
@@ -196,6 +212,28 @@ internal sealed class AdminFormValidator : AbstractValidator<AdminForm>
             .Must((f, _) => CustomFieldsValid(f))
             .OverridePropertyName("custom_fields")
             .WithMessage(t["Write one mapping per line: a Zendesk ticket field id, '=', an iCalendar property (e.g. 360001234567=X-PRIORITY-CLASS); at most {0}.", AccountOptions.MaxCustomFields]);
+        RuleFor(f => f.TicketProperties).Must(v => v is null or "on" or "off").OverridePropertyName("ticket_properties").WithMessage(t["Choose whether tickets get their native properties."]);
+        RuleFor(f => f.TaskRequester)
+            .Must(v => string.IsNullOrWhiteSpace(v) || OptionAccepted("task_requester", v.Trim()))
+            .When(f => f.Kind != "inbox")
+            .OverridePropertyName("task_requester").WithMessage(t["Enter organizer, attendee or an X- property such as X-REQUESTER."]);
+        RuleFor(f => f.DefaultRequester)
+            .Must(v => string.IsNullOrWhiteSpace(v) || AccountOptions.IsEmailAddress(v.Trim()))
+            .When(f => f.Kind != "inbox")
+            .OverridePropertyName("default_requester").WithMessage(t["Enter an e-mail address such as calendar@example.com, or leave it empty."]);
+    }
+
+    private static bool OptionAccepted(string key, string value)
+    {
+        try
+        {
+            _ = AccountOptions.Default.With(key, value);
+            return true;
+        }
+        catch (AccountOptionsException)
+        {
+            return false;
+        }
     }
 
     private enum UrlProblem

@@ -114,6 +114,9 @@ internal sealed record AdminStepRequest : IFormModel<AdminStepRequest>
                 TimeZone = S("time_zone"),
                 AuthorName = S("author_name"),
                 CustomFields = S("custom_fields"),
+                TicketProperties = S("ticket_properties"),
+                TaskRequester = S("task_requester"),
+                DefaultRequester = S("default_requester"),
                 SaveAnyway = form["save_anyway"] == "on",
             },
         };

@@ -61,7 +61,7 @@ public sealed class ChannelOptions
     public string ZendeskOAuthScopes { get; set; } = DefaultZendeskOAuthScopes;
 
     /// <summary>Reading tickets, users, job statuses and the incremental export; writing tickets, users and webhooks.</summary>
-    public const string DefaultZendeskOAuthScopes = "read tickets:write users:write webhooks:write";
+    public const string DefaultZendeskOAuthScopes = "read tickets:write users:write webhooks:write triggers:write";
 
     /// <summary>True when the admin UI can run "Connect to Zendesk".</summary>
     public bool ZendeskConnectEnabled => !string.IsNullOrWhiteSpace(ZendeskOAuthClientId) && !string.IsNullOrWhiteSpace(ZendeskOAuthClientSecret);
@@ -72,8 +72,26 @@ public sealed class ChannelOptions
     /// <summary>How long the push worker waits for a burst to settle before it sends a part-filled batch.</summary>
     public TimeSpan PushLinger { get; set; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>
+    /// REST API requests per minute per linked subdomain (the API worker's rate gate): Zendesk allows 700 on Suite
+    /// Professional, 400 on Team; set it to your plan's limit or lower, leaving room for other apps.
+    /// </summary>
+    public int ZendeskApiRequestsPerMinute { get; set; } = 700;
+
     /// <summary>Timeout of one call to the Zendesk API.</summary>
     public TimeSpan ZendeskTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often the Zendesk change feed reconciles each linked subdomain through the incremental ticket export (and
+    /// once at start), so a lost webhook delivery is recovered within this time.
+    /// </summary>
+    public TimeSpan ChangeFeedReconcileInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Incremental export requests per minute and subdomain. Zendesk allows 10 a minute for the whole Zendesk account
+    /// (shared with every other integration using it), so the default stays well under.
+    /// </summary>
+    public int ChangeFeedExportRequestsPerMinute { get; set; } = 4;
 
     /// <summary>User name for <c>GET /dashboard</c> (HTTP Basic). The dashboard answers 404 unless both are set.</summary>
     public string? DashboardUser { get; set; }

@@ -52,6 +52,8 @@ internal sealed class ChannelOptionsValidator : AbstractValidator<ChannelOptions
             .When(o => !string.IsNullOrWhiteSpace(o.ZendeskBaseUrl))
             .WithMessage(o => $"Channel:ZendeskBaseUrl must be an absolute http(s) URL such as https://zendesk-proxy.example.com; got '{o.ZendeskBaseUrl}'.");
 
+        RuleFor(o => o.ZendeskApiRequestsPerMinute).InclusiveBetween(1, 2500)
+            .WithMessage("Channel:ZendeskApiRequestsPerMinute must be 1 to 2500 (Zendesk's highest plan limit).");
         RuleFor(o => o)
             .Must(o => string.IsNullOrWhiteSpace(o.ZendeskOAuthClientId) == string.IsNullOrWhiteSpace(o.ZendeskOAuthClientSecret))
             .OverridePropertyName("ZendeskOAuthClientId")
@@ -76,6 +78,12 @@ internal sealed class ChannelOptionsValidator : AbstractValidator<ChannelOptions
             .Must(o => o.PushLinger >= TimeSpan.Zero && o.PushLinger <= TimeSpan.FromMinutes(1) && o.ZendeskTimeout > TimeSpan.Zero && o.ZendeskTimeout <= TimeSpan.FromMinutes(5))
             .OverridePropertyName("PushLinger")
             .WithMessage("Channel:PushLinger must be 0 to 00:01:00 and Channel:ZendeskTimeout above 0 and at most 00:05:00.");
+
+        RuleFor(o => o.ChangeFeedReconcileInterval).InclusiveBetween(TimeSpan.FromSeconds(1), TimeSpan.FromHours(24))
+            .WithMessage("Channel:ChangeFeedReconcileInterval must be 00:00:01 to 24:00:00 (default 00:05:00).");
+
+        RuleFor(o => o.ChangeFeedExportRequestsPerMinute).InclusiveBetween(1, 9)
+            .WithMessage("Channel:ChangeFeedExportRequestsPerMinute must be 1 to 9: Zendesk allows 10 incremental export requests a minute for the whole account.");
 
         RuleFor(o => o)
             .Must(o => string.IsNullOrEmpty(o.DashboardUser) == string.IsNullOrEmpty(o.DashboardPassword))

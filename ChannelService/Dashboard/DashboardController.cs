@@ -4,6 +4,7 @@ using ChannelService.Accounts;
 using ChannelService.Configuration;
 using ChannelService.Events;
 using ChannelService.Zendesk;
+using ChannelService.ZendeskLink.Changes;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -37,7 +38,13 @@ internal sealed record DashboardModel(
     IReadOnlyList<DashboardEventRow> Events,
     IReadOnlyList<DashboardErrorRow> Errors,
     DashboardUnverified Unverified,
-    string GeneratedAt);
+    string GeneratedAt)
+{
+    /// <summary>The Zendesk change feed per linked subdomain.</summary>
+    public IReadOnlyList<DashboardChangeFeedRow> ChangeFeed { get; init; } = [];
+}
+
+internal sealed record DashboardChangeFeedRow(string Subdomain, string State, string LastDelivery, string LastReconciliation, long Nudges, long Waiting, long Failing, string? LastError);
 
 /// <summary>
 /// <c>GET /dashboard</c> (the manifest's dashboard_url, spec §6): per-account status for operators, behind HTTP Basic
@@ -55,6 +62,7 @@ internal sealed class DashboardController(
     ChannelService.Data.InstanceRegistry instances,
     ChannelService.Pull.PullMirrorStore mirror,
     ChannelService.Data.Database database,
+    ChangeFeedStore changeFeed,
     TimeProvider time,
     IOptions<ChannelOptions> options) : Controller
 {
@@ -127,7 +135,18 @@ internal sealed class DashboardController(
             Format(i.LastSeenAt),
             i.Name == instances.Name,
             now - i.LastSeenAt > 3 * ChannelService.Data.InstanceHeartbeat.Interval)).ToList();
-        return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, Format(time.GetUtcNow())));
+        var feed = (await changeFeed.SummaryAsync(cancellationToken))
+            .Select(f => new DashboardChangeFeedRow(
+                f.Subdomain,
+                f.State,
+                f.LastDeliveryAt is { } delivered ? Format(delivered) : "never",
+                f.LastExportAt is { } exported ? $"{Format(exported)} ({Age(now - exported)} ago)" : "not yet",
+                f.Nudges,
+                f.Waiting,
+                f.Failing,
+                f.LastError))
+            .ToList();
+        return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, Format(now)) { ChangeFeed = feed });
     }
 
     /// <summary>
@@ -163,6 +182,9 @@ internal sealed class DashboardController(
     }
 
     private static byte[] Hash(string text) => SHA256.HashData(Encoding.UTF8.GetBytes(text));
+
+    private static string Age(TimeSpan age) =>
+        age < TimeSpan.FromMinutes(1) ? $"{Math.Max(0, (int)age.TotalSeconds)} s" : age < TimeSpan.FromHours(2) ? $"{(int)age.TotalMinutes} min" : $"{(int)age.TotalHours} h";
 
     private static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -17,7 +17,7 @@ internal sealed record ServiceInstanceRow
 }
 
 /// <summary>
-/// Owner of <c>service_instances</c> (Data/Migrations/0011_service_instances.sql): the instances sharing the database,
+/// Owner of <c>service_instances</c> (Data/Migrations/0013_service_instances.sql): the instances sharing the database,
 /// each with the time it last said it was alive. This instance's name is <c>Channel:InstanceName</c>, by default the
 /// machine's name (set it when one machine runs several instances, as deploy/channelservice@.service does).
 /// </summary>

@@ -3,13 +3,15 @@ using ChannelService.Channelback;
 using ChannelService.Data;
 using ChannelService.Inbox;
 using ChannelService.Zendesk;
+using ChannelService.ZendeskLink.Tickets;
+using ChannelService.ZendeskLink.Work;
 
 namespace ChannelService.Events;
 
 /// <summary>
 /// Deletes what is stored about an account (destroy_integration_instance) in one transaction, each table through its
-/// owner: the outbox, push credentials, the inbox registration, answered channelbacks, its dashboard errors and its
-/// registry row. Source items and the pull mirror stay: their ids are deterministic, and an account added again with
+/// owner: the outbox, push credentials, the inbox registration, answered channelbacks, its dashboard errors, its
+/// queued Zendesk API work and remembered ticket properties, and its registry row. Source items and the pull mirror stay: their ids are deterministic, and an account added again with
 /// the same metadata resumes from them.
 /// </summary>
 internal sealed class AccountPurge(
@@ -19,7 +21,9 @@ internal sealed class AccountPurge(
     PushCredentialsStore pushCredentials,
     InboxAccountStore inboxAccounts,
     ChannelbackRequestStore channelbackRequests,
-    ServiceErrors errors)
+    ServiceErrors errors,
+    ApiWorkStore apiWork,
+    TicketPropertyStore ticketProperties)
 {
     public async Task PurgeAsync(string accountId, CancellationToken cancellationToken = default)
     {
@@ -30,6 +34,8 @@ internal sealed class AccountPurge(
         await inboxAccounts.DeleteAccountAsync(connection, transaction, accountId);
         await channelbackRequests.DeleteAccountAsync(connection, transaction, accountId);
         await errors.DeleteAccountAsync(connection, transaction, accountId);
+        await apiWork.DeleteAccountAsync(connection, transaction, accountId);
+        await ticketProperties.DeleteAccountAsync(connection, transaction, accountId);
         await registry.DeleteAsync(connection, transaction, accountId);
         await transaction.CommitAsync(cancellationToken);
     }

@@ -31,4 +31,29 @@ internal sealed class TicketLinkStore(Database database)
         return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(Sql, new { threadId }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// The thread of ours a ticket holds, among the given accounts (those of the ticket's subdomain): a ticket id names a
+    /// thread of ours only through a link this service stored, never through what a caller says.
+    /// </summary>
+    public async Task<(string AccountId, string ThreadId, string ExternalId)?> ThreadOfTicketAsync(IReadOnlyCollection<string> accountIds, long ticketId, CancellationToken cancellationToken = default)
+    {
+        const string Sql = "SELECT account_id AS AccountId, thread_id AS ThreadId, external_id AS ExternalId FROM ticket_links WHERE ticket_id = @ticketId AND account_id IN @accountIds ORDER BY created_at DESC LIMIT 1";
+        if (accountIds.Count == 0)
+        {
+            return null;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<ThreadRow>(new CommandDefinition(Sql, new { ticketId, accountIds }, cancellationToken: cancellationToken));
+        return row is null ? null : (row.AccountId, row.ThreadId, row.ExternalId);
+    }
+
+    private sealed record ThreadRow
+    {
+        public string AccountId { get; init; } = "";
+
+        public string ThreadId { get; init; } = "";
+
+        public string ExternalId { get; init; } = "";
+    }
 }

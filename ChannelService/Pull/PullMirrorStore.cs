@@ -44,7 +44,11 @@ internal sealed record LastPull
 }
 
 /// <summary>What one response sends for one ticket, recorded as pending until Zendesk acknowledges it.</summary>
-internal sealed record PendingUnit(string UnitKey, string ItemKey, string? SeriesUid, string? OccurrenceDate, string Version, string Snapshot, long Ordinal);
+internal sealed record PendingUnit(string UnitKey, string ItemKey, string? SeriesUid, string? OccurrenceDate, string Version, string Snapshot, long Ordinal)
+{
+    /// <summary>The ticket's native properties for the Zendesk link (ZendeskLink/Tickets/TicketIntent.cs, JSON), if the account wants them.</summary>
+    public string? Intent { get; init; }
+}
 
 /// <summary>
 /// Owner of <c>pull_mirror</c> and <c>pull_accounts</c> (Data/Migrations/0003_pull.sql; <c>earlier_first_sync_at</c>

@@ -5,6 +5,7 @@ using ChannelService.Configuration;
 using ChannelService.Files;
 using ChannelService.Sources;
 using ChannelService.Tickets;
+using ChannelService.ZendeskLink.Tickets;
 using Microsoft.Extensions.Options;
 using NodaTime;
 
@@ -34,6 +35,7 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
         var diagnostics = new List<string>();
         var units = TicketPlanner.Plan(stored, account.Options, now, diagnostics, cache: parsedItems, accountId: account.AccountId);
         var builder = Builder(account, sourceTakesReplies, now);
+        var zone = Zone(account);
         var firstSyncDone = row.FirstSyncedAt;
 
         var work = new List<(DateTimeOffset At, string Key, Func<(List<ExternalResource>, PendingUnit)> Make)>();
@@ -53,7 +55,7 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
                 work.Add((unit.Source.ChangedAt, unit.UnitKey, () =>
                 {
                     var ordinal = mirror.AckedOrdinal + 1;
-                    return (builder.Change(unit, threadId, before, mirror.AckedVersion!, ordinal), Pending(unit, ordinal));
+                    return (builder.Change(unit, threadId, before, mirror.AckedVersion!, ordinal), Pending(account, zone, threadId, unit, ordinal));
                 }));
                 continue;
             }
@@ -63,7 +65,7 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
             var wanted = unit.Wanted || (firstSyncDone is { } first && unit.Source.FirstSeen > first && unit.Item.Kind == CalendarItemKind.Task);
             if (TicketPlanner.MayHaveMissedItsClosing(unit, row.EarlierFirstSyncAt, firstSyncDone, out var closedAt))
             {
-                work.Add((unit.Source.FirstSeen, unit.UnitKey, () => (builder.OpeningWithClosing(unit, threadId, closedAt), Pending(unit, 0))));
+                work.Add((unit.Source.FirstSeen, unit.UnitKey, () => (builder.OpeningWithClosing(unit, threadId, closedAt), Pending(account, zone, threadId, unit, 0))));
                 continue;
             }
 
@@ -72,7 +74,7 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
                 continue;
             }
 
-            work.Add((unit.Source.FirstSeen, unit.UnitKey, () => (builder.Opening(unit, threadId), Pending(unit, 0))));
+            work.Add((unit.Source.FirstSeen, unit.UnitKey, () => (builder.Opening(unit, threadId), Pending(account, zone, threadId, unit, 0))));
         }
 
         // Acknowledged tickets whose item is gone: deleted from the source, or an occurrence removed from its series.
@@ -141,6 +143,7 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
         var accountId = account.AccountId;
         var now = Instant.FromDateTimeOffset(nowOffset);
         var builder = Builder(account, sourceTakesReplies, now);
+        var zone = Zone(account);
         var resources = new List<ExternalResource>();
         var pending = new List<PendingUnit>();
         var sent = new Dictionary<string, SourceItem>(StringComparer.Ordinal);
@@ -161,7 +164,7 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
             foreach (var (unit, made) in units.Zip(unitResources))
             {
                 resources.AddRange(made);
-                pending.Add(Pending(unit, 0));
+                pending.Add(Pending(account, zone, ExternalIds.ThreadId(accountId, unit.UnitKey), unit, 0));
                 if (!sent.ContainsKey(item.ForPlanning.Key))
                 {
                     sent[item.ForPlanning.Key] = item.Whole();
@@ -215,6 +218,8 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
         return stored.Select(s => raw.TryGetValue(s.Item.Key, out var text) ? s with { Item = s.Item with { RawIcs = text } } : s).ToList();
     }
 
+    private static DateTimeZone Zone(AccountMetadata account) => ResourceBuilder.ZoneOf(account.Options);
+
     private ResourceBuilder Builder(AccountMetadata account, bool sourceTakesReplies, Instant now)
     {
         var zone = ResourceBuilder.ZoneOf(account.Options);
@@ -226,8 +231,15 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
         return new ResourceBuilder(account, sourceTakesReplies, zone, now, inlineFileUrl);
     }
 
-    private static PendingUnit Pending(TicketUnit unit, long ordinal) =>
-        new(unit.UnitKey, unit.ItemKey, unit.SeriesUid, unit.OccurrenceDate, unit.Version, unit.Snapshot.ToJson(), ordinal);
+    /// <summary>
+    /// What a response records for a unit, with the intent for its ticket's native properties when the account has a
+    /// subdomain the Zendesk link could serve (queued by the pull, applied by ZendeskLink/Work/ApiWorker.cs).
+    /// </summary>
+    private static PendingUnit Pending(AccountMetadata account, DateTimeZone zone, string threadId, TicketUnit unit, long ordinal) =>
+        new(unit.UnitKey, unit.ItemKey, unit.SeriesUid, unit.OccurrenceDate, unit.Version, unit.Snapshot.ToJson(), ordinal)
+        {
+            Intent = account.Subdomain is null ? null : TicketIntent.From(threadId, unit.Snapshot, unit.Item, account.Options, zone)?.ToJson(),
+        };
 
     private static bool IsInWindow(string date, AccountOptions options, Instant now)
     {

@@ -5,6 +5,7 @@ using ChannelService.Data;
 using ChannelService.Files;
 using ChannelService.Sources;
 using ChannelService.Sources.Http;
+using ChannelService.ZendeskLink.Work;
 using Microsoft.Extensions.Options;
 
 namespace ChannelService.Pull;
@@ -46,6 +47,8 @@ internal sealed partial class PullService
     private readonly UnchangedPulls unchanged;
     private readonly FirstReadCompletions firstReads;
     private readonly PullPlanner planner;
+    private readonly ApiWorkStore apiWork;
+    private readonly ApiWorkSignal apiWorkSignal;
     private readonly TimeProvider time;
     private readonly PullOptions options;
     private readonly ILogger<PullService> logger;
@@ -60,6 +63,8 @@ internal sealed partial class PullService
         UnchangedPulls unchanged,
         FirstReadCompletions firstReads,
         PullPlanner planner,
+        ApiWorkStore apiWork,
+        ApiWorkSignal apiWorkSignal,
         TimeProvider time,
         IOptions<PullOptions> options,
         ILogger<PullService> logger)
@@ -73,6 +78,8 @@ internal sealed partial class PullService
         this.unchanged = unchanged;
         this.firstReads = firstReads;
         this.planner = planner;
+        this.apiWork = apiWork;
+        this.apiWorkSignal = apiWorkSignal;
         this.time = time;
         this.options = options.Value;
         this.logger = logger;
@@ -104,6 +111,8 @@ internal sealed partial class PullService
                 parsedItems,
                 new FileLinks(KeyRing.FromConfiguredKeys([new ConfiguredKey("standalone", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)))]), time),
                 Options.Create(new ChannelOptions())),
+            new ApiWorkStore(database),
+            new ApiWorkSignal(),
             time,
             options,
             logger)
@@ -210,9 +219,14 @@ internal sealed partial class PullService
         var result = $"{resources.Count} resources; {changes.Upserts.Count} changed and {changes.Deletions.Count} deleted in the source"
             + (changes.Warnings.Count > 0 ? "; " + string.Join("; ", changes.Warnings) : string.Empty);
         await mirror.RecordPendingAsync(c, t, accountId, generation, pending, now, result);
+        var queued = await QueueApiWorkAsync(c, t, account, pending, now);
         var cursorNow = await store.GetCursorAsync(c, t, accountId, cancellationToken);
         var writes = await store.WritesOfAsync(accountId, c, t, cancellationToken);
         await t.CommitAsync(cancellationToken);
+        if (queued)
+        {
+            apiWorkSignal.Wake();
+        }
 
         unchanged.Record(account, resources.Count == 0 && pending.Count == 0, epoch, generation, cursorNow, writes, now, source);
         var newState = new PullState(accountId, epoch, generation, Truncate(cursorNow), row.EarliestFirstSync);
@@ -282,7 +296,12 @@ internal sealed partial class PullService
             generation = answer.Pending.Count > 0 ? row.IssuedGeneration + 1 : row.IssuedGeneration;
             firstSync = row.EarliestFirstSync;
             await mirror.RecordPendingAsync(c, t, accountId, generation, answer.Pending, now, $"{answer.Resources.Count} resources; first read of the source, the rest is being stored");
+            var queued = await QueueApiWorkAsync(c, t, account, answer.Pending, now);
             await t.CommitAsync(cancellationToken);
+            if (queued)
+            {
+                apiWorkSignal.Wake();
+            }
         }
 
         var state = stateCodec.Encode(new PullState(accountId, epoch, generation, null, firstSync));
@@ -290,6 +309,28 @@ internal sealed partial class PullService
         // Not the whole first read: its items (and the body they stream from) can go.
         var rest = new FirstReadRest(accountId, firstRead.Complete, answer.Sent.Keys.ToHashSet(StringComparer.Ordinal));
         return (new PullOutcome.Ok(new PullResponse(answer.Resources, state)), rest);
+    }
+
+    /// <summary>
+    /// Queues the intents of the tickets this response carries for the Zendesk link's API worker, in the pull's
+    /// transaction: the pull itself never calls the REST API (issue 17 §5). Nothing is queued without intents (no
+    /// subdomain known, <c>ticket_properties=off</c>), and an unchanged pull carries no units at all.
+    /// </summary>
+    private async Task<bool> QueueApiWorkAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction t, AccountMetadata account, IReadOnlyList<PendingUnit> pending, DateTimeOffset now)
+    {
+        if (account.Subdomain is not { } subdomain)
+        {
+            return false;
+        }
+
+        var items = pending.Where(p => p.Intent is not null).Select(p => new ApiWorkItem(p.UnitKey, p.Intent!)).ToList();
+        if (items.Count == 0)
+        {
+            return false;
+        }
+
+        await apiWork.EnqueueAsync(c, t, account.AccountId, subdomain, items, now);
+        return true;
     }
 
     /// <summary>The state is ≤ 5000 characters; a source cursor that would not fit stays only in the database.</summary>

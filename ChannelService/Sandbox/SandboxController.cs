@@ -72,9 +72,19 @@ internal sealed class SandboxController(SandboxStore store, IOptions<ChannelOpti
         }
 
         var (status, body) = await PostAsync("/pull", fields, cancellationToken);
+        List<SandboxTicket> opened;
         lock (found)
         {
+            var before = found.Tickets.Select(t => t.Id).ToHashSet();
             SandboxZendesk.ApplyPull(found, status, body);
+            opened = found.Tickets.Where(t => !before.Contains(t.Id)).ToList();
+        }
+
+        // As Zendesk does: tell the integration which ticket each new resource became (its Zendesk link then sets the
+        // tickets' type, due date, priority and requester through the sandbox's REST API, SandboxZendeskApi).
+        if (opened.Count > 0)
+        {
+            await PostJsonAsync("/events", SandboxZendesk.ResourcesCreatedEvent(opened), cancellationToken);
         }
 
         return Redirect("/sandbox#account-" + found.Id);
@@ -114,6 +124,19 @@ internal sealed class SandboxController(SandboxStore store, IOptions<ChannelOpti
         }
 
         return Redirect("/sandbox#account-" + found.Id);
+    }
+
+    private async Task PostJsonAsync(string path, string json, CancellationToken cancellationToken)
+    {
+        var client = clients.CreateClient(nameof(SandboxController));
+        try
+        {
+            using var response = await client.PostAsync(new Uri($"{Request.Scheme}://{Request.Host}{path}"), new StringContent(json, System.Text.Encoding.UTF8, "application/json"), cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            // The event is a courtesy, as Zendesk's is: without it the service finds the ticket by search.
+        }
     }
 
     /// <summary>Calls the service's own endpoint over HTTP, exactly as Zendesk would (no shortcut into the internals).</summary>

@@ -5,10 +5,27 @@ namespace ChannelService.Sandbox;
 /// <summary>One comment on a sandbox ticket, as Zendesk would show it.</summary>
 internal sealed record SandboxComment(string ExternalId, string AuthorName, string Message, string? CreatedAt, bool FromAgent, bool InternalNote, bool AllowChannelback);
 
-/// <summary>A ticket of the sandbox: the comments Zendesk threaded together.</summary>
-internal sealed class SandboxTicket(int number, string? threadId)
+/// <summary>A ticket of the sandbox: the comments Zendesk threaded together, and its native properties.</summary>
+internal sealed class SandboxTicket(int number, string? threadId, long id = 0, string? externalId = null)
 {
     public int Number { get; } = number;
+
+    /// <summary>The Zendesk ticket id (unique across the sandbox), as the REST API and the event callback name it.</summary>
+    public long Id { get; } = id;
+
+    /// <summary>The external_id of the resource that opened it, as a Channel Framework ticket carries it.</summary>
+    public string? ExternalId { get; } = externalId;
+
+    /// <summary>Native properties, as the Zendesk link sets them through the (sandbox) REST API.</summary>
+    public string? Type { get; set; }
+
+    public string? Priority { get; set; }
+
+    public string? DueAt { get; set; }
+
+    public List<string> Tags { get; } = [];
+
+    public long? RequesterId { get; set; }
 
     /// <summary>The <c>thread_id</c> that opened it, if any: later items with the same thread join it.</summary>
     public string? ThreadId { get; } = threadId;
@@ -56,6 +73,14 @@ internal sealed class SandboxAccount(string id)
     public List<string> Log { get; } = [];
 
     public override string ToString() => $"SandboxAccount {{ Id = {Id} }}";
+}
+
+/// <summary>Ticket ids unique across the sandbox's accounts, as Zendesk's are across a subdomain.</summary>
+internal static class SandboxTicketIds
+{
+    private static long last = 1000;
+
+    public static long Next() => Interlocked.Increment(ref last);
 }
 
 /// <summary>The outcome of applying one response.</summary>
@@ -160,6 +185,36 @@ internal static class SandboxZendesk
         return Record(account, new SandboxOutcome(false, "Channelback answered 2xx without an external_id."));
     }
 
+    /// <summary>
+    /// The <c>resources_created_from_external_ids</c> event callback Zendesk sends after it created tickets (spec §7):
+    /// which ticket the opening resource of each became.
+    /// </summary>
+    public static string ResourcesCreatedEvent(IEnumerable<SandboxTicket> opened)
+    {
+        var resourceEvents = new System.Text.Json.Nodes.JsonArray();
+        foreach (var ticket in opened.Where(t => t.ExternalId is not null))
+        {
+            resourceEvents.Add(new System.Text.Json.Nodes.JsonObject
+            {
+                ["type_id"] = "comment_on_new_ticket",
+                ["external_id"] = ticket.ExternalId,
+                ["comment_id"] = ticket.Id * 10,
+                ["ticket_id"] = ticket.Id,
+            });
+        }
+
+        var e = new System.Text.Json.Nodes.JsonObject
+        {
+            ["type_id"] = "resources_created_from_external_ids",
+            ["timestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            ["subdomain"] = SandboxZendeskApi.Subdomain,
+            ["integration_name"] = "Calendar & Tasks (ChannelService)",
+            ["integration_id"] = "sandbox",
+            ["data"] = new System.Text.Json.Nodes.JsonObject { ["request_id"] = "sandbox-pull", ["resource_events"] = resourceEvents },
+        };
+        return new System.Text.Json.Nodes.JsonObject { ["events"] = new System.Text.Json.Nodes.JsonArray(e) }.ToJsonString();
+    }
+
     /// <summary>The external_id an agent's reply to <paramref name="ticket"/> answers (the newest comment that allows channelback).</summary>
     public static SandboxComment? ReplyParent(SandboxTicket ticket) => ticket.Comments.LastOrDefault(c => c.AllowChannelback);
 
@@ -199,7 +254,7 @@ internal static class SandboxZendesk
 
         if (ticket is null)
         {
-            ticket = new SandboxTicket(account.Tickets.Count + 1, threadId) { When = WhenOf(resource) };
+            ticket = new SandboxTicket(account.Tickets.Count + 1, threadId, SandboxTicketIds.Next(), externalId) { When = WhenOf(resource) };
             account.Tickets.Add(ticket);
             opened = true;
         }

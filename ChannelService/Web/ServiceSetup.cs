@@ -14,6 +14,7 @@ using ChannelService.Sources;
 using ChannelService.Sources.CalDav;
 using ChannelService.Sources.Http;
 using ChannelService.Zendesk;
+using ChannelService.ZendeskLink.Changes;
 using ChannelService.ZendeskLink;
 using FluentValidation;
 using Microsoft.AspNetCore.DataProtection;
@@ -71,6 +72,8 @@ public static class ServiceSetup
 
         // The Zendesk link (OAuth to the REST API, per subdomain): IZendeskLinkTokens for the API clients.
         services.AddZendeskLink();
+        services.AddZendeskLinkApi();
+        services.AddZendeskChangeFeed();
         services.AddAccountAuthentication();
         services.AddJsonErrors();
 

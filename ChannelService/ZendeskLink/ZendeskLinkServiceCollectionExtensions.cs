@@ -1,4 +1,7 @@
+using ChannelService.ZendeskLink.Api;
 using ChannelService.ZendeskLink.OAuth;
+using ChannelService.ZendeskLink.Tickets;
+using ChannelService.ZendeskLink.Work;
 
 namespace ChannelService.ZendeskLink;
 
@@ -14,6 +17,31 @@ internal static class ZendeskLinkServiceCollectionExtensions
         services.AddSingleton<IZendeskLinkTokens>(sp => sp.GetRequiredService<ZendeskTokenProvider>());
         services.AddSingleton<ZendeskLinkManager>();
         services.AddSingleton<ZendeskLinkPanel>();
+        return services;
+    }
+
+    /// <summary>
+    /// What the service does with a working Zendesk link (issue 17 §2–5): the REST API clients, the durable API work
+    /// queue and its worker, the rate gate, and the remembered ticket properties (README, "Zendesk link: ticket
+    /// properties and requesters"). The link itself (<see cref="IZendeskLinkTokens"/>) is <see cref="AddZendeskLink"/>'s.
+    /// </summary>
+    public static IServiceCollection AddZendeskLinkApi(this IServiceCollection services)
+    {
+        services.AddOptions<ApiWorkOptions>();
+        services.AddSingleton<ApiRateGate>();
+        services.AddSingleton<ZendeskApiClient>();
+        services.AddSingleton<ZendeskTicketsApi>();
+        services.AddSingleton<ZendeskUsersApi>();
+        services.AddSingleton<ApiWorkStore>();
+        services.AddSingleton<ApiWorkSignal>();
+        services.AddSingleton<TicketPropertyStore>();
+
+        // The sandbox plays Zendesk's REST API for its pretend subdomain (only while /sandbox is on).
+        services.AddSingleton<Sandbox.SandboxZendeskApi>();
+        services.AddSingleton<IZendeskApiLoopback>(sp => sp.GetRequiredService<Sandbox.SandboxZendeskApi>());
+        services.AddSingleton<ApiWorker>();
+        services.AddSingleton<IZendeskLinkObserver>(sp => sp.GetRequiredService<ApiWorker>());
+        services.AddHostedService(sp => sp.GetRequiredService<ApiWorker>());
         return services;
     }
 }

@@ -3,15 +3,19 @@ using System.Text.Json.Nodes;
 using ChannelService.Pull;
 using ChannelService.Tickets;
 using ChannelService.Zendesk;
+using ChannelService.ZendeskLink.Work;
 
 namespace ChannelService.Events.Handlers;
 
 /// <summary>
 /// <c>resources_created_from_external_ids</c>: which ticket each resource of a pull or push became. It carries no
 /// metadata, so an id counts only when its thread is one this service issued (the pull mirror or the outbox holds
-/// it); anything else a caller names is ignored, and the links stay one per thread of ours.
+/// it); anything else a caller names is ignored, and the links stay one per thread of ours. A follow-up ticket's
+/// event replaces the closed ticket's link. A link is only a claim: the Zendesk link's API worker confirms the ticket
+/// through the API before it changes it (ZendeskLink/Work/ApiWorker.cs); here the unit's queued API work is made due
+/// at once, since its ticket now exists.
 /// </summary>
-internal sealed class ResourcesCreatedHandler(TicketLinkStore links, PullMirrorStore mirror, Outbox outbox) : IEventHandler
+internal sealed class ResourcesCreatedHandler(TicketLinkStore links, PullMirrorStore mirror, Outbox outbox, ApiWorkStore apiWork, ApiWorkSignal apiWorkSignal, TimeProvider time) : IEventHandler
 {
     /// <summary>A batch names at most this many ids we look up; Zendesk reports one per resource of a response (≤ 200).</summary>
     private const int MaxIdsPerEvent = 256;
@@ -38,6 +42,10 @@ internal sealed class ResourcesCreatedHandler(TicketLinkStore links, PullMirrorS
 
             await links.LinkAsync(accountId, threadId, ticket, EventJson.Number(item?["comment_id"]), externalId, requestId, e.ReceivedAt, cancellationToken);
             linked++;
+            if (await apiWork.BringForwardAsync(accountId, unitKey, time.GetUtcNow(), cancellationToken))
+            {
+                apiWorkSignal.Wake();
+            }
         }
 
         return new EventOutcome(string.Create(CultureInfo.InvariantCulture, $"{linked} external id(s) linked to tickets"), NamesOurs: linked > 0);
