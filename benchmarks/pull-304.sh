@@ -23,6 +23,14 @@
 #                      TIMEOUT (wrk --timeout, default 60s: a slow pull still counts as done, not as an error),
 #                      WARMUP (seconds of unmeasured load on each side per case, default 3), ROUNDS (default 2),
 #                      SINGLE (sequential pulls timed alone per side and case, default 3).
+#                      PROFILE (a path prefix: after the rounds, one more service load of DURATION sampled with
+#                              `perf record -g` (the service runs with DOTNET_PerfMapEnabled=1 and W^X off so JIT-compiled
+#                              methods have names); flat and inclusive profiles by symbol in PREFIX-<case>.txt / .children.txt),
+#                      ACCOUNTS (N > 0: instead of FEEDS, one case of N `ics` accounts, each with its own feed URL
+#                              /feed-1.ics ... /feed-N.ics on the same nginx, every file the sample feed; minted at
+#                              once with `pull accounts`, drained by a small python3 client, then wrk rotates through
+#                              the N accounts' forms (a Lua script, requests built once per thread); the baseline gets
+#                              the same forms. Also prints the service's resident memory (VmRSS, peak VmHWM)).
 # Time: about 1 minute per case plus the drain (the 20,000-item feed drains in 26 pulls, the second of which waits a
 # few seconds until the first read is stored; the others take a fraction of a second). About 5 minutes in all.
 # Needs: dotnet, wrk and nginx (Debian packages), curl, jq, python3 (free ports, url-encoding).
@@ -106,6 +114,19 @@ CONF
 PIDS+=($!)
 origin_count() { grep -c "^$1\$" "$D/nginx/access.log" || true; }
 
+ACCOUNTS=${ACCOUNTS:-0}
+[[ $ACCOUNTS =~ ^[0-9]+$ ]] || { echo "ACCOUNTS: '$ACCOUNTS' is not a number" >&2; exit 2; }
+if [ "$ACCOUNTS" -gt 0 ]; then
+  FEEDS="sample"
+  feed_file sample >/dev/null
+  # One URL per account: hard links of the sample feed (same bytes, same validators, its own path).
+  python3 - "$D/www" "$ACCOUNTS" <<'PY'
+import os, sys
+www, n = sys.argv[1], int(sys.argv[2])
+for i in range(1, n + 1):
+    os.link(os.path.join(www, "feed-sample.ics"), os.path.join(www, f"feed-{i}.ics")) if os.path.exists(os.path.join(www, "feed-sample.ics")) else None
+PY
+fi
 CASES=()
 for c in $FEEDS; do
   [[ $c == sample || $c =~ ^[1-9][0-9]*$ ]] || { echo "FEEDS: '$c' is neither 'sample' nor a number of items" >&2; exit 2; }
@@ -122,7 +143,10 @@ for c in "${CASES[@]}"; do
   # Minted before the service starts: the CLI creates the key ring the service then loads.
   META[$c]=$(dotnet "$SERVICE_DLL" metadata new --kind ics --url "http://127.0.0.1:$NPORT/feed-$c.ics" --name "Benchmark $c")
 done
-ASPNETCORE_URLS="http://127.0.0.1:$SPORT" dotnet "$SERVICE_DLL" > "$D/service.log" 2>&1 &
+if [ "$ACCOUNTS" -gt 0 ]; then
+  dotnet "$SERVICE_DLL" pull accounts --count "$ACCOUNTS" --url-template "http://127.0.0.1:$NPORT/feed-{n}.ics" > "$D/accounts.txt"
+fi
+ASPNETCORE_URLS="http://127.0.0.1:$SPORT" env ${PROFILE:+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0} dotnet "$SERVICE_DLL" > "$D/service.log" 2>&1 &
 SPID=$!
 PIDS+=("$SPID")
 wait_http "http://127.0.0.1:$SPORT/health"
@@ -161,6 +185,50 @@ for c in "${CASES[@]}"; do
   items=$(grep -cE '^BEGIN:(VEVENT|VTODO)' "$file" || true)
   url="http://127.0.0.1:$NPORT/feed-$c.ics"
 
+  if [ "$ACCOUNTS" -gt 0 ]; then
+    # Every account drained as Zendesk would (each state sent back until a pull brings nothing), 4 at a time; one
+    # url-encoded form per account (its metadata and last state) per line.
+    python3 - "$SPORT" "$D/accounts.txt" "$D/bodies.txt" <<'PY' >&2
+import http.client, json, sys, threading, urllib.parse
+port, accounts, out = int(sys.argv[1]), open(sys.argv[2]).read().split(), sys.argv[3]
+bodies = [None] * len(accounts)
+def drain(indices):
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    for i in indices:
+        state = ""
+        for _ in range(20):
+            form = [("metadata", accounts[i])] + ([("state", state)] if state else [])
+            conn.request("POST", "/pull", urllib.parse.urlencode(form), {"Content-Type": "application/x-www-form-urlencoded"})
+            r = conn.getresponse(); text = r.read()
+            if r.status != 200: raise SystemExit(f"draining account {i + 1}: HTTP {r.status} {text[:300]!r}")
+            answer = json.loads(text); state = answer["state"]
+            if not answer["external_resources"]: break
+        bodies[i] = urllib.parse.urlencode([("metadata", accounts[i]), ("state", state)])
+threads = [threading.Thread(target=drain, args=(range(k, len(accounts), 4),)) for k in range(4)]
+[t.start() for t in threads]; [t.join() for t in threads]
+if any(b is None for b in bodies): raise SystemExit("some accounts were not drained")
+open(out, "w").write("\n".join(bodies) + "\n")
+print(f"# {len(bodies)} accounts drained")
+PY
+    # Requests are built once per thread; each thread starts at its own place in the rotation.
+    cat > "$D/pull-$c.lua" <<LUA
+local requests, i = {}, 0
+function init(args)
+  for line in io.lines("$D/bodies.txt") do
+    requests[#requests + 1] = wrk.format("POST", "/pull", { ["Content-Type"] = "application/x-www-form-urlencoded" }, line)
+  end
+  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+  i = math.random(#requests)
+end
+function request()
+  i = i % #requests + 1
+  return requests[i]
+end
+LUA
+    body=$(head -n 1 "$D/bodies.txt")
+    state=$(python3 -c 'import sys, urllib.parse; print(dict(urllib.parse.parse_qsl(sys.argv[1]))["state"])' "$body")
+    pulls="2 (each of $ACCOUNTS accounts)"
+  else
   # Drain the backlog as Zendesk would: send back each state until a pull brings nothing.
   state=""
   pulls=0
@@ -174,6 +242,7 @@ for c in "${CASES[@]}"; do
   done
   body=$(urlencode "${META[$c]}" "$state")
   printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\nwrk.body = [==[%s]==]\n' "$body" > "$D/pull-$c.lua"
+  fi
 
   # The request every benchmark run repeats: 200, zero resources, the same state back, origin 304.
   before304=$(origin_count 304)
@@ -191,7 +260,10 @@ for c in "${CASES[@]}"; do
   echo "# $c baseline: HTTP $status $(jq -c '{n: (.external_resources | length), same_state: (.state == $s)}' --arg s "$state" "$D/answer.json")" >&2
 
   run_wrk "http://127.0.0.1:$BPORT" "$D/pull-$c.lua" "${WARMUP}s" >/dev/null
-  run_wrk "http://127.0.0.1:$SPORT" "$D/pull-$c.lua" "${WARMUP}s" >/dev/null
+  # Many accounts: the service's warm-up is long enough to reach every account (its quick-path mark is set by the
+  # drain, and a mark older than a minute is renewed by one full pull, as it would be in use).
+  swarm=$(( ACCOUNTS / 250 > WARMUP ? ACCOUNTS / 250 : (ACCOUNTS > 0 && WARMUP < 10 ? 10 : WARMUP) ))
+  run_wrk "http://127.0.0.1:$SPORT" "$D/pull-$c.lua" "${swarm}s" >/dev/null
   wait_idle "$SPID"
   others_before=$(( $(wc -l < "$D/nginx/access.log") - $(origin_count 304) ))
   : > "$D/ratios"; : > "$D/base"; : > "$D/svc"
@@ -206,6 +278,19 @@ for c in "${CASES[@]}"; do
     errors=$((errors + be + se))
   done
   not304=$(( $(wc -l < "$D/nginx/access.log") - $(origin_count 304) - others_before ))
+  if [ -n "${PROFILE:-}" ]; then
+    # Where the service's time goes: CPU samples (perf, with the JIT's symbol map) of one more, unmeasured load of
+    # the same length; the flat profile by symbol goes to PREFIX-<case>.txt.
+    secs=${DURATION%s}
+    perf record -F 499 -g -p "$SPID" -o "$PROFILE-$c.perf.data" -- sleep "$secs" >/dev/null 2>"$D/perf.log" &
+    tpid=$!
+    run_wrk "http://127.0.0.1:$SPORT" "$D/pull-$c.lua" "${secs}s" >/dev/null
+    wait "$tpid" || { echo "perf record failed: $(cat "$D/perf.log")" >&2; }
+    perf report -i "$PROFILE-$c.perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null | grep -v '^$' | head -120 > "$PROFILE-$c.txt" || true
+    perf report -i "$PROFILE-$c.perf.data" --children --sort symbol --stdio -g none 2>/dev/null | grep -v '^$' | head -150 > "$PROFILE-$c.children.txt" || true
+    wait_idle "$SPID"
+    echo "# $c: CPU profile in $PROFILE-$c.txt (self) and $PROFILE-$c.children.txt (inclusive)" >&2
+  fi
   bms=$(pull_ms "http://127.0.0.1:$BPORT" "$body")
   sms=$(pull_ms "http://127.0.0.1:$SPORT" "$body")
   stop "$BPID"
@@ -215,10 +300,13 @@ for c in "${CASES[@]}"; do
   after=$(jq -c '{n: (.external_resources | length), same_state: (.state == $s)}' --arg s "$state" "$D/answer.json")
   echo "# $c after the load: HTTP $status $after" >&2
 
+  if [ "$ACCOUNTS" -gt 0 ]; then
+    echo "# $ACCOUNTS accounts: service resident memory $(awk '/VmRSS/ { printf "%.0f MB", $2 / 1024 }' "/proc/$SPID/status"), peak $(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$SPID/status")" >&2
+  fi
   ratio=$(median < "$D/ratios")
   line=$(printf '%-7s %6s %9s | %12.1f %12.1f %7.4f | %8s %8s | %11.2f %10.2f' "$c" "$items" "$(stat -c %s "$file")" \
     "$(median < "$D/base")" "$(median < "$D/svc")" "$ratio" "$errors" "$not304" "$bms" "$sms")
   echo "$line"
-  SUMMARY+=("$c=$(printf '%.4f' "$ratio")")
+  SUMMARY+=("$( [ "$ACCOUNTS" -gt 0 ] && echo "accounts-$ACCOUNTS" || echo "$c")=$(printf '%.4f' "$ratio")")
 done
 echo "ratio service/baseline (median of $ROUNDS rounds, -t$THREADS -c$CONNECTIONS -d$DURATION; target >= 0.5): ${SUMMARY[*]}"

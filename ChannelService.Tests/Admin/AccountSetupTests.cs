@@ -46,7 +46,7 @@ public sealed class AccountSetupTests
         ["locale"] = "de-DE",
         ["custom_fields"] = "{\"360001234567\":\"X-PRIORITY-CLASS\"}",
         ["ticket_properties"] = "off",
-        ["task_requester"] = "attendee",
+        ["task_requester"] = "X-REQUESTER",
         ["default_requester"] = "calendar@example.com",
     };
 

@@ -140,7 +140,7 @@ public sealed class CommandLineTests
 
     [TestCase(new[] { "metadata" }, "error: missing subcommand (new, show; see 'ChannelService metadata --help')")]
     [TestCase(new[] { "ical" }, "error: missing subcommand (parse, expand, generate; see 'ChannelService ical --help')")]
-    [TestCase(new[] { "pull" }, "error: missing subcommand (bench; see 'ChannelService pull --help')")]
+    [TestCase(new[] { "pull" }, "error: missing subcommand (bench, accounts; see 'ChannelService pull --help')")]
     [TestCase(new[] { "accounts", "frobnicate" }, "error: unknown accounts subcommand 'frobnicate' (expected list, show, rotate-inbox-secret, retry-parked; see 'ChannelService accounts --help')")]
     [TestCase(new[] { "keys", "list", "--all" }, "error: unexpected argument '--all' (see 'ChannelService keys list --help')")]
     [TestCase(new[] { "metadata", "show", "v1.a.b", "hunter2" }, "error: too many arguments (see 'ChannelService metadata show --help')")]
@@ -163,6 +163,19 @@ public sealed class CommandLineTests
         Assert.That(result.ExitCode, Is.EqualTo(2));
         Assert.That(result.Stdout, Is.Empty);
         Assert.That(result.Stderr, Is.EqualTo(line + "\n"));
+    }
+
+    [Test]
+    public async Task Pull_Accounts_Mints_One_Metadata_Per_Line_Each_With_Its_Own_Feed_Url()
+    {
+        var result = await Run(["pull", "accounts", "--count", "3", "--url-template", "http://127.0.0.1:8080/feed-{n}.ics"]);
+
+        Assert.That(result.ExitCode, Is.Zero, result.Stderr);
+        var codec = new MetadataCodec(AccountsConfiguration.LoadKeyRing(Configuration(), TimeProvider.System));
+        var accounts = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(codec.Decode).ToList();
+        Assert.That(accounts.Select(a => a.Url), Is.EqualTo(new[] { "http://127.0.0.1:8080/feed-1.ics", "http://127.0.0.1:8080/feed-2.ics", "http://127.0.0.1:8080/feed-3.ics" }));
+        Assert.That(accounts.Select(a => a.AccountId).Distinct().Count(), Is.EqualTo(3));
+        Assert.That(accounts.Select(a => a.Kind), Has.All.EqualTo(SourceKind.Ics));
     }
 
     [Test]

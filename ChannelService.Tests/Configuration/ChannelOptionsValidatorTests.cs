@@ -31,6 +31,36 @@ public sealed class ChannelOptionsValidatorTests
         Assert.That(result.Errors.Select(e => e.ErrorMessage), Has.One.StartsWith(message));
     }
 
+    [TestCase("ChannelbackRequestRetention", "23:00:00", "Channel:ChannelbackRequestRetention must be at least 1.00:00:00")]
+    [TestCase("EventLogRetention", "00:30:00", "Channel:EventLogRetention must be at least 01:00:00 (1 hour); got 00:30:00.")]
+    [TestCase("ServiceErrorRetention", "00:00:00", "Channel:ServiceErrorRetention must be at least 01:00:00")]
+    [TestCase("OutboxDeliveredRetention", "-01:00:00", "Channel:OutboxDeliveredRetention must be at least 01:00:00")]
+    [TestCase("OutboxParkedRetention", "00:59:59", "Channel:OutboxParkedRetention must be at least 01:00:00")]
+    [TestCase("ForgottenItemRetention", "00:10:00", "Channel:ForgottenItemRetention must be at least 01:00:00")]
+    [TestCase("RetentionInterval", "00:00:00", "Channel:RetentionInterval must be 00:00:01 to 1.00:00:00.")]
+    public void Retention_Settings_Are_Checked_And_Named(string setting, string value, string message)
+    {
+        var options = Valid();
+        typeof(ChannelOptions).GetProperty(setting)!.SetValue(options, TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
+
+        var result = new ChannelOptionsValidator(isDevelopment: false).TestValidate(options);
+
+        Assert.That(result.Errors.Select(e => e.ErrorMessage), Has.One.StartsWith(message));
+        Assert.That(result.Errors, Has.Count.EqualTo(1));
+    }
+
+    [TestCase(0)]
+    [TestCase(10_001)]
+    public void The_Retention_Batch_Size_Is_1_To_10000(int size)
+    {
+        var options = Valid();
+        options.RetentionBatchSize = size;
+
+        var result = new ChannelOptionsValidator(isDevelopment: false).TestValidate(options);
+
+        Assert.That(result.Errors.Select(e => e.ErrorMessage), Is.EqualTo(new[] { "Channel:RetentionBatchSize must be 1 to 10000." }));
+    }
+
     [TestCase("client", null, null, "Channel:ZendeskOAuthClientId and Channel:ZendeskOAuthClientSecret must be set together")]
     [TestCase(null, "secret", null, "Channel:ZendeskOAuthClientId and Channel:ZendeskOAuthClientSecret must be set together")]
     [TestCase("client id", "secret", null, "Channel:ZendeskOAuthClientId must be the OAuth client's unique identifier")]

@@ -28,9 +28,11 @@ public sealed class OutboxTests(TestStore kind)
         }
 
         var items = await outbox.TakePendingAsync("acct", 10);
+        var retention = new ChannelService.Configuration.ChannelOptions().OutboxDeliveredRetention;
         await outbox.AcknowledgeAsync("acct", [items[0].Seq]);
-        time.Advance(Outbox.DeliveredRetention + TimeSpan.FromDays(1));
+        time.Advance(retention + TimeSpan.FromDays(1));
         await outbox.AcknowledgeAsync("acct", [items[1].Seq]);
+        Assert.That(await outbox.PruneAsync(time.GetUtcNow() - retention, time.GetUtcNow() - TimeSpan.FromDays(90), 100), Is.EqualTo(1));
 
         var counts = (await outbox.CountsAsync()).Single();
         Assert.That((counts.Pending, counts.Delivered), Is.EqualTo((1L, 1L)), "the first delivered item is gone, the second kept, the pending one untouched");

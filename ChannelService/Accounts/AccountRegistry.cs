@@ -117,4 +117,10 @@ internal sealed class AccountRegistry(Database database, TimeProvider time)
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(Sql, new { subdomain = subdomain.ToLowerInvariant() }, cancellationToken: cancellationToken));
     }
+
+    /// <summary>Rows of the owned table(s), for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+    [
+        new("accounts", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM accounts")),
+    ];
 }

@@ -114,7 +114,13 @@ internal sealed class MetadataCodec(KeyRing keys)
         return account is not null;
     }
 
-    private const int MaxRecent = 1024;
+    /// <summary>
+    /// Sized for the accounts of a large service (benchmarks/pull-304.sh ACCOUNTS=10000): a cache smaller than the
+    /// accounts pulled in turn is emptied before any string comes round again, and every pull decrypts anew (and
+    /// hands out a new instance, which the quick path must fingerprint again). An entry is a metadata string (at
+    /// most 5000 characters) and its account: 20,000 of them stay well under 100 MB.
+    /// </summary>
+    private const int MaxRecent = 20_000;
 
     /// <summary>Metadata strings decoded before (immutable records), at most <see cref="MaxRecent"/>; cleared when full.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AccountMetadata> recent = new(StringComparer.Ordinal);

@@ -40,4 +40,27 @@ internal sealed class ChannelbackRequestStore(Database database, TimeProvider ti
         const string Sql = "DELETE FROM channelback_requests WHERE account_id = @accountId";
         await connection.ExecuteAsync(Sql, new { accountId }, transaction);
     }
+
+    /// <summary>
+    /// Retention (Data/Retention.cs): deletes up to <paramref name="batch"/> requests answered before
+    /// <paramref name="before"/>. Zendesk repeats a channelback with the same request_unique_identifier only after a
+    /// network error (developer.zendesk.com/documentation/channel_framework/understanding-the-channel-framework/channelback/),
+    /// and documents no retry window, so the retention (<c>Channel:ChannelbackRequestRetention</c>, 7 days by default,
+    /// at least 1 day) is far longer than any network retry could take. Returns how many rows went.
+    /// </summary>
+    public async Task<int> PruneAsync(DateTimeOffset before, int batch, CancellationToken cancellationToken = default)
+    {
+        // created_at is written with the round-trip format ("O"), so the cutoff is compared in the same format.
+        const string Sql = """
+            DELETE FROM channelback_requests WHERE (account_id, request_id) IN (
+                SELECT account_id, request_id FROM channelback_requests WHERE created_at < @cutoff ORDER BY created_at LIMIT @batch)
+            """;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            Sql, new { cutoff = before.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture), batch }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Rows of the owned table, for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(DbConnection connection) =>
+        [new("channelback_requests", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM channelback_requests"))];
 }

@@ -233,7 +233,7 @@ internal static class MetadataCommand
         return 0;
     }
 
-    private static KeyRing LoadKeys(CliContext context, bool create)
+    internal static KeyRing LoadKeys(CliContext context, bool create)
     {
         try
         {

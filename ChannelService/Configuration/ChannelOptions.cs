@@ -99,6 +99,37 @@ public sealed class ChannelOptions
     /// <summary>Password for <c>GET /dashboard</c>.</summary>
     public string? DashboardPassword { get; set; }
 
+    /// <summary>
+    /// How long an answered channelback's <c>request_unique_identifier</c> is remembered, so a repeat is answered from
+    /// the record and the reply is not written twice. Zendesk repeats a channelback with the same identifier after
+    /// network errors and documents no window (channel-framework.md §4); 7 days is far beyond any retry. At least 1 day.
+    /// </summary>
+    public TimeSpan ChannelbackRequestRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How long event callbacks stay in the dashboard's event log (also capped at 10,000 rows).</summary>
+    public TimeSpan EventLogRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long the dashboard's service errors are kept (also capped at 10,000 rows).</summary>
+    public TimeSpan ServiceErrorRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long outbox items delivered to Zendesk are kept (dashboard counts, inbox reply threads).</summary>
+    public TimeSpan OutboxDeliveredRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long outbox items Zendesk refused (parked) wait for an operator's <c>accounts retry-parked</c>.</summary>
+    public TimeSpan OutboxParkedRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>
+    /// How long an item gone from the source is kept after Zendesk acknowledged its closing notice (it is never
+    /// forgotten before); the pull's mirror of what Zendesk holds is kept regardless.
+    /// </summary>
+    public TimeSpan ForgottenItemRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often the retention pass runs.</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Rows deleted per statement by the retention pass: small batches never hold SQLite's write lock for long.</summary>
+    public int RetentionBatchSize { get; set; } = 500;
+
     /// <summary>True when push is configured: the manifest carries the client id and Zendesk issues push tokens.</summary>
     public bool PushEnabled => !string.IsNullOrWhiteSpace(PushClientId);
 

@@ -90,6 +90,18 @@ internal sealed class ChannelOptionsValidator : AbstractValidator<ChannelOptions
             .OverridePropertyName("DashboardUser")
             .WithMessage("Channel:DashboardUser and Channel:DashboardPassword must be set together (or neither, which turns the dashboard off).");
 
+        RuleFor(o => o.ChannelbackRequestRetention).GreaterThanOrEqualTo(TimeSpan.FromDays(1))
+            .WithMessage("Channel:ChannelbackRequestRetention must be at least 1.00:00:00 (1 day): Zendesk may repeat a channelback after a network error, and a repeat must find its answer.");
+        RuleFor(o => o.EventLogRetention).Must(AtLeastAnHour).WithMessage(o => HourMessage("EventLogRetention", o.EventLogRetention));
+        RuleFor(o => o.ServiceErrorRetention).Must(AtLeastAnHour).WithMessage(o => HourMessage("ServiceErrorRetention", o.ServiceErrorRetention));
+        RuleFor(o => o.OutboxDeliveredRetention).Must(AtLeastAnHour).WithMessage(o => HourMessage("OutboxDeliveredRetention", o.OutboxDeliveredRetention));
+        RuleFor(o => o.OutboxParkedRetention).Must(AtLeastAnHour).WithMessage(o => HourMessage("OutboxParkedRetention", o.OutboxParkedRetention));
+        RuleFor(o => o.ForgottenItemRetention).Must(AtLeastAnHour).WithMessage(o => HourMessage("ForgottenItemRetention", o.ForgottenItemRetention));
+        RuleFor(o => o.RetentionInterval).InclusiveBetween(TimeSpan.FromSeconds(1), TimeSpan.FromDays(1))
+            .WithMessage("Channel:RetentionInterval must be 00:00:01 to 1.00:00:00.");
+        RuleFor(o => o.RetentionBatchSize).InclusiveBetween(1, 10_000)
+            .WithMessage("Channel:RetentionBatchSize must be 1 to 10000.");
+
         RuleFor(o => o.IntegrationName).Must(Between1And255).WithMessage("Channel:IntegrationName must be 1 to 255 characters.");
         RuleFor(o => o.IntegrationAuthor).Must(Between1And255).WithMessage("Channel:IntegrationAuthor must be 1 to 255 characters.");
         RuleFor(o => o.IntegrationId).Must(id => !string.IsNullOrWhiteSpace(id) && id.Length <= 511)
@@ -101,6 +113,11 @@ internal sealed class ChannelOptionsValidator : AbstractValidator<ChannelOptions
         RuleForEach(o => o.ReturnUrlHosts).Must(ChannelOptions.IsValidHostEntry)
             .WithMessage((_, host) => $"Channel:ReturnUrlHosts: '{host}' must be a host name or address with an optional port, e.g. support.example.com or 127.0.0.1:5173.");
     }
+
+    private static bool AtLeastAnHour(TimeSpan value) => value >= TimeSpan.FromHours(1);
+
+    private static string HourMessage(string setting, TimeSpan value) =>
+        FormattableString.Invariant($"Channel:{setting} must be at least 01:00:00 (1 hour); got {value}.");
 
     private static bool Between1And255(string? value) => !string.IsNullOrWhiteSpace(value) && value.Length <= 255;
 }

@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 using System.Text;
 using ChannelService.Accounts;
 using ChannelService.Configuration;
+using ChannelService.Data;
 using ChannelService.Events;
+using ChannelService.Pull;
 using ChannelService.Zendesk;
 using ChannelService.ZendeskLink.Changes;
 using Microsoft.AspNetCore.Mvc;
@@ -25,6 +27,10 @@ internal sealed record DashboardUnverifiedRow(string At, string TypeId, string? 
 
 internal sealed record DashboardUnverified(long Total, IReadOnlyDictionary<string, long> ByType, IReadOnlyList<DashboardUnverifiedRow> Latest);
 
+internal sealed record DashboardTableRow(string Table, long Rows);
+
+internal sealed record DashboardStorage(IReadOnlyList<DashboardTableRow> Tables, long DatabaseBytes, long WalBytes);
+
 /// <summary>A subdomain's Zendesk link as the dashboard lists it: no token, no secret.</summary>
 internal sealed record DashboardLinkRow(string Subdomain, string State, string Grant, string LinkedAt, string? TokenExpires, string? LastCall, string? LastError);
 
@@ -38,6 +44,7 @@ internal sealed record DashboardModel(
     IReadOnlyList<DashboardEventRow> Events,
     IReadOnlyList<DashboardErrorRow> Errors,
     DashboardUnverified Unverified,
+    DashboardStorage Storage,
     string GeneratedAt)
 {
     /// <summary>The Zendesk change feed per linked subdomain.</summary>
@@ -58,9 +65,10 @@ internal sealed class DashboardController(
     EventLog events,
     ServiceErrors errors,
     UnverifiedEvents unverified,
+    PullMirrorStore pulls,
+    TableSizes tableSizes,
     ZendeskLink.ZendeskLinkStore links,
     ChannelService.Data.InstanceRegistry instances,
-    ChannelService.Pull.PullMirrorStore mirror,
     ChannelService.Data.Database database,
     ChangeFeedStore changeFeed,
     TimeProvider time,
@@ -86,20 +94,26 @@ internal sealed class DashboardController(
         Response.Headers.CacheControl = "no-store";
         var accounts = await registry.ListAsync(cancellationToken);
         var counts = (await outbox.CountsAsync(cancellationToken)).ToDictionary(c => c.AccountId);
-        var pulls = await mirror.LastPullsAsync(cancellationToken);
+        var pulledBy = await pulls.LastPullInstancesAsync(cancellationToken);
+
+        // The pull records its time and result per account (quick no-change pulls in batches, see QuickPullActivity).
+        var lastPulls = await pulls.LastPullsAsync(cancellationToken);
         var rows = new List<DashboardAccountRow>();
         foreach (var a in accounts)
         {
             counts.TryGetValue(a.AccountId, out var c);
-            pulls.TryGetValue(a.AccountId, out var pull);
+            pulledBy.TryGetValue(a.AccountId, out var pull);
+            var pulled = lastPulls.TryGetValue(a.AccountId, out var p) && (a.LastPullAt is null || p.At >= a.LastPullAt)
+                ? (At: (DateTimeOffset?)p.At, p.Result)
+                : (At: a.LastPullAt, Result: a.LastPullResult);
             rows.Add(new DashboardAccountRow(
                 a.AccountId,
                 a.Kind,
                 a.Name,
                 a.Subdomain,
                 a.DeactivatedAt is null ? "active" : $"deactivated {Format(a.DeactivatedAt.Value)}",
-                (pull?.At ?? a.LastPullAt) is { } pulled ? Format(pulled) : null,
-                pull?.Result ?? a.LastPullResult,
+                pulled.At is { } at ? Format(at) : null,
+                pulled.Result,
                 settings.PushEnabled && await credentials.HasAsync(a.AccountId, cancellationToken),
                 c?.Pending ?? 0,
                 c?.Parked ?? 0,
@@ -119,6 +133,8 @@ internal sealed class DashboardController(
             ignored.Total,
             ignored.ByType,
             ignored.Latest.Select(e => new DashboardUnverifiedRow(Format(e.At), e.TypeId, e.Subdomain, e.Error, e.Summary)).ToList());
+        var sizes = await tableSizes.SnapshotAsync(cancellationToken);
+        var storage = new DashboardStorage(sizes.Tables.Select(t => new DashboardTableRow(t.Table, t.Rows)).ToList(), sizes.DatabaseBytes, sizes.WalBytes);
         var linkRows = (await links.ListAsync(cancellationToken)).Select(l => new DashboardLinkRow(
             l.Subdomain,
             l.Broken ? "broken: reconnect to Zendesk" : "linked",
@@ -146,7 +162,7 @@ internal sealed class DashboardController(
                 f.Failing,
                 f.LastError))
             .ToList();
-        return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, Format(now)) { ChangeFeed = feed });
+        return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(now)) { ChangeFeed = feed });
     }
 
     /// <summary>

@@ -230,4 +230,10 @@ public sealed class Database : IAsyncDisposable, IDisposable
             _ => throw new DataException($"Cannot read a time from a {value.GetType().Name}."),
         };
     }
+
+    /// <summary>Rows of the owned table(s), for the dashboard's table sizes.</summary>
+    internal static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+    [
+        new("store_info", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM store_info")),
+    ];
 }

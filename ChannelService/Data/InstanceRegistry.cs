@@ -17,12 +17,16 @@ internal sealed record ServiceInstanceRow
 }
 
 /// <summary>
-/// Owner of <c>service_instances</c> (Data/Migrations/0013_service_instances.sql): the instances sharing the database,
+/// Owner of <c>service_instances</c> (Data/Migrations/0014_service_instances.sql): the instances sharing the database,
 /// each with the time it last said it was alive. This instance's name is <c>Channel:InstanceName</c>, by default the
 /// machine's name (set it when one machine runs several instances, as deploy/channelservice@.service does).
 /// </summary>
 internal sealed class InstanceRegistry(Database database, IOptions<ChannelOptions> options)
 {
+    /// <summary>Rows of the owned table, for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+        [new("service_instances", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM service_instances"))];
+
     public string Name { get; } = string.IsNullOrWhiteSpace(options.Value.InstanceName) ? Environment.MachineName : options.Value.InstanceName.Trim();
 
     public async Task BeatAsync(string version, DateTimeOffset startedAt, DateTimeOffset now, CancellationToken cancellationToken)

@@ -110,4 +110,10 @@ public static partial class Migrations
 
     [GeneratedRegex(@"\.Migrations\.PostgreSql\._?(?<n>\d{4})_(?<name>[A-Za-z0-9_]+)\.sql$")]
     private static partial Regex PostgreSqlResourceName();
+
+    /// <summary>Rows of the owned table(s), for the dashboard's table sizes.</summary>
+    internal static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+    [
+        new("schema_migrations", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM schema_migrations")),
+    ];
 }

@@ -68,4 +68,16 @@ internal sealed class EventLog(Database database)
         await using var connection = await database.OpenAsync(cancellationToken);
         return (await connection.QueryAsync<EventLogEntry>(Sql, new { max })).ToList();
     }
+
+    /// <summary>Retention (Data/Retention.cs): deletes up to <paramref name="batch"/> entries received before <paramref name="before"/>.</summary>
+    public async Task<int> PruneAsync(DateTimeOffset before, int batch, CancellationToken cancellationToken = default)
+    {
+        const string Sql = "DELETE FROM event_log WHERE id IN (SELECT id FROM event_log WHERE received_at < @before ORDER BY received_at LIMIT @batch)";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(Sql, new { before, batch }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Rows of the owned table, for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+        [new("event_log", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM event_log"))];
 }

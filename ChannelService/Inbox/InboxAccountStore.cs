@@ -83,4 +83,10 @@ internal sealed class InboxAccountStore(Database database, SecretSealer sealer, 
 
     /// <summary>256 random bits, base64url: typed into the sender's configuration and used as a literal UTF-8 HMAC key.</summary>
     private static string NewSecret() => "isk_" + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Rows of the owned table(s), for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+    [
+        new("inbox_accounts", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM inbox_accounts")),
+    ];
 }

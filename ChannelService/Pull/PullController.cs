@@ -37,7 +37,7 @@ internal sealed class PullController(PullService pulls, InboxPull inboxPulls, Pu
             return Content((await inboxPulls.PullAsync(account, state, cancellationToken)).ToJsonString(), "application/json; charset=utf-8");
         }
 
-        var outcome = await pulls.PullAsync(account, state, cancellationToken, stateText);
+        var outcome = await pulls.PullAsync(account, state, cancellationToken, stateText, quickTried: HttpContext.Items.ContainsKey(QuickPullMiddleware.QuickPathTried));
         return outcome switch
         {
             PullOutcome.Ok ok => Ok(ok.Response),

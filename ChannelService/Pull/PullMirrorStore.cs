@@ -43,6 +43,16 @@ internal sealed record LastPull
     public string? Instance { get; init; }
 }
 
+/// <summary>When an account was last pulled and what came of it.</summary>
+internal sealed record PullActivity
+{
+    public string AccountId { get; init; } = string.Empty;
+
+    public DateTimeOffset At { get; init; }
+
+    public string? Result { get; init; }
+}
+
 /// <summary>What one response sends for one ticket, recorded as pending until Zendesk acknowledges it.</summary>
 internal sealed record PendingUnit(string UnitKey, string ItemKey, string? SeriesUid, string? OccurrenceDate, string Version, string Snapshot, long Ordinal)
 {
@@ -150,7 +160,7 @@ internal sealed class PullMirrorStore(Database database, string? instanceName = 
     }
 
     /// <summary>Per account: when it was last pulled, with what result, by which instance (dashboard).</summary>
-    public async Task<IReadOnlyDictionary<string, LastPull>> LastPullsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, LastPull>> LastPullInstancesAsync(CancellationToken cancellationToken)
     {
         const string Sql = "SELECT account_id AS AccountId, last_pull_at AS At, last_result AS Result, last_pull_instance AS Instance FROM pull_accounts";
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -199,5 +209,78 @@ internal sealed class PullMirrorStore(Database database, string? instanceName = 
         const string ClearAccount = "UPDATE pull_accounts SET pending_generation = NULL WHERE account_id = @accountId";
         await c.ExecuteAsync(DropUnits, new { accountId });
         await c.ExecuteAsync(ClearAccount, new { accountId });
+    }
+
+    /// <summary>Rows of the owned table(s), for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+    [
+        new("pull_accounts", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM pull_accounts")),
+        new("pull_mirror", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM pull_mirror")),
+    ];
+
+    /// <summary>
+    /// Retention of forgotten items: of <paramref name="itemKeys"/>, those that still have a ticket Zendesk has not
+    /// acknowledged as closed (a unit never acknowledged, a response pending, or an acknowledged snapshot that is not
+    /// deleted). Their source items must stay: the pull still needs them to send or resend the closing notice.
+    /// </summary>
+    public async Task<HashSet<string>> ItemsAwaitingClosingAsync(string accountId, IReadOnlyCollection<string> itemKeys, CancellationToken cancellationToken = default)
+    {
+        // A list parameter: Dapper spreads it into IN (…) for SQLite and passes a PostgreSQL array, compared with ANY.
+        var sql = new DialectSql(
+            Sqlite: """
+                SELECT item_key AS ItemKey, acked_snapshot AS AckedSnapshot, pending_generation AS PendingGeneration
+                FROM pull_mirror WHERE account_id = @accountId AND item_key IN @chunk
+                """,
+            PostgreSql: """
+                SELECT item_key AS ItemKey, acked_snapshot AS AckedSnapshot, pending_generation AS PendingGeneration
+                FROM pull_mirror WHERE account_id = @accountId AND item_key = ANY(@chunk)
+                """);
+        var open = new HashSet<string>(StringComparer.Ordinal);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        foreach (var chunk in itemKeys.Chunk(500))
+        {
+            var rows = await connection.QueryAsync<(string ItemKey, string? AckedSnapshot, long? PendingGeneration)>(
+                new CommandDefinition(sql.For(database.Dialect), new { accountId, chunk }, cancellationToken: cancellationToken));
+            foreach (var row in rows)
+            {
+                if (row.PendingGeneration is not null || row.AckedSnapshot is null || !Tickets.ItemSnapshot.FromJson(row.AckedSnapshot).Deleted)
+                {
+                    open.Add(row.ItemKey);
+                }
+            }
+        }
+
+        return open;
+    }
+
+    /// <summary>When each account was last pulled and what came of it (the dashboard).</summary>
+    public async Task<IReadOnlyDictionary<string, PullActivity>> LastPullsAsync(CancellationToken cancellationToken = default)
+    {
+        const string Sql = "SELECT account_id AS AccountId, last_pull_at AS At, last_result AS Result FROM pull_accounts WHERE last_pull_at IS NOT NULL";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<PullActivity>(new CommandDefinition(Sql, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.AccountId, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Records the latest quick pulls of many accounts in one transaction (<see cref="QuickPullActivity"/>). A newer
+    /// time already recorded (a full pull in between) is kept.
+    /// </summary>
+    public async Task RecordResultsAsync(IReadOnlyCollection<PullActivity> latest, CancellationToken cancellationToken = default)
+    {
+        const string Sql = """
+            INSERT INTO pull_accounts (account_id, issued_generation, last_pull_at, last_result) VALUES (@AccountId, 0, @At, @Result)
+            ON CONFLICT (account_id) DO UPDATE SET last_pull_at = excluded.last_pull_at, last_result = excluded.last_result
+            WHERE pull_accounts.last_pull_at IS NULL OR pull_accounts.last_pull_at < excluded.last_pull_at
+            """;
+        if (latest.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(Sql, latest, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
     }
 }

@@ -19,6 +19,9 @@ internal sealed class PullOptions
     /// <summary>How long a pull that found nothing to do lets identical pulls answer from one conditional request.</summary>
     public TimeSpan UnchangedValidity { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How often quick no-change pulls are written to the dashboard's last pull (<see cref="QuickPullActivity"/>).</summary>
+    public TimeSpan ActivityFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Parsed items kept in memory for all accounts together (see <see cref="ParsedItemCache"/>).</summary>
     public int ParsedItemCapacity { get; set; } = ParsedItemCache.DefaultCapacity;
 }

@@ -120,9 +120,10 @@ internal sealed partial class PullService
     }
 
     /// <param name="stateText">The state as Zendesk sent it: an unchanged answer gives it back as it came.</param>
-    public async Task<PullOutcome> PullAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken, string? stateText = null)
+    /// <param name="quickTried">The quick path already asked the source for this request (<see cref="QuickPullMiddleware"/>): not again.</param>
+    public async Task<PullOutcome> PullAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken, string? stateText = null, bool quickTried = false)
     {
-        if (await unchanged.TryAnswerAsync(account, state, stateText, cancellationToken) is { } quick)
+        if (!quickTried && await unchanged.TryAnswerAsync(account, state, stateText, cancellationToken) is { } quick)
         {
             return quick;
         }

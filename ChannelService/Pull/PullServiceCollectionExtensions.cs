@@ -11,6 +11,8 @@ internal static class PullServiceCollectionExtensions
         services.AddSingleton(sp => new PullMirrorStore(sp.GetRequiredService<ChannelService.Data.Database>(), sp.GetRequiredService<ChannelService.Data.InstanceRegistry>().Name));
         services.AddSingleton<AccountLocks>();
         services.AddSingleton(sp => new ParsedItemCache(sp.GetRequiredService<IOptions<PullOptions>>().Value.ParsedItemCapacity));
+        services.AddSingleton<QuickPullActivity>();
+        services.AddHostedService(sp => sp.GetRequiredService<QuickPullActivity>());
         services.AddSingleton<UnchangedPulls>();
         services.AddSingleton<FirstReadCompletions>();
         services.AddSingleton<PullPlanner>();

@@ -5,6 +5,7 @@ using System.Text.Json;
 using ChannelService.Accounts;
 using ChannelService.Sources;
 using ChannelService.Sources.Http;
+using ChannelService.Web;
 using Microsoft.Extensions.Options;
 
 namespace ChannelService.Pull;
@@ -18,7 +19,8 @@ namespace ChannelService.Pull;
 /// re-evaluates it at least that often), and the source itself says nothing changed (a feed's 304). Anything else,
 /// including a failing source, takes the full path, which reports it properly.
 /// </summary>
-internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec stateCodec, TimeProvider time, IOptions<PullOptions> options)
+/// <param name="activity">Where a quick answer is noted for the dashboard (batched); null outside the web host.</param>
+internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec stateCodec, TimeProvider time, IOptions<PullOptions> options, QuickPullActivity? activity = null)
 {
     /// <summary>Per decoded metadata instance (the codec hands out the same instance for the same string).</summary>
     private static readonly ConditionalWeakTable<AccountMetadata, string> Fingerprints = new();
@@ -29,6 +31,36 @@ internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec state
     /// <summary>The "nothing new" answer, or null when the full path must run.</summary>
     /// <param name="stateText">The state as Zendesk sent it: the answer gives it back as it came.</param>
     public async Task<PullOutcome?> TryAnswerAsync(AccountMetadata account, PullState? state, string? stateText, CancellationToken cancellationToken)
+    {
+        var mark = await CheckAsync(account, state, cancellationToken);
+        return mark is null ? null : new PullOutcome.Ok(new PullResponse([], stateText ?? stateCodec.Encode(state!)));
+    }
+
+    /// <summary>
+    /// The "nothing new" answer as the JSON bytes the controller would write (<c>{"external_resources":[],"state":…}</c>),
+    /// or null when the full path must run. The bytes are made once per mark and state: Zendesk sends the same state
+    /// until something changes, so a quick answer serialises nothing.
+    /// </summary>
+    public async Task<byte[]?> TryAnswerBytesAsync(AccountMetadata account, PullState state, string stateText, CancellationToken cancellationToken)
+    {
+        var mark = await CheckAsync(account, state, cancellationToken);
+        if (mark is null)
+        {
+            return null;
+        }
+
+        if (mark.Answer is { } memo && memo.State == stateText)
+        {
+            return memo.Json;
+        }
+
+        var json = JsonSerializer.SerializeToUtf8Bytes(new PullResponse([], stateText), JsonDefaults.Options);
+        mark.Answer = new AnswerMemo(stateText, json);
+        return json;
+    }
+
+    /// <summary>The account's mark when it still holds and the source says nothing changed; null otherwise.</summary>
+    private async Task<Mark?> CheckAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
     {
         if (state is null || !marks.TryGetValue(account.AccountId, out var mark)
             || mark.Until <= time.GetUtcNow() || mark.Epoch != state.StoreEpoch || mark.Generation != state.Generation
@@ -52,9 +84,13 @@ internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec state
         budget.CancelAfter(options.Value.SourceBudget);
         try
         {
-            return await check.IsUnchangedSinceAsync(mark.Cursor, budget.Token)
-                ? new PullOutcome.Ok(new PullResponse([], stateText ?? stateCodec.Encode(state)))
-                : null;
+            if (!await check.IsUnchangedSinceAsync(mark.Cursor, budget.Token))
+            {
+                return null;
+            }
+
+            activity?.Note(account.AccountId, time.GetUtcNow());
+            return mark;
         }
         catch (SourceException)
         {
@@ -88,5 +124,11 @@ internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec state
     private static string Fingerprint(AccountMetadata account) =>
         Fingerprints.GetValue(account, a => Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(a))));
 
-    private sealed record Mark(string Account, string Epoch, long Generation, string Cursor, long StoreWrites, DateTimeOffset Until, IUnchangedCheckSource? Check);
+    private sealed record Mark(string Account, string Epoch, long Generation, string Cursor, long StoreWrites, DateTimeOffset Until, IUnchangedCheckSource? Check)
+    {
+        /// <summary>The last answer made under this mark (replaced whole, so readers on other threads see one or the other).</summary>
+        public AnswerMemo? Answer { get; set; }
+    }
+
+    private sealed record AnswerMemo(string State, byte[] Json);
 }

@@ -315,4 +315,51 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
             ChangedAt,
             DeletedAt);
     }
+
+    /// <summary>Rows of the owned table(s), for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+    [
+        new("source_items", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM source_items")),
+        new("source_cursors", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM source_cursors")),
+        new("source_writes", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM source_writes")),
+    ];
+
+    /// <summary>
+    /// Retention (Data/Retention.cs): items gone from the source (tombstones) deleted before <paramref name="before"/>,
+    /// in key order after (<paramref name="afterAccount"/>, <paramref name="afterKey"/>), at most <paramref name="batch"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<(string AccountId, string ItemKey)>> TombstonesAsync(
+        DateTimeOffset before, string afterAccount, string afterKey, int batch, CancellationToken cancellationToken = default)
+    {
+        const string Sql = """
+            SELECT account_id, item_key FROM source_items
+            WHERE deleted = 1 AND deleted_at < @before AND (account_id > @afterAccount OR (account_id = @afterAccount AND item_key > @afterKey))
+            ORDER BY account_id, item_key LIMIT @batch
+            """;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<(string, string)>(new CommandDefinition(Sql, new { before, afterAccount, afterKey, batch }, cancellationToken: cancellationToken))).ToList();
+    }
+
+    /// <summary>
+    /// Forgets tombstones whose closing notice Zendesk has acknowledged (the caller checked the mirror under the account's
+    /// pull lock). Only rows still deleted before <paramref name="before"/> go: an item that came back stays.
+    /// </summary>
+    public async Task<int> ForgetTombstonesAsync(string accountId, IReadOnlyCollection<string> keys, DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        // A list parameter: Dapper spreads it into IN (…) for SQLite and passes a PostgreSQL array, compared with ANY.
+        var sql = new DialectSql(
+            Sqlite: "DELETE FROM source_items WHERE account_id = @accountId AND item_key IN @keys AND deleted = 1 AND deleted_at < @before",
+            PostgreSql: "DELETE FROM source_items WHERE account_id = @accountId AND item_key = ANY(@keys) AND deleted = 1 AND deleted_at < @before");
+        if (keys.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var deleted = await connection.ExecuteAsync(new CommandDefinition(sql.For(database.Dialect), new { accountId, keys = keys.ToArray(), before }, cancellationToken: cancellationToken));
+
+        // Counted as a write: a quick no-change answer must not outlive a change of the store, however harmless.
+        writes.AddOrUpdate(accountId, 1, (_, n) => n + 1);
+        return deleted;
+    }
 }

@@ -69,6 +69,9 @@ public static class ServiceSetup
         services.AddZendeskPush();
         services.AddEvents();
         services.AddServiceHealthChecks();
+        services.AddSingleton<TableSizes>();
+        services.AddSingleton<ChannelService.Retention.RetentionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ChannelService.Retention.RetentionService>());
 
         // The Zendesk link (OAuth to the REST API, per subdomain): IZendeskLinkTokens for the API clients.
         services.AddZendeskLink();
@@ -131,6 +134,9 @@ public static class ServiceSetup
         app.UseJsonErrors();
         app.UseStaticFiles();
         app.UseZendeskLogScope();
+
+        // A no-change pull is answered here, before routing, authentication and MVC; anything else goes on.
+        app.UseMiddleware<QuickPullMiddleware>();
         app.UseAdminLocalization();
 
         // Routing after the admin UI's locale: that reads the posted form asynchronously, and the admin steps are

@@ -97,17 +97,32 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
         var deliver = new DialectSql(
             Sqlite: "UPDATE outbox SET status = 'delivered', delivered_at = @Now, last_error = NULL WHERE account_id = @accountId AND seq IN @seqs AND status = 'pending'",
             PostgreSql: "UPDATE outbox SET status = 'delivered', delivered_at = @Now, last_error = NULL WHERE account_id = @accountId AND seq = ANY(@seqs) AND status = 'pending'");
-        const string Forget = "DELETE FROM outbox WHERE account_id = @accountId AND status = 'delivered' AND delivered_at < @Cutoff";
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(deliver.For(database.Dialect), new { accountId, seqs = seqs.ToArray(), Now = time.GetUtcNow() });
-
-        // Delivered messages are kept a while (dashboard counts, the sender's thread name for replies), not for ever:
-        // they hold people's messages, and Zendesk has its own copy.
-        await connection.ExecuteAsync(Forget, new { accountId, Cutoff = time.GetUtcNow() - DeliveredRetention });
     }
 
-    /// <summary>How long a delivered item stays in the table.</summary>
-    public static readonly TimeSpan DeliveredRetention = TimeSpan.FromDays(30);
+    /// <summary>
+    /// Retention (Data/Retention.cs): deletes up to <paramref name="batch"/> delivered items delivered before
+    /// <paramref name="deliveredBefore"/> and parked items parked before <paramref name="parkedBefore"/>; pending items
+    /// always stay. Delivered messages are kept a while (dashboard counts, the sender's thread name for replies), not
+    /// for ever: they hold people's messages, and Zendesk has its own copy. Returns how many rows went.
+    /// </summary>
+    public async Task<int> PruneAsync(DateTimeOffset deliveredBefore, DateTimeOffset parkedBefore, int batch, CancellationToken cancellationToken = default)
+    {
+        const string Sql = """
+            DELETE FROM outbox WHERE seq IN (
+                SELECT seq FROM outbox WHERE status = 'delivered' AND delivered_at < @deliveredBefore
+                UNION ALL
+                SELECT seq FROM outbox WHERE status = 'parked' AND COALESCE(parked_at, created_at) < @parkedBefore
+                LIMIT @batch)
+            """;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(Sql, new { deliveredBefore, parkedBefore, batch }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Rows of the owned table, for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(DbConnection connection) =>
+        [new("outbox", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM outbox"))];
 
     /// <summary>The sender's own thread name behind one of our thread ids (inbox replies carry it back), if still stored.</summary>
     public async Task<string?> SourceThreadAsync(string accountId, string threadId, CancellationToken cancellationToken = default)
@@ -118,7 +133,7 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
     }
 
     /// <summary>
-    /// The messages of one thread still kept (pending, parked, or delivered less than <see cref="DeliveredRetention"/>
+    /// The messages of one thread still kept (pending, parked, or delivered less than <c>Channel:OutboxDeliveredRetention</c>
     /// ago): the newest <paramref name="max"/>, oldest first. What the clickthrough page of an inbox thread shows.
     /// </summary>
     public async Task<IReadOnlyList<OutboxItem>> ThreadAsync(string accountId, string threadId, int max, CancellationToken cancellationToken = default)
@@ -165,9 +180,9 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
     /// <summary>Zendesk refused the item for good (its answer is kept); the rest of the account's work continues.</summary>
     public async Task ParkAsync(long seq, string description, CancellationToken cancellationToken = default)
     {
-        const string Sql = "UPDATE outbox SET status = 'parked', attempts = attempts + 1, last_error = @description WHERE seq = @seq AND status = 'pending'";
+        const string Sql = "UPDATE outbox SET status = 'parked', parked_at = @Now, attempts = attempts + 1, last_error = @description WHERE seq = @seq AND status = 'pending'";
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(Sql, new { seq, description = Truncate(description, 1000) });
+        await connection.ExecuteAsync(Sql, new { seq, Now = time.GetUtcNow(), description = Truncate(description, 1000) });
     }
 
     /// <summary>A failed attempt that will be repeated (429, 5xx, timeout): counted and described for the dashboard.</summary>

@@ -88,4 +88,10 @@ internal sealed class PushCredentialsStore(Database database, SecretSealer seale
 
     public static bool IsValidSubdomain(string? subdomain) =>
         subdomain is { Length: > 0 and <= MaxSubdomainLength } && subdomain.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') && subdomain[0] != '-' && subdomain[^1] != '-';
+
+    /// <summary>Rows of the owned table(s), for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+    [
+        new("push_credentials", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM push_credentials")),
+    ];
 }

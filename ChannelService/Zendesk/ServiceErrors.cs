@@ -50,4 +50,16 @@ internal sealed class ServiceErrors(Database database, TimeProvider time)
         const string Sql = "DELETE FROM service_errors WHERE account_id = @accountId";
         await connection.ExecuteAsync(Sql, new { accountId }, transaction);
     }
+
+    /// <summary>Retention (Data/Retention.cs): deletes up to <paramref name="batch"/> errors recorded before <paramref name="before"/>.</summary>
+    public async Task<int> PruneAsync(DateTimeOffset before, int batch, CancellationToken cancellationToken = default)
+    {
+        const string Sql = "DELETE FROM service_errors WHERE id IN (SELECT id FROM service_errors WHERE at < @before ORDER BY at LIMIT @batch)";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(Sql, new { before, batch }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Rows of the owned table, for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(DbConnection connection) =>
+        [new("service_errors", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM service_errors"))];
 }

@@ -296,4 +296,8 @@ internal sealed class ZendeskLinkStore(Database database, SecretSealer sealer)
 
         public DateTimeOffset? BrokenAt { get; init; }
     }
+
+    /// <summary>Rows of the owned table, for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+        [new("zendesk_links", await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT count(*) FROM zendesk_links"))];
 }

@@ -65,7 +65,7 @@ public sealed class ChangeFeedTests
         Start(new RecordingHandler("status", TicketScope.OwnTickets));
 
         // Act: told three times at once (the link renewed while the worker retries a set-up), then once more
-        var observer = Services.GetServices<IZendeskLinkObserver>().Single();
+        var observer = Services.GetRequiredService<ChangeFeedLinks>();
         await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => observer.LinkedAsync(Subdomain, CancellationToken.None)));
         await LinkAsync();
 
@@ -475,6 +475,26 @@ public sealed class ChangeFeedTests
         Assert.That(cells.Skip(4).Take(3), Is.EqualTo(new[] { "0", "1", "1" }));
         Assert.That(cells[7], Is.Empty);
         Assert.That(html, Does.Not.Contain(webhook.Secret));
+    }
+
+    [Test]
+    public async Task Without_Any_Handler_A_Delivery_Is_Acknowledged_Without_An_Api_Call()
+    {
+        // Arrange: the feed is set up on link, but no feature consumes it yet
+        Start();
+        var webhook = await LinkAsync();
+        await OwnTicketAsync(OurTicket);
+        zendesk.SetTicket(OurTicket, "solved", Now().AddSeconds(-10));
+
+        // Act
+        using var response = await zendesk.DeliverAsync(client, serviceUrl, webhook, FakeZendeskApi.DeliveryBody(OurTicket));
+        await Task.Delay(1500);
+
+        // Assert
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await ScalarAsync<long>("SELECT COUNT(*) FROM change_feed_deliveries"), Is.EqualTo(1));
+        Assert.That(await ScalarAsync<long>("SELECT COUNT(*) FROM change_feed_nudges"), Is.Zero);
+        Assert.That(zendesk.ShowCalls, Is.Empty);
     }
 
     private static string Cursor(long seq) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"seq:{seq}"));

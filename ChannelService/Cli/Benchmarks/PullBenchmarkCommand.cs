@@ -19,14 +19,54 @@ namespace ChannelService.Cli.Benchmarks;
 internal static class PullBenchmarkCommand
 {
     // At most one unit: the default 20 MB source size limit.
-    public static Command Create(CliContext context) =>
-        FeedBenchmarkCommand.Bench(
+    public static Command Create(CliContext context)
+    {
+        var command = FeedBenchmarkCommand.Bench(
             "pull",
             "Benchmark: first pull of a generated feed (whole service, POST /pull) vs a bare parse of it.",
             defaults: (1, 5),
             maxUnits: 1,
             maxRuns: 100,
             (units, runs) => RunAsync(context, units, runs));
+        command.Subcommands.Add(Accounts(context));
+        return command;
+    }
+
+    /// <summary>
+    /// <c>pull accounts --count N --url-template URL</c>: mints N <c>ics</c> accounts at once for the many-account
+    /// no-change benchmark (benchmarks/pull-304.sh, ACCOUNTS=N), each with its own feed URL ({n} = 1..N), with the
+    /// data folder's keys as <c>metadata new</c> does; one metadata string per line on standard output.
+    /// </summary>
+    private static CliCommand Accounts(CliContext context)
+    {
+        var count = CliOptions.Number("--count", "how many accounts", 1, 100_000, 1);
+        var template = CliOptions.Text("--url-template", "the feed URL of account n, with {n} for 1..N", "url", required: true);
+        var command = new CliCommand("accounts", "Benchmark helper: mint N ics accounts, one metadata string per line.")
+        {
+            Usage = ["pull accounts --count N --url-template http://127.0.0.1:8080/feed-{n}.ics"],
+        };
+        command.Options.Add(count);
+        command.Options.Add(template);
+        command.SetAction(async result =>
+        {
+            var url = result.GetValue(template) ?? throw new CliUsageException("--url-template is required.");
+            if (!url.Contains("{n}", StringComparison.Ordinal))
+            {
+                throw new CliUsageException("--url-template must contain {n}.");
+            }
+
+            var codec = new MetadataCodec(MetadataCommand.LoadKeys(context, create: true));
+            var n = result.GetValue(count);
+            for (var i = 1; i <= n; i++)
+            {
+                var request = new NewAccountRequest("ics", url.Replace("{n}", i.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), null, null, $"Benchmark {i}", []);
+                await context.Stdout.WriteLineAsync(codec.Encode(AccountRequests.Create(request)));
+            }
+
+            return 0;
+        });
+        return command;
+    }
 
     private static async Task<int> RunAsync(CliContext context, double units, int runs)
     {

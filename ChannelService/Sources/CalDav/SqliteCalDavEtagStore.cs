@@ -69,4 +69,10 @@ internal sealed class SqliteCalDavEtagStore(Database database, TimeProvider? tim
             new { url = collection.AbsoluteUri },
             cancellationToken: cancellationToken));
     }
+
+    /// <summary>Rows of the owned table(s), for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+    [
+        new("caldav_etag_snapshots", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM caldav_etag_snapshots")),
+    ];
 }

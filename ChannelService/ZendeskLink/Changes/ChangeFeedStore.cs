@@ -96,6 +96,17 @@ internal sealed record HandlerKey(string Name, TicketScope Scope);
 /// </summary>
 internal sealed class ChangeFeedStore(Database database, TimeProvider time) : IOwnTicketWrites
 {
+    /// <summary>Rows of the owned tables, for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+    [
+        new("change_feed_links", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM change_feed_links")),
+        new("change_feed_deliveries", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM change_feed_deliveries")),
+        new("change_feed_nudges", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM change_feed_nudges")),
+        new("change_feed_tickets", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM change_feed_tickets")),
+        new("change_feed_dispatch", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM change_feed_dispatch")),
+        new("change_feed_own_writes", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM change_feed_own_writes")),
+    ];
+
     public const string Pending = "pending";
     public const string Active = "active";
 

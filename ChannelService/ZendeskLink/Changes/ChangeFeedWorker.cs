@@ -63,6 +63,9 @@ internal sealed partial class ChangeFeedWorker : BackgroundService
         exportLimiter = new ExportRateLimiter(this.options.ChangeFeedExportRequestsPerMinute, time);
     }
 
+    /// <summary>False while no feature consumes the feed: deliveries are then acknowledged without a re-read.</summary>
+    public bool HasHandlers => handlerKeys.Count > 0;
+
     /// <summary>True when some handler wants every ticket of the account, not only ours.</summary>
     public bool WantsAllTickets => handlerKeys.Any(h => h.Scope == TicketScope.AllTickets);
 

@@ -66,8 +66,9 @@ internal sealed partial class ZendeskWebhookController(
             return BadRequest(new ErrorResponse("The invocation id is too long."));
         }
 
-        // Before any API call: a ticket no handler can want is recorded as received and nothing more.
-        var wanted = worker.WantsAllTickets || await snapshots.IsLinkedAsync(link.Subdomain, ticketId, cancellationToken);
+        // Before any API call: a ticket no handler can want (or any ticket while no handler is registered) is recorded as
+        // received and nothing more.
+        var wanted = worker.HasHandlers && (worker.WantsAllTickets || await snapshots.IsLinkedAsync(link.Subdomain, ticketId, cancellationToken));
         var fresh = await store.AcceptDeliveryAsync(link, invocation.Length == 0 ? null : invocation, wanted ? ticketId : null, cancellationToken);
         if (fresh && wanted)
         {

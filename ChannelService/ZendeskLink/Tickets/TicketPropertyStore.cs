@@ -40,4 +40,8 @@ internal sealed class TicketPropertyStore(Database database)
         const string Sql = "DELETE FROM zendesk_ticket_properties WHERE account_id = @accountId";
         await connection.ExecuteAsync(Sql, new { accountId }, transaction);
     }
+
+    /// <summary>Rows of the owned table, for the dashboard's table sizes.</summary>
+    public static async Task<IReadOnlyList<TableRows>> RowCountsAsync(System.Data.Common.DbConnection connection) =>
+        [new("zendesk_ticket_properties", await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "SELECT count(*) FROM zendesk_ticket_properties"))];
 }

@@ -1,4 +1,4 @@
--- PostgreSQL form of ../0013_service_instances.sql.
+-- PostgreSQL form of ../0014_service_instances.sql.
 CREATE TABLE service_instances (
     name          TEXT PRIMARY KEY,
     version       TEXT NOT NULL,
