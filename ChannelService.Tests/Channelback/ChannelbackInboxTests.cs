@@ -10,13 +10,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ChannelService.Tests.Channelback;
 
 /// <summary>Channelback for an inbox account: the reply goes to the callback once, however often Zendesk retries.</summary>
-public sealed class ChannelbackInboxTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed class ChannelbackInboxTests(TestStore testStore)
 {
     [Test]
     public async Task An_Inbox_Reply_Is_Delivered_Once_With_The_Reply_Id_And_The_File_Links()
     {
         await using var receiver = new LoopbackServer((request, stream, ct) => LoopbackServer.WriteAsync(stream, 200, "{}", ct));
-        using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" });
+        using var factory = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" }, store: testStore);
         using var client = factory.CreateClient();
         var callback = receiver.Url("/replies");
         var account = new NewAccountRequest("inbox", callback.ToString(), null, null, "Support inbox", []).Create(TimeProvider.System) with { Subdomain = "acme" };

@@ -17,7 +17,8 @@ namespace ChannelService.Tests.Channelback;
 /// </summary>
 [TestFixture]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "NUnit disposes them in TearDown")]
-public sealed class ChannelbackRadicaleTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed class ChannelbackRadicaleTests(TestStore testStore)
 {
     private RadicaleServer server = null!;
     private ServiceFactory factory = null!;
@@ -35,7 +36,7 @@ public sealed class ChannelbackRadicaleTests
     public void StartService()
     {
         race = null;
-        factory = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" });
+        factory = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" }, store: testStore);
         host = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<ISourceFactory>(sp => new CalDavRoutingSourceFactory(sp, () => race))));
         client = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
     }

@@ -146,7 +146,7 @@ public sealed class MigrationTests
     /// <summary>A database as the migrations up to <paramref name="version"/> left it, recorded as applied.</summary>
     private async Task<Microsoft.Data.Sqlite.SqliteConnection> OpenAtVersionAsync(int version)
     {
-        var connection = await new Database(Path.Combine(folder, "channel.db")).OpenAsync();
+        var connection = (Microsoft.Data.Sqlite.SqliteConnection)await new Database(Path.Combine(folder, "channel.db")).OpenAsync();
         await connection.ExecuteAsync("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
         foreach (var migration in Migrations.All.Where(m => m.Version <= version))
         {

@@ -18,6 +18,8 @@ public sealed partial class TableOwnershipTests
         ["accounts"] = ["Accounts/AccountRegistry.cs"],
         ["source_items"] = ["Sources/SourceItemStore.cs"],
         ["source_cursors"] = ["Sources/SourceItemStore.cs"],
+        ["source_writes"] = ["Sources/SourceItemStore.cs"],
+        ["service_instances"] = ["Data/InstanceRegistry.cs"],
         ["pull_accounts"] = ["Pull/PullMirrorStore.cs"],
         ["pull_mirror"] = ["Pull/PullMirrorStore.cs"],
         ["caldav_etag_snapshots"] = ["Sources/CalDav/SqliteCalDavEtagStore.cs"],
@@ -42,11 +44,18 @@ public sealed partial class TableOwnershipTests
 
     private static string ServiceFolder => Path.Combine(TestPaths.RepositoryRoot, "ChannelService");
 
+    /// <summary>
+    /// <c>db copy</c> moves every table whatever it is (Data/DatabaseCopy.cs): it names no table, it reads the list from
+    /// the SQLite schema, so it is the one file outside the owners that builds SQL from a table name.
+    /// </summary>
+    private const string WholeSchemaCopy = "Data/DatabaseCopy.cs";
+
     private static IEnumerable<(string File, string Text)> ServiceSources() =>
         Directory.EnumerateFiles(ServiceFolder, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                         && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .Select(f => (Path.GetRelativePath(ServiceFolder, f).Replace('\\', '/'), File.ReadAllText(f)));
+            .Select(f => (Path.GetRelativePath(ServiceFolder, f).Replace('\\', '/'), File.ReadAllText(f)))
+            .Where(s => s.Item1 != WholeSchemaCopy);
 
     [Test]
     public async Task Every_Table_Of_The_Schema_Has_An_Owner()

@@ -14,7 +14,8 @@ namespace ChannelService.Tests.Events;
 
 /// <summary>POST /events (spec §7) and GET /dashboard: every payload is checked against Zendesk's schema first.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in [TearDown].")]
-public sealed class EventCallbackTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed class EventCallbackTests(TestStore testStore)
 {
     private ServiceFactory factory = null!;
     private HttpClient client = null!;
@@ -26,7 +27,7 @@ public sealed class EventCallbackTests
         {
             ["Channel:DashboardUser"] = "ops",
             ["Channel:DashboardPassword"] = "s3cret-dashboard",
-        });
+        }, store: testStore);
         client = factory.CreateClient();
     }
 
@@ -210,7 +211,7 @@ public sealed class EventCallbackTests
     [Test]
     public async Task Dashboard_Is_Not_Found_When_No_Operator_Credential_Is_Configured()
     {
-        using var bare = new ServiceFactory();
+        using var bare = new ServiceFactory(store: testStore);
         using var bareClient = bare.CreateClient();
 
         using var response = await bareClient.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/dashboard") { Headers = { Authorization = Basic("", "") } });

@@ -18,7 +18,8 @@ namespace ChannelService.Tests.Events;
 /// durable, storage from unauthenticated callers stays bounded whatever they send, and real events still act.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in [TearDown].")]
-public sealed class EventFloodTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed class EventFloodTests(TestStore testStore)
 {
     private const int Forged = 5000;
 
@@ -28,7 +29,7 @@ public sealed class EventFloodTests
     [SetUp]
     public void SetUp()
     {
-        factory = new ServiceFactory();
+        factory = new ServiceFactory(store: testStore);
         client = factory.CreateClient();
     }
 

@@ -9,12 +9,13 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ChannelService.Tests.Pull;
 
 /// <summary>With push off, inbox messages reach Zendesk by the pull, with the same lossless generations as sources.</summary>
-public sealed class InboxPullTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed class InboxPullTests(TestStore testStore)
 {
     [Test]
     public async Task Inbox_Messages_Are_Pulled_Sent_Again_After_A_Lost_Answer_And_Then_Never_Again()
     {
-        await using var factory = new ServiceFactory();
+        await using var factory = new ServiceFactory(store: testStore);
         using var client = factory.CreateClient();
         var account = new NewAccountRequest("inbox", "https://hooks.example.net/replies", null, null, "Support inbox", []).Create(TimeProvider.System);
         await factory.Services.GetRequiredService<AccountRegistry>().UpsertAsync(account);

@@ -22,7 +22,8 @@ namespace ChannelService.Tests.Pull;
 /// </summary>
 [TestFixture]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "NUnit disposes them in TearDown")]
-public sealed partial class PullRadicaleScenarioTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed partial class PullRadicaleScenarioTests(TestStore testStore)
 {
     private const string Berlin = "time_zone=Europe/Berlin";
     private static readonly DateTimeOffset Start = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
@@ -551,7 +552,7 @@ public sealed partial class PullRadicaleScenarioTests
 
     // ------------------------------------------------------------ service and Zendesk helpers
 
-    private ServiceFactory NewFactory() => new(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" });
+    private ServiceFactory NewFactory() => new(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" }, store: testStore);
 
     private void StartHost()
     {

@@ -14,7 +14,8 @@ namespace ChannelService.Tests.Pull;
 /// the way Zendesk does (dedupe by external_id, thread by thread_id, state only from successful answers).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "NUnit disposes them in TearDown")]
-public sealed class PullScenarioTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed class PullScenarioTests(TestStore testStore)
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
 
@@ -29,7 +30,7 @@ public sealed class PullScenarioTests
     {
         feed = await FeedServer.StartAsync();
         clock = new ManualTimeProvider(Start);
-        factory = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" });
+        factory = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" }, store: testStore);
         StartHost();
     }
 
@@ -55,7 +56,7 @@ public sealed class PullScenarioTests
     {
         client.Dispose();
         await host.DisposeAsync();
-        var fresh = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" });
+        var fresh = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" }, store: testStore);
         Directory.CreateDirectory(fresh.DataDirectory);
         File.Copy(Path.Combine(factory.DataDirectory, "keys.json"), Path.Combine(fresh.DataDirectory, "keys.json"));
         await factory.DisposeAsync();
@@ -364,7 +365,7 @@ public sealed class PullScenarioTests
         await using var fresh = new ServiceFactory(new Dictionary<string, string?>
         {
             ["Channel:AllowPrivateNetworkSources"] = "true",
-        });
+        }, store: testStore);
         foreach (var keyFile in new[] { "keys.json" })
         {
             Directory.CreateDirectory(fresh.DataDirectory);

@@ -20,10 +20,12 @@ namespace ChannelService.Tests.Retention;
 /// <summary>
 /// Retention (issue 15 §7): each history table keeps its rows for its retention and no longer, in a real service
 /// (test clock), and pruning never breaks exactly-once: a channelback repeated inside the window is answered from its
-/// record, and an item gone from the source stays until Zendesk acknowledged its closing notice.
+/// record, and an item gone from the source stays until Zendesk acknowledged its closing notice. On both stores (the
+/// pass runs in every host, PostgreSQL instances too).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "NUnit disposes them in TearDown")]
-public sealed class RetentionTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed class RetentionTests(TestStore testStore)
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
 
@@ -40,7 +42,7 @@ public sealed class RetentionTests
         {
             ["Channel:AllowPrivateNetworkSources"] = "true",
             ["Channel:RetentionBatchSize"] = "2", // several batches per table
-        });
+        }, store: testStore);
         host = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(clock)));
         client = host.CreateClient();
     }

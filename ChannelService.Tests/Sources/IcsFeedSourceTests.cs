@@ -9,6 +9,7 @@ using ChannelService.Tests.Sources.Http;
 namespace ChannelService.Tests.Sources;
 
 /// <summary>The feed source against a loopback HTTP server and a real SQLite store.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A SQLite Database holds nothing to dispose; TearDown removes its folder.")]
 public sealed class IcsFeedSourceTests
 {
     private const string Account = "acct1";

@@ -4,7 +4,8 @@ using ChannelService.Sources;
 
 namespace ChannelService.Tests.Sources;
 
-public sealed class SourceItemStoreTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed class SourceItemStoreTests(TestStore kind)
 {
     private string folder = null!;
     private Database database = null!;
@@ -14,7 +15,7 @@ public sealed class SourceItemStoreTests
     public async Task CreateDatabase()
     {
         folder = Directory.CreateTempSubdirectory("channelservice-store-").FullName;
-        database = new Database(Path.Combine(folder, "channel.db"));
+        database = await kind.CreateAsync(folder);
         await database.InitializeAsync();
         store = new SourceItemStore(database);
     }
@@ -23,6 +24,7 @@ public sealed class SourceItemStoreTests
     public void DeleteFolder()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        database.Dispose();
         Directory.Delete(folder, recursive: true);
     }
 

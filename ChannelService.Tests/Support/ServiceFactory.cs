@@ -12,7 +12,8 @@ internal sealed class ServiceFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> settings;
 
-    public ServiceFactory(IDictionary<string, string?>? settings = null, string environment = "Production")
+    /// <param name="store">Null or SQLite: a fresh SQLite file in the data folder; PostgreSQL: a fresh database on the run's server.</param>
+    public ServiceFactory(IDictionary<string, string?>? settings = null, string environment = "Production", TestStore? store = null)
     {
         DataDirectory = Path.Combine(Path.GetTempPath(), "channelservice-tests", Guid.NewGuid().ToString("N"));
         Environment = environment;
@@ -21,6 +22,11 @@ internal sealed class ServiceFactory : WebApplicationFactory<Program>
             ["Channel:PublicBaseUrl"] = "https://channel.example.com",
             ["Channel:DataDirectory"] = DataDirectory,
         };
+        if (store?.NewSetting() is { } database)
+        {
+            this.settings["Channel:Database"] = database;
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             this.settings[key] = value;

@@ -4,26 +4,27 @@ using ChannelService.Zendesk;
 
 namespace ChannelService.Tests.Zendesk;
 
-public sealed class OutboxTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed class OutboxTests(TestStore kind)
 {
     [Test]
     public async Task Delivered_Items_Are_Deleted_After_The_Retention_While_Pending_Ones_Stay()
     {
         using var folder = new TempDirectory();
-        var database = new Database(Path.Combine(folder.Path, Database.FileName));
+        using var database = await kind.CreateAsync(folder.Path);
         await database.InitializeAsync();
         var time = new ManualTime(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero));
         var outbox = new Outbox(database, time);
         await using (var connection = await database.OpenAsync())
         {
-            await using var transaction = connection.BeginTransaction();
+            await using var transaction = await connection.BeginTransactionAsync();
             foreach (var id in new[] { "a", "b", "c" })
             {
                 Assert.That(await outbox.EnqueueAsync(connection, transaction, "acct", id, "t", "author", "{}"), Is.True);
             }
 
             Assert.That(await outbox.EnqueueAsync(connection, transaction, "acct", "a", "t", "author", "{}"), Is.False, "a repeat is not queued twice");
-            transaction.Commit();
+            await transaction.CommitAsync();
         }
 
         var items = await outbox.TakePendingAsync("acct", 10);

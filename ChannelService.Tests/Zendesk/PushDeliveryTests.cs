@@ -9,7 +9,8 @@ namespace ChannelService.Tests.Zendesk;
 
 /// <summary>Inbox messages pushed to a fake Zendesk on loopback: batching, per-item statuses, 429, 500.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in [TearDown].")]
-public sealed class PushDeliveryTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed class PushDeliveryTests(TestStore testStore)
 {
     private const string Token = "push-token-1";
 
@@ -26,7 +27,7 @@ public sealed class PushDeliveryTests
             ["Channel:PushClientId"] = "channelservice-tests",
             ["Channel:ZendeskBaseUrl"] = zendesk.BaseUrl,
             ["Channel:PushLinger"] = "00:00:00.300",
-        });
+        }, store: testStore);
         client = factory.CreateClient();
     }
 
@@ -160,7 +161,7 @@ public sealed class PushDeliveryTests
             ["Channel:ZendeskBaseUrl"] = zendesk.BaseUrl,
             ["Channel:PushLinger"] = "00:00:00",
             ["Channel:ZendeskTimeout"] = "00:00:00.500",
-        });
+        }, store: testStore);
         using var slowClient = slowFactory.CreateClient();
         var (accountId, secret) = await InboxTestAccounts.CreateAsync(slowFactory, Token);
         zendesk.Delay = TimeSpan.FromSeconds(1);
@@ -191,7 +192,7 @@ public sealed class PushDeliveryTests
     [Test]
     public async Task Without_Push_Client_Id_Nothing_Is_Pushed_And_Messages_Wait_For_The_Pull()
     {
-        await using var pullOnly = new ServiceFactory(new Dictionary<string, string?> { ["Channel:ZendeskBaseUrl"] = zendesk.BaseUrl });
+        await using var pullOnly = new ServiceFactory(new Dictionary<string, string?> { ["Channel:ZendeskBaseUrl"] = zendesk.BaseUrl }, store: testStore);
         using var pullClient = pullOnly.CreateClient();
         var (accountId, secret) = await InboxTestAccounts.CreateAsync(pullOnly, Token);
 

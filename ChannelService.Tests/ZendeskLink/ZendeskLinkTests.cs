@@ -19,9 +19,9 @@ namespace ChannelService.Tests.ZendeskLink;
 /// authorization-code flow with PKCE, renewal before expiry with rotated refresh tokens, racing renewals, refused and
 /// transient renewals, 401s from the API, unlinking, and callbacks that do not belong to a started flow.
 /// </summary>
-[TestFixture]
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in [TearDown].")]
-public sealed partial class ZendeskLinkTests
+public sealed partial class ZendeskLinkTests(TestStore testStore)
 {
     private ManualTimeProvider clock = null!;
     private FakeZendeskOAuth zendesk = null!;
@@ -47,13 +47,21 @@ public sealed partial class ZendeskLinkTests
             ["Channel:ZendeskOAuthClientSecret"] = FakeZendeskOAuth.ClientSecret,
             ["Channel:DashboardUser"] = "ops",
             ["Channel:DashboardPassword"] = "dash-pass",
-        });
+        }, store: testStore);
         app = service.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(clock);
             services.AddSingleton<IZendeskLinkObserver>(observer);
         }));
         client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    }
+
+    /// <summary>Every row of the link's tables as PostgreSQL prints them (its files are not ours to read).</summary>
+    private async Task<string> PostgresRowsAsync()
+    {
+        await using var connection = await app.Services.GetRequiredService<Database>().OpenAsync();
+        var rows = await Dapper.SqlMapper.QueryAsync<string>(connection, "SELECT l::text FROM zendesk_links l UNION ALL SELECT p::text FROM zendesk_oauth_pending p");
+        return string.Concat(rows);
     }
 
     [TearDown]
@@ -90,7 +98,9 @@ public sealed partial class ZendeskLinkTests
 
         // Sealed: neither token nor the client secret is in the database files.
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        var stored = string.Concat(Directory.GetFiles(service.DataDirectory, Database.FileName + "*").Select(f => Encoding.UTF8.GetString(File.ReadAllBytes(f))));
+        var stored = testStore.Dialect == SqlDialect.Sqlite
+            ? string.Concat(Directory.GetFiles(service.DataDirectory, Database.FileName + "*").Select(f => Encoding.UTF8.GetString(File.ReadAllBytes(f))))
+            : await PostgresRowsAsync();
         Assert.That(stored, Does.Contain("acme").And.Not.Contain(link!.Tokens.AccessToken).And.Not.Contain(link.Tokens.RefreshToken!).And.Not.Contain(FakeZendeskOAuth.ClientSecret));
     }
 

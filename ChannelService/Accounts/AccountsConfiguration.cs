@@ -25,6 +25,16 @@ internal static class AccountsConfiguration
         return Path.GetFullPath(string.IsNullOrWhiteSpace(configured) ? DefaultDataDirectory : configured.Trim());
     }
 
+    /// <summary>
+    /// The key ring file: <c>Channel:KeyFile</c> when set (several instances given one file, README "Scale-out": a key
+    /// rotated by one is read by the others when they meet it), else <c>{DataDirectory}/keys.json</c>.
+    /// </summary>
+    public static string KeyFile(IConfiguration configuration)
+    {
+        var configured = configuration[$"{Section}:KeyFile"];
+        return string.IsNullOrWhiteSpace(configured) ? Path.Combine(DataDirectory(configuration), KeyRing.FileName) : Path.GetFullPath(configured.Trim());
+    }
+
     /// <summary><c>Channel:Keys</c>, in configuration order (the last one is the newest and encrypts).</summary>
     public static IReadOnlyList<ConfiguredKey> Keys(IConfiguration configuration) =>
         configuration.GetSection($"{Section}:Keys").GetChildren()
@@ -45,7 +55,7 @@ internal static class AccountsConfiguration
             return KeyRing.FromConfiguredKeys(configured);
         }
 
-        var file = Path.Combine(DataDirectory(configuration), KeyRing.FileName);
+        var file = KeyFile(configuration);
         return create || File.Exists(file)
             ? KeyRing.LoadOrCreate(file, time)
             : throw new KeyRingException($"No key file at {file} and no keys configured (Channel:Keys). Check Channel:DataDirectory.");

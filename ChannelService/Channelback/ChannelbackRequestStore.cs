@@ -23,8 +23,9 @@ internal sealed class ChannelbackRequestStore(Database database, TimeProvider ti
     public async Task RecordAsync(string accountId, string requestId, string externalId, CancellationToken cancellationToken)
     {
         const string Sql = """
-            INSERT OR IGNORE INTO channelback_requests (account_id, request_id, external_id, created_at)
+            INSERT INTO channelback_requests (account_id, request_id, external_id, created_at)
             VALUES (@accountId, @requestId, @externalId, @createdAt)
+            ON CONFLICT (account_id, request_id) DO NOTHING
             """;
         await using var connection = await database.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(

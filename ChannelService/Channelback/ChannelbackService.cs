@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using ChannelService.Accounts;
+using ChannelService.Data;
 using ChannelService.Inbox;
 using ChannelService.Pull;
 using ChannelService.Sources;
@@ -28,7 +29,7 @@ internal abstract record ChannelbackOutcome
 /// A request id seen before answers the recorded id and writes nothing.
 /// </summary>
 internal sealed class ChannelbackService(
-    ChannelbackRequestStore requests, PullMirrorStore mirror, ISourceFactory sources, SourceItemStore items, InboxReplySender inbox, ServiceErrors errors, TimeProvider time)
+    ChannelbackRequestStore requests, PullMirrorStore mirror, ISourceFactory sources, SourceItemStore items, InboxReplySender inbox, ServiceErrors errors, INamedLocks locks, TimeProvider time)
 {
     /// <summary>Zendesk's own timeout is undocumented (spec §4); the issue asks for an answer within 30 s.</summary>
     internal static readonly TimeSpan Budget = TimeSpan.FromSeconds(25);
@@ -57,6 +58,18 @@ internal sealed class ChannelbackService(
 
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(Budget);
+
+        // The same retry may reach two instances at once: one writes, the other waits and then finds it recorded.
+        await using var held = await locks.TryAcquireAsync($"channelback:{account.AccountId}:{request.RequestId}", Budget, cancellationToken);
+        if (held is null)
+        {
+            return new ChannelbackOutcome.Failed(StatusCodes.Status503ServiceUnavailable, "The same reply is being written by another request; it may be retried.");
+        }
+
+        if (await requests.RecordedAsync(account.AccountId, request.RequestId, cancellationToken) is { } recordedMeanwhile)
+        {
+            return new ChannelbackOutcome.Accepted(recordedMeanwhile, true);
+        }
         ChannelbackOutcome outcome;
         try
         {

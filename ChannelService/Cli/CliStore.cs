@@ -46,7 +46,7 @@ internal sealed class CliStore
             throw new CliUsageException(ex.Message);
         }
 
-        var database = new Database(Path.Combine(AccountsConfiguration.DataDirectory(context.Configuration), Database.FileName));
+        var database = Database.FromSettings(AccountsConfiguration.DataDirectory(context.Configuration), context.Configuration["Channel:Database"]);
         await database.InitializeAsync();
         return new CliStore(database, keys);
     }

@@ -98,6 +98,12 @@ internal static class CommandLine
             await stderr.WriteLineAsync($"error: {OneLine(ex.Message)}");
             return UsageError;
         }
+        catch (ChannelService.Data.DatabaseUnavailableException ex)
+        {
+            // The database the settings name cannot be used (unreachable, newer than this build): the work failed.
+            await stderr.WriteLineAsync($"error: {OneLine(ex.Message)}");
+            return 1;
+        }
     }
 
     /// <summary>Every command the executable knows, built for one run. Add new commands here.</summary>
@@ -113,6 +119,7 @@ internal static class CommandLine
                      InstallerAppCommand.Create(context),
                      IcalCommand.Create(context),
                      PreviewCommand.Create(context),
+                     DbCommand.Create(context),
                      ZendeskCommand.Create(context),
                      CalDavBenchCommand.Create(context),
                      FeedBenchmarkCommand.Create(context),

@@ -16,6 +16,22 @@ public sealed class ChannelOptions
     /// <summary>Where the SQLite database and generated keys live. Relative paths are resolved against the working directory.</summary>
     public string DataDirectory { get; set; } = "./data";
 
+    /// <summary>
+    /// Empty: the embedded SQLite database in <see cref="DataDirectory"/>. A PostgreSQL connection string
+    /// (<c>Host=…;Port=…;Database=…;Username=…;Password=…</c>): that database, shared by every instance given the same string.
+    /// </summary>
+    public string? Database { get; set; }
+
+    /// <summary>
+    /// The key ring file when no <c>Channel:Keys</c> are configured; empty: <c>{DataDirectory}/keys.json</c>. Instances
+    /// sharing a PostgreSQL database are given the same file (or the same <c>Channel:Keys</c>). Read by
+    /// <c>Accounts/AccountsConfiguration.KeyFile</c>, which the command line shares.
+    /// </summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>This instance's name on the dashboard (instances, and which one pulled an account last); empty: the machine's name.</summary>
+    public string? InstanceName { get; set; }
+
     /// <summary>Lets sources reach loopback and private addresses (development and tests only).</summary>
     public bool AllowPrivateNetworkSources { get; set; }
 

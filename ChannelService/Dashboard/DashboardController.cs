@@ -12,7 +12,10 @@ using Microsoft.Extensions.Options;
 
 namespace ChannelService.Dashboard;
 
-internal sealed record DashboardAccountRow(string AccountId, string Kind, string Name, string? Subdomain, string Status, string? LastPull, string? LastPullResult, bool CanPush, long Pending, long Parked, long Delivered, string? LastError);
+internal sealed record DashboardAccountRow(string AccountId, string Kind, string Name, string? Subdomain, string Status, string? LastPull, string? LastPullResult, bool CanPush, long Pending, long Parked, long Delivered, string? LastError, string? PulledBy = null);
+
+/// <summary>A service instance on the database: its name, version, start and last sign of life.</summary>
+internal sealed record DashboardInstanceRow(string Name, string Version, string StartedAt, string LastSeen, bool Current, bool Stale);
 
 internal sealed record DashboardEventRow(string At, string TypeId, string? AccountId, string? Error, string Summary);
 
@@ -33,6 +36,8 @@ internal sealed record DashboardLinkRow(string Subdomain, string State, string G
 
 internal sealed record DashboardModel(
     bool PushEnabled,
+    string DatabaseKind,
+    IReadOnlyList<DashboardInstanceRow> Instances,
     IReadOnlyList<DashboardLinkRow> Links,
     IReadOnlyList<DashboardAccountRow> Accounts,
     IReadOnlyList<DashboardParkedRow> Parked,
@@ -63,6 +68,8 @@ internal sealed class DashboardController(
     PullMirrorStore pulls,
     TableSizes tableSizes,
     ZendeskLink.ZendeskLinkStore links,
+    ChannelService.Data.InstanceRegistry instances,
+    ChannelService.Data.Database database,
     ChangeFeedStore changeFeed,
     TimeProvider time,
     IOptions<ChannelOptions> options) : Controller
@@ -87,6 +94,7 @@ internal sealed class DashboardController(
         Response.Headers.CacheControl = "no-store";
         var accounts = await registry.ListAsync(cancellationToken);
         var counts = (await outbox.CountsAsync(cancellationToken)).ToDictionary(c => c.AccountId);
+        var pulledBy = await pulls.LastPullInstancesAsync(cancellationToken);
 
         // The pull records its time and result per account (quick no-change pulls in batches, see QuickPullActivity).
         var lastPulls = await pulls.LastPullsAsync(cancellationToken);
@@ -94,6 +102,7 @@ internal sealed class DashboardController(
         foreach (var a in accounts)
         {
             counts.TryGetValue(a.AccountId, out var c);
+            pulledBy.TryGetValue(a.AccountId, out var pull);
             var pulled = lastPulls.TryGetValue(a.AccountId, out var p) && (a.LastPullAt is null || p.At >= a.LastPullAt)
                 ? (At: (DateTimeOffset?)p.At, p.Result)
                 : (At: a.LastPullAt, Result: a.LastPullResult);
@@ -109,7 +118,8 @@ internal sealed class DashboardController(
                 c?.Pending ?? 0,
                 c?.Parked ?? 0,
                 c?.Delivered ?? 0,
-                a.LastError ?? c?.LastError));
+                a.LastError ?? c?.LastError,
+                pull?.Instance));
         }
 
         var parked = (await outbox.ParkedAsync(RecentRows, cancellationToken))
@@ -134,6 +144,13 @@ internal sealed class DashboardController(
             l.LastCallAt is { } call ? $"{Format(call)} ({l.LastCallStatus})" : null,
             l.LastError)).ToList();
         var now = time.GetUtcNow();
+        var instanceRows = (await instances.ListAsync(cancellationToken)).Select(i => new DashboardInstanceRow(
+            i.Name,
+            i.Version,
+            Format(i.StartedAt),
+            Format(i.LastSeenAt),
+            i.Name == instances.Name,
+            now - i.LastSeenAt > 3 * ChannelService.Data.InstanceHeartbeat.Interval)).ToList();
         var feed = (await changeFeed.SummaryAsync(cancellationToken))
             .Select(f => new DashboardChangeFeedRow(
                 f.Subdomain,
@@ -145,7 +162,7 @@ internal sealed class DashboardController(
                 f.Failing,
                 f.LastError))
             .ToList();
-        return View(new DashboardModel(settings.PushEnabled, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(now)) { ChangeFeed = feed });
+        return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(now)) { ChangeFeed = feed });
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Dapper;
 using ChannelService.Accounts;
 using ChannelService.Channelback;
 using ChannelService.Events;
@@ -45,6 +46,16 @@ internal sealed class TableSizes(Database database)
             tables.AddRange(await ZendeskLink.Work.ApiWorkStore.RowCountsAsync(connection));
             tables.AddRange(await ZendeskLink.Tickets.TicketPropertyStore.RowCountsAsync(connection));
             tables.AddRange(await ZendeskLink.Changes.ChangeFeedStore.RowCountsAsync(connection));
+            tables.AddRange(await InstanceRegistry.RowCountsAsync(connection));
+            if (database.Dialect == SqlDialect.PostgreSql)
+            {
+                // PostgreSQL has no database file of ours to measure (Database.Path is not a file there): the server
+                // reports the whole database's size; it keeps no write-ahead log per database, so that stays 0.
+                var bytes = await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT pg_database_size(current_database())", transaction: transaction, cancellationToken: cancellationToken));
+                await transaction.CommitAsync(cancellationToken);
+                return new TableSizesSnapshot(tables, bytes, 0);
+            }
+
             await transaction.CommitAsync(cancellationToken);
         }
 

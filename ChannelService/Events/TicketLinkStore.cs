@@ -37,14 +37,17 @@ internal sealed class TicketLinkStore(Database database)
     /// </summary>
     public async Task<(string AccountId, string ThreadId, string ExternalId)?> ThreadOfTicketAsync(IReadOnlyCollection<string> accountIds, long ticketId, CancellationToken cancellationToken = default)
     {
-        const string Sql = "SELECT account_id AS AccountId, thread_id AS ThreadId, external_id AS ExternalId FROM ticket_links WHERE ticket_id = @ticketId AND account_id IN @accountIds ORDER BY created_at DESC LIMIT 1";
+        // A list parameter: Dapper spreads it into IN (…) for SQLite and passes a PostgreSQL array, compared with ANY.
+        var sql = new DialectSql(
+            Sqlite: "SELECT account_id AS AccountId, thread_id AS ThreadId, external_id AS ExternalId FROM ticket_links WHERE ticket_id = @ticketId AND account_id IN @accountIds ORDER BY created_at DESC LIMIT 1",
+            PostgreSql: "SELECT account_id AS AccountId, thread_id AS ThreadId, external_id AS ExternalId FROM ticket_links WHERE ticket_id = @ticketId AND account_id = ANY(@accountIds) ORDER BY created_at DESC LIMIT 1");
         if (accountIds.Count == 0)
         {
             return null;
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<ThreadRow>(new CommandDefinition(Sql, new { ticketId, accountIds }, cancellationToken: cancellationToken));
+        var row = await connection.QuerySingleOrDefaultAsync<ThreadRow>(new CommandDefinition(sql.For(database.Dialect), new { ticketId, accountIds = accountIds.ToArray() }, cancellationToken: cancellationToken));
         return row is null ? null : (row.AccountId, row.ThreadId, row.ExternalId);
     }
 

@@ -10,7 +10,8 @@ namespace ChannelService.Health;
 /// <summary>
 /// <c>GET /health</c> (the manifest's healthcheck_url) with ASP.NET Core health checks: cheap readiness, the database
 /// is reachable. It answers <c>200 {"status":"ok","database":"ok","version":…}</c> or
-/// <c>503 {"status":"unavailable","database":"unreachable","version":…}</c>. <c>POST /health</c>, the probe of one
+/// <c>503 {"status":"unavailable","database":"unreachable","version":…}</c>, with <c>"database_kind"</c> (<c>sqlite</c> or
+/// <c>postgresql</c>) after <c>"database"</c>. <c>POST /health</c>, the probe of one
 /// account's source, is <see cref="HealthProbeController"/>.
 /// </summary>
 internal static class HealthEndpoints
@@ -44,6 +45,7 @@ internal static class HealthEndpoints
 
     private static Task WriteAsync(HttpContext context, HealthReport report)
     {
+        var kind = context.RequestServices.GetRequiredService<ChannelService.Data.Database>().Kind;
         var healthy = report.Status != HealthStatus.Unhealthy;
         var database = report.Entries.TryGetValue(DatabaseCheck, out var entry) && entry.Status != HealthStatus.Unhealthy;
 
@@ -53,11 +55,12 @@ internal static class HealthEndpoints
             : null;
         context.Response.ContentType = "application/json; charset=utf-8";
         return context.Response.WriteAsync(JsonSerializer.Serialize(
-            new HealthResponse(healthy ? "ok" : "unavailable", database ? "ok" : "unreachable", ManifestRenderer.Version) { ZendeskLinks = broken },
+            new HealthResponse(healthy ? "ok" : "unavailable", database ? "ok" : "unreachable", kind, ManifestRenderer.Version) { ZendeskLinks = broken },
             JsonDefaults.Options));
     }
 
-    private sealed record HealthResponse(string Status, string Database, string Version)
+    /// <param name="DatabaseKind"><c>sqlite</c> or <c>postgresql</c> (<c>Channel:Database</c>).</param>
+    private sealed record HealthResponse(string Status, string Database, string DatabaseKind, string Version)
     {
         /// <summary>Only when a link is broken: the subdomains whose link needs reconnecting.</summary>
         public IReadOnlyList<BrokenLink>? ZendeskLinks { get; init; }

@@ -81,7 +81,7 @@ internal sealed class InboxController(InboxAccountStore accounts, Database datab
         await using (var connection = await database.OpenAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            await outbox.EnqueueAsync(connection, (Microsoft.Data.Sqlite.SqliteTransaction)transaction, account.AccountId, resource.ExternalId, resource.ThreadId, resource.AuthorExternalId, resource.Json, message.Thread);
+            await outbox.EnqueueAsync(connection, transaction, account.AccountId, resource.ExternalId, resource.ThreadId, resource.AuthorExternalId, resource.Json, message.Thread);
             await transaction.CommitAsync(cancellationToken);
         }
 

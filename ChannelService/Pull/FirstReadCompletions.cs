@@ -20,7 +20,7 @@ internal sealed partial class FirstReadCompletions(SourceItemStore store, Parsed
     private readonly ConcurrentDictionary<Task, byte> running = new();
 
     /// <summary>Stores <paramref name="rest"/> in the background and releases <paramref name="heldLock"/> when done.</summary>
-    public void Start(FirstReadRest rest, IDisposable heldLock)
+    public void Start(FirstReadRest rest, IAsyncDisposable heldLock)
     {
         var task = Task.Run(
             async () =>
@@ -35,7 +35,7 @@ internal sealed partial class FirstReadCompletions(SourceItemStore store, Parsed
                 }
                 finally
                 {
-                    heldLock.Dispose();
+                    await heldLock.DisposeAsync();
                 }
             },
             CancellationToken.None);

@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using ChannelService.Accounts;
 using ChannelService.Data;
 using ChannelService.Zendesk;
-using Microsoft.Data.Sqlite;
 
 namespace ChannelService.Pull;
 
@@ -18,7 +17,7 @@ internal sealed class InboxPull(Database database, PullMirrorStore mirror, IInbo
     public async Task<JsonObject> PullAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken)
     {
         // One pull at a time per account, as for sources: the acknowledgement and the next batch must not interleave.
-        using var held = await locks.AcquireAsync(account.AccountId, Timeout.InfiniteTimeSpan, cancellationToken);
+        await using var held = await locks.AcquireAsync(account.AccountId, Timeout.InfiniteTimeSpan, cancellationToken);
         return await PullLockedAsync(account, state, cancellationToken);
     }
 
@@ -31,7 +30,7 @@ internal sealed class InboxPull(Database database, PullMirrorStore mirror, IInbo
         {
             long? sent;
             IReadOnlyList<long> seqs;
-            await using (var t = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken))
+            await using (var t = await c.BeginTransactionAsync(cancellationToken))
             {
                 sent = (await mirror.GetAccountAsync(c, t, accountId)).PendingGeneration;
                 seqs = await mirror.PendingInboxItemsAsync(c, t, accountId, sent);
@@ -53,7 +52,7 @@ internal sealed class InboxPull(Database database, PullMirrorStore mirror, IInbo
 
         var items = await backlog.TakePendingAsync(accountId, PullPlanner.MaxResources, cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var row = await mirror.GetAccountAsync(connection, transaction, accountId);
         var generation = items.Count > 0 ? row.IssuedGeneration + 1 : row.IssuedGeneration;
         var pending = items.Select(i => new PendingUnit(PullMirrorStore.InboxUnitPrefix + i.Seq, i.Seq.ToString(CultureInfo.InvariantCulture), null, null, "inbox", "{}", 0)).ToList();

@@ -31,6 +31,18 @@ internal sealed record PullAccountRow(long IssuedGeneration, long? PendingGenera
     public DateTimeOffset? EarliestFirstSync => EarlierFirstSyncAt ?? FirstSyncedAt;
 }
 
+/// <summary>An account's last pull as the dashboard shows it.</summary>
+internal sealed record LastPull
+{
+    public string AccountId { get; init; } = "";
+
+    public DateTimeOffset? At { get; init; }
+
+    public string? Result { get; init; }
+
+    public string? Instance { get; init; }
+}
+
 /// <summary>When an account was last pulled and what came of it.</summary>
 internal sealed record PullActivity
 {
@@ -54,7 +66,8 @@ internal sealed record PendingUnit(string UnitKey, string ItemKey, string? Serie
 /// bookkeeping methods take the caller's connection and transaction, so what a pull records commits or rolls back as
 /// one with the source items it applied.
 /// </summary>
-internal sealed class PullMirrorStore(Database database)
+/// <param name="instanceName">Noted with each pull (the dashboard's "pulled by"): the service host passes its instance's name.</param>
+internal sealed class PullMirrorStore(Database database, string? instanceName = null)
 {
     /// <summary>Unit keys of webhook-inbox messages carry this prefix; their item key is the outbox sequence number.</summary>
     public const string InboxUnitPrefix = "inbox-";
@@ -62,7 +75,7 @@ internal sealed class PullMirrorStore(Database database)
     /// <summary>The account's generations, creating its row on first use.</summary>
     public async Task<PullAccountRow> GetAccountAsync(DbConnection c, DbTransaction t, string accountId)
     {
-        const string Insert = "INSERT OR IGNORE INTO pull_accounts (account_id, issued_generation) VALUES (@accountId, 0)";
+        const string Insert = "INSERT INTO pull_accounts (account_id, issued_generation) VALUES (@accountId, 0) ON CONFLICT (account_id) DO NOTHING";
         const string Select = """
             SELECT issued_generation AS IssuedGeneration, pending_generation AS PendingGeneration, first_synced_at AS FirstSyncedAt,
                    earlier_first_sync_at AS EarlierFirstSyncAt
@@ -122,7 +135,8 @@ internal sealed class PullMirrorStore(Database database)
                 pending_snapshot = excluded.pending_snapshot, pending_ordinal = excluded.pending_ordinal
             """;
         const string Account = """
-            UPDATE pull_accounts SET issued_generation = @generation, pending_generation = @pending, last_pull_at = @now, last_result = @result
+            UPDATE pull_accounts SET issued_generation = @generation, pending_generation = @pending, last_pull_at = @now, last_result = @result,
+                last_pull_instance = @instanceName
             WHERE account_id = @accountId
             """;
         foreach (var u in units)
@@ -130,18 +144,28 @@ internal sealed class PullMirrorStore(Database database)
             await c.ExecuteAsync(Unit, new { accountId, generation, u.UnitKey, u.ItemKey, u.SeriesUid, u.OccurrenceDate, u.Version, u.Snapshot, u.Ordinal }, t);
         }
 
-        await c.ExecuteAsync(Account, new { accountId, generation, pending = units.Count > 0 ? generation : (long?)null, now, result }, t);
+        await c.ExecuteAsync(Account, new { accountId, generation, pending = units.Count > 0 ? generation : (long?)null, now, result, instanceName }, t);
     }
 
     /// <summary>A pull that ended without an answer to record (source failed, credentials rejected): when and why.</summary>
     public async Task RecordResultAsync(string accountId, DateTimeOffset now, string result, CancellationToken cancellationToken)
     {
         const string Sql = """
-            INSERT INTO pull_accounts (account_id, issued_generation, last_pull_at, last_result) VALUES (@accountId, 0, @now, @result)
-            ON CONFLICT (account_id) DO UPDATE SET last_pull_at = excluded.last_pull_at, last_result = excluded.last_result
+            INSERT INTO pull_accounts (account_id, issued_generation, last_pull_at, last_result, last_pull_instance) VALUES (@accountId, 0, @now, @result, @instanceName)
+            ON CONFLICT (account_id) DO UPDATE SET last_pull_at = excluded.last_pull_at, last_result = excluded.last_result,
+                last_pull_instance = excluded.last_pull_instance
             """;
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(Sql, new { accountId, now, result }, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(Sql, new { accountId, now, result, instanceName }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Per account: when it was last pulled, with what result, by which instance (dashboard).</summary>
+    public async Task<IReadOnlyDictionary<string, LastPull>> LastPullInstancesAsync(CancellationToken cancellationToken)
+    {
+        const string Sql = "SELECT account_id AS AccountId, last_pull_at AS At, last_result AS Result, last_pull_instance AS Instance FROM pull_accounts";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<LastPull>(new CommandDefinition(Sql, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.AccountId, StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -201,16 +225,22 @@ internal sealed class PullMirrorStore(Database database)
     /// </summary>
     public async Task<HashSet<string>> ItemsAwaitingClosingAsync(string accountId, IReadOnlyCollection<string> itemKeys, CancellationToken cancellationToken = default)
     {
-        const string Sql = """
-            SELECT item_key AS ItemKey, acked_snapshot AS AckedSnapshot, pending_generation AS PendingGeneration
-            FROM pull_mirror WHERE account_id = @accountId AND item_key IN @chunk
-            """;
+        // A list parameter: Dapper spreads it into IN (…) for SQLite and passes a PostgreSQL array, compared with ANY.
+        var sql = new DialectSql(
+            Sqlite: """
+                SELECT item_key AS ItemKey, acked_snapshot AS AckedSnapshot, pending_generation AS PendingGeneration
+                FROM pull_mirror WHERE account_id = @accountId AND item_key IN @chunk
+                """,
+            PostgreSql: """
+                SELECT item_key AS ItemKey, acked_snapshot AS AckedSnapshot, pending_generation AS PendingGeneration
+                FROM pull_mirror WHERE account_id = @accountId AND item_key = ANY(@chunk)
+                """);
         var open = new HashSet<string>(StringComparer.Ordinal);
         await using var connection = await database.OpenAsync(cancellationToken);
         foreach (var chunk in itemKeys.Chunk(500))
         {
             var rows = await connection.QueryAsync<(string ItemKey, string? AckedSnapshot, long? PendingGeneration)>(
-                new CommandDefinition(Sql, new { accountId, chunk }, cancellationToken: cancellationToken));
+                new CommandDefinition(sql.For(database.Dialect), new { accountId, chunk }, cancellationToken: cancellationToken));
             foreach (var row in rows)
             {
                 if (row.PendingGeneration is not null || row.AckedSnapshot is null || !Tickets.ItemSnapshot.FromJson(row.AckedSnapshot).Deleted)

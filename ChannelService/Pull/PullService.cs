@@ -6,7 +6,6 @@ using ChannelService.Files;
 using ChannelService.Sources;
 using ChannelService.Sources.Http;
 using ChannelService.ZendeskLink.Work;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace ChannelService.Pull;
@@ -145,7 +144,7 @@ internal sealed partial class PullService
         {
             if (rest is null)
             {
-                held.Dispose();
+                await held.DisposeAsync();
             }
             else
             {
@@ -208,7 +207,7 @@ internal sealed partial class PullService
 
         // 3. Apply the changes, plan and record the response in one transaction.
         await using var c = await database.OpenAsync(cancellationToken);
-        await using var t = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken);
+        await using var t = await c.BeginTransactionAsync(cancellationToken);
         await store.ApplyAsync(accountId, changes, c, t, cancellationToken);
         var row = await mirror.GetAccountAsync(c, t, accountId);
         var acked = await mirror.GetAckedAsync(c, t, accountId);
@@ -223,7 +222,7 @@ internal sealed partial class PullService
         await mirror.RecordPendingAsync(c, t, accountId, generation, pending, now, result);
         var queued = await QueueApiWorkAsync(c, t, account, pending, now);
         var cursorNow = await store.GetCursorAsync(c, t, accountId, cancellationToken);
-        var writes = store.WritesOf(accountId);
+        var writes = await store.WritesOfAsync(accountId, c, t, cancellationToken);
         await t.CommitAsync(cancellationToken);
         if (queued)
         {
@@ -239,7 +238,7 @@ internal sealed partial class PullService
     private async Task AcknowledgeAsync(string accountId, PullState? state, string epoch, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var row = await mirror.GetAccountAsync(connection, transaction, accountId);
         if (state is not null && state.StoreEpoch != epoch)
         {
@@ -274,7 +273,7 @@ internal sealed partial class PullService
     {
         var accountId = account.AccountId;
         await using (var c = await database.OpenAsync(cancellationToken))
-        await using (var t = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken))
+        await using (var t = await c.BeginTransactionAsync(cancellationToken))
         {
             if ((await mirror.GetAckedAsync(c, t, accountId)).Count > 0)
             {
@@ -290,7 +289,7 @@ internal sealed partial class PullService
         long generation;
         DateTimeOffset? firstSync;
         await using (var c = await database.OpenAsync(cancellationToken))
-        await using (var t = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken))
+        await using (var t = await c.BeginTransactionAsync(cancellationToken))
         {
             // No cursor yet: until the rest is stored, a pull must read the whole source again.
             await store.ApplyAsync(accountId, new SourceChanges { Cursor = null, Upserts = [.. answer.Sent.Values], Deletions = [], CompleteListing = false }, c, t, cancellationToken);
@@ -318,7 +317,7 @@ internal sealed partial class PullService
     /// transaction: the pull itself never calls the REST API (issue 17 §5). Nothing is queued without intents (no
     /// subdomain known, <c>ticket_properties=off</c>), and an unchanged pull carries no units at all.
     /// </summary>
-    private async Task<bool> QueueApiWorkAsync(SqliteConnection c, SqliteTransaction t, AccountMetadata account, IReadOnlyList<PendingUnit> pending, DateTimeOffset now)
+    private async Task<bool> QueueApiWorkAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction t, AccountMetadata account, IReadOnlyList<PendingUnit> pending, DateTimeOffset now)
     {
         if (account.Subdomain is not { } subdomain)
         {

@@ -8,7 +8,7 @@ internal static class PullServiceCollectionExtensions
     public static IServiceCollection AddPull(this IServiceCollection services)
     {
         services.AddOptions<PullOptions>();
-        services.AddSingleton<PullMirrorStore>();
+        services.AddSingleton(sp => new PullMirrorStore(sp.GetRequiredService<ChannelService.Data.Database>(), sp.GetRequiredService<ChannelService.Data.InstanceRegistry>().Name));
         services.AddSingleton<AccountLocks>();
         services.AddSingleton(sp => new ParsedItemCache(sp.GetRequiredService<IOptions<PullOptions>>().Value.ParsedItemCapacity));
         services.AddSingleton<QuickPullActivity>();

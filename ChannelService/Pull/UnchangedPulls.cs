@@ -12,7 +12,8 @@ namespace ChannelService.Pull;
 
 /// <summary>
 /// The quick path of a pull that has nothing new to say. A pull can be answered "nothing new" without the account
-/// lock or the database when the previous pull of this account found nothing to send and nothing pending, Zendesk
+/// lock or the database (on PostgreSQL, one indexed read of the account's write count, since another instance may have
+/// written) when the previous pull of this account found nothing to send and nothing pending, Zendesk
 /// sends the state that pull answered, nothing was written for the account since, the metadata is the same, at most
 /// <see cref="PullOptions.UnchangedValidity"/> has passed (the event window moves with the clock, so a full pull
 /// re-evaluates it at least that often), and the source itself says nothing changed (a feed's 304). Anything else,
@@ -63,7 +64,13 @@ internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec state
     {
         if (state is null || !marks.TryGetValue(account.AccountId, out var mark)
             || mark.Until <= time.GetUtcNow() || mark.Epoch != state.StoreEpoch || mark.Generation != state.Generation
-            || mark.StoreWrites != store.WritesOf(account.AccountId) || mark.Account != Fingerprint(account))
+            || mark.Account != Fingerprint(account))
+        {
+            return null;
+        }
+
+        // Last, as the only check that may ask the database (PostgreSQL: another instance may have written since).
+        if (mark.StoreWrites != await store.WritesOfAsync(account.AccountId, cancellationToken: cancellationToken))
         {
             return null;
         }

@@ -115,7 +115,7 @@ internal sealed partial class RetentionService(
 
             foreach (var group in tombstones.GroupBy(t => t.AccountId, StringComparer.Ordinal))
             {
-                using var held = await locks.AcquireAsync(group.Key, LockWait, cancellationToken);
+                await using var held = await locks.AcquireAsync(group.Key, LockWait, cancellationToken);
                 if (held is null)
                 {
                     continue;

@@ -2,7 +2,6 @@ using System.Data.Common;
 using ChannelService.Calendars;
 using ChannelService.Data;
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace ChannelService.Sources;
 
@@ -45,6 +44,18 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         ON CONFLICT (account_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at
         """;
 
+    /// <summary>A list parameter: Dapper spreads it into <c>IN (…)</c> for SQLite and passes a PostgreSQL array, compared with <c>ANY</c>.</summary>
+    private static readonly DialectSql RawOfSql = new(
+        Sqlite: "SELECT item_key, raw_ics FROM source_items WHERE account_id = @accountId AND item_key IN @chunk",
+        PostgreSql: "SELECT item_key, raw_ics FROM source_items WHERE account_id = @accountId AND item_key = ANY(@chunk)");
+
+    private const string CountWriteSql = """
+        INSERT INTO source_writes (account_id, writes) VALUES (@accountId, 1)
+        ON CONFLICT (account_id) DO UPDATE SET writes = source_writes.writes + 1
+        """;
+
+    private const string WritesOfSql = "SELECT COALESCE((SELECT writes FROM source_writes WHERE account_id = @accountId), 0)";
+
     private readonly TimeProvider time = timeProvider ?? TimeProvider.System;
 
     /// <summary>Writes so far per account, in this process: a pull that found nothing to do remembers the count, and any later write voids that.</summary>
@@ -52,6 +63,27 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
 
     /// <summary>How many writes this store made for the account since the process started (see <see cref="writes"/>).</summary>
     public long WritesOf(string accountId) => writes.GetValueOrDefault(accountId);
+
+    /// <summary>
+    /// The account's write count as every instance sees it: on SQLite the count of this process (one service owns the
+    /// file, and the quick path stays free of the database); on PostgreSQL the row in <c>source_writes</c>, which
+    /// another instance's write moves too. Pass the caller's connection to read inside its transaction.
+    /// </summary>
+    public async Task<long> WritesOfAsync(string accountId, DbConnection? connection = null, DbTransaction? transaction = null, CancellationToken cancellationToken = default)
+    {
+        if (database.Dialect == SqlDialect.Sqlite)
+        {
+            return WritesOf(accountId);
+        }
+
+        if (connection is not null)
+        {
+            return await connection.ExecuteScalarAsync<long>(new CommandDefinition(WritesOfSql, new { accountId }, transaction, cancellationToken: cancellationToken));
+        }
+
+        await using var own = await database.OpenAsync(cancellationToken);
+        return await own.ExecuteScalarAsync<long>(new CommandDefinition(WritesOfSql, new { accountId }, cancellationToken: cancellationToken));
+    }
 
     private const string CursorOfSql = "SELECT cursor FROM source_cursors WHERE account_id = @accountId";
 
@@ -116,7 +148,7 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         foreach (var chunk in keys.Chunk(500))
         {
             var rows = await connection.QueryAsync<(string Key, string RawIcs)>(new CommandDefinition(
-                "SELECT item_key, raw_ics FROM source_items WHERE account_id = @accountId AND item_key IN @chunk",
+                RawOfSql.For(connection),
                 new { accountId, chunk },
                 transaction,
                 cancellationToken: cancellationToken));
@@ -134,7 +166,7 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
     /// <paramref name="transaction"/> to make it part of a larger unit (the pull records what it emits to
     /// Zendesk in the same transaction); otherwise it runs in its own.
     /// </summary>
-    public async Task ApplyAsync(string accountId, SourceChanges changes, SqliteConnection? connection = null, DbTransaction? transaction = null, CancellationToken cancellationToken = default)
+    public async Task ApplyAsync(string accountId, SourceChanges changes, DbConnection? connection = null, DbTransaction? transaction = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(changes);
         if (connection is null)
@@ -156,6 +188,7 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM source_items WHERE account_id = @accountId", new { accountId }, tx, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("DELETE FROM source_cursors WHERE account_id = @accountId", new { accountId }, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(CountWriteSql, new { accountId }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         writes.AddOrUpdate(accountId, 1, (_, n) => n + 1);
     }
@@ -167,7 +200,7 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         _ => "journal",
     };
 
-    private async Task WriteAsync(SqliteConnection connection, DbTransaction? transaction, string accountId, SourceChanges changes, CancellationToken cancellationToken)
+    private async Task WriteAsync(DbConnection connection, DbTransaction? transaction, string accountId, SourceChanges changes, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
 
@@ -176,11 +209,17 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         await using (var upsert = connection.CreateCommand())
         {
             upsert.CommandText = UpsertSql;
-            upsert.Transaction = (SqliteTransaction?)transaction;
-            var p = new Dictionary<string, SqliteParameter>(StringComparer.Ordinal);
+            upsert.Transaction = transaction;
+            var p = new Dictionary<string, DbParameter>(StringComparer.Ordinal);
             foreach (var name in new[] { "@AccountId", "@Key", "@Kind", "@Uid", "@RecurrenceId", "@ContentVersion", "@RawIcs", "@Href", "@ETag", "@WebUrl", "@Now" })
             {
-                p[name] = upsert.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+                // Typed as text: PostgreSQL cannot infer a type from a null, and every column here is text.
+                var parameter = upsert.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.DbType = System.Data.DbType.String;
+                parameter.Value = DBNull.Value;
+                upsert.Parameters.Add(parameter);
+                p[name] = parameter;
             }
 
             p["@AccountId"].Value = accountId;
@@ -206,6 +245,7 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         }
 
         await connection.ExecuteAsync(new CommandDefinition(CursorSql, new { AccountId = accountId, changes.Cursor, Now = now }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(CountWriteSql, new { accountId }, transaction, cancellationToken: cancellationToken));
 
         // Counted once written: a pull that reads the count after its own write sees every write that could be
         // hidden from it, and a write that lands later changes the count it remembered.
@@ -281,6 +321,7 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
     [
         new("source_items", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM source_items")),
         new("source_cursors", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM source_cursors")),
+        new("source_writes", await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM source_writes")),
     ];
 
     /// <summary>
@@ -305,14 +346,17 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
     /// </summary>
     public async Task<int> ForgetTombstonesAsync(string accountId, IReadOnlyCollection<string> keys, DateTimeOffset before, CancellationToken cancellationToken = default)
     {
-        const string Sql = "DELETE FROM source_items WHERE account_id = @accountId AND item_key IN @keys AND deleted = 1 AND deleted_at < @before";
+        // A list parameter: Dapper spreads it into IN (…) for SQLite and passes a PostgreSQL array, compared with ANY.
+        var sql = new DialectSql(
+            Sqlite: "DELETE FROM source_items WHERE account_id = @accountId AND item_key IN @keys AND deleted = 1 AND deleted_at < @before",
+            PostgreSql: "DELETE FROM source_items WHERE account_id = @accountId AND item_key = ANY(@keys) AND deleted = 1 AND deleted_at < @before");
         if (keys.Count == 0)
         {
             return 0;
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
-        var deleted = await connection.ExecuteAsync(new CommandDefinition(Sql, new { accountId, keys, before }, cancellationToken: cancellationToken));
+        var deleted = await connection.ExecuteAsync(new CommandDefinition(sql.For(database.Dialect), new { accountId, keys = keys.ToArray(), before }, cancellationToken: cancellationToken));
 
         // Counted as a write: a quick no-change answer must not outlive a change of the store, however harmless.
         writes.AddOrUpdate(accountId, 1, (_, n) => n + 1);

@@ -44,6 +44,12 @@ public static partial class ServiceRun
             app.MapChannelService();
             await app.RunAsync();
         }
+        catch (DatabaseUnavailableException ex)
+        {
+            // Unreachable server, bad connection string, a database newer than this build: one line, no password.
+            await stderr.WriteLineAsync($"error: {OneLine(ex.Message)}");
+            return StartFailed;
+        }
         catch (Exception ex) when (!testHost && InvalidSettings(ex) is { Count: > 0 } failures)
         {
             // Each failure names its setting (Channel:PublicBaseUrl ...): an operator's typo, not a crash to debug.

@@ -36,15 +36,24 @@ public static class ServiceSetup
         services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsValidation>();
         services.AddSingleton(TimeProvider.System);
 
-        // ASP.NET Core's own data-protection keys (antiforgery) live with the rest of the service's data.
-        // Resolved from the bound options, not read here: test hosts add their configuration at Build().
-        services.AddDataProtection();
+        // ASP.NET Core's own data-protection keys (antiforgery) live with the rest of the service's data; with a shared
+        // key file (Channel:KeyFile, several instances behind one balancer) beside it, so a form one instance served
+        // posts to another. Resolved from the bound options, not read here: test hosts add their configuration at Build().
+        services.AddDataProtection().SetApplicationName("ChannelService");
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<ChannelOptions>, ILoggerFactory>((keys, channel, loggers) =>
-            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(channel.Value.DataDirectoryFullPath, "aspnet-keys")), loggers));
+            keys.XmlRepository = new FileSystemXmlRepository(
+                new DirectoryInfo(Path.Combine(
+                    string.IsNullOrWhiteSpace(channel.Value.KeyFile) ? channel.Value.DataDirectoryFullPath : Path.GetDirectoryName(Path.GetFullPath(channel.Value.KeyFile))!,
+                    "aspnet-keys")),
+                loggers));
 
         // Every connection comes from Database; every table's SQL lives in its owner's store (README, "Layout").
         services.AddSingleton<Database>();
-        services.AddSingleton<INamedLocks, InProcessNamedLocks>();
+        services.AddSingleton<INamedLocks>(sp => sp.GetRequiredService<Database>() is { Dialect: SqlDialect.PostgreSql } postgres
+            ? new PostgresNamedLocks(postgres)
+            : new InProcessNamedLocks());
+        services.AddSingleton<InstanceRegistry>();
+        services.AddHostedService<InstanceHeartbeat>();
         services.AddSingleton<ManifestRenderer>();
         services.AddSourceHttp(builder.Configuration);
         services.AddAccounts();

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using ChannelService.Data;
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace ChannelService.Zendesk;
 
@@ -68,11 +67,12 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
     public event Action<string>? Enqueued;
 
     /// <summary>Inserts the item inside the caller's transaction. False when the same external id is already queued (a repeat).</summary>
-    public async Task<bool> EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, string accountId, string externalId, string threadId, string authorExternalId, string resource, string? sourceThread = null)
+    public async Task<bool> EnqueueAsync(DbConnection connection, DbTransaction transaction, string accountId, string externalId, string threadId, string authorExternalId, string resource, string? sourceThread = null)
     {
         const string Sql = """
-            INSERT OR IGNORE INTO outbox (account_id, external_id, thread_id, source_thread, author_external_id, resource, created_at)
+            INSERT INTO outbox (account_id, external_id, thread_id, source_thread, author_external_id, resource, created_at)
             VALUES (@accountId, @externalId, @threadId, @sourceThread, @authorExternalId, @resource, @Now)
+            ON CONFLICT (account_id, external_id) DO NOTHING
             """;
         var inserted = await connection.ExecuteAsync(
             Sql,
@@ -93,9 +93,12 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
 
     public async Task AcknowledgeAsync(string accountId, IReadOnlyCollection<long> seqs, CancellationToken cancellationToken = default)
     {
-        const string Deliver = "UPDATE outbox SET status = 'delivered', delivered_at = @Now, last_error = NULL WHERE account_id = @accountId AND seq IN @seqs AND status = 'pending'";
+        // A list parameter: Dapper spreads it into IN (…) for SQLite and passes a PostgreSQL array, compared with ANY.
+        var deliver = new DialectSql(
+            Sqlite: "UPDATE outbox SET status = 'delivered', delivered_at = @Now, last_error = NULL WHERE account_id = @accountId AND seq IN @seqs AND status = 'pending'",
+            PostgreSql: "UPDATE outbox SET status = 'delivered', delivered_at = @Now, last_error = NULL WHERE account_id = @accountId AND seq = ANY(@seqs) AND status = 'pending'");
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(Deliver, new { accountId, seqs, Now = time.GetUtcNow() });
+        await connection.ExecuteAsync(deliver.For(database.Dialect), new { accountId, seqs = seqs.ToArray(), Now = time.GetUtcNow() });
     }
 
     /// <summary>
@@ -185,9 +188,11 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
     /// <summary>A failed attempt that will be repeated (429, 5xx, timeout): counted and described for the dashboard.</summary>
     public async Task RecordFailedAttemptAsync(IReadOnlyCollection<long> seqs, string error, CancellationToken cancellationToken = default)
     {
-        const string Sql = "UPDATE outbox SET attempts = attempts + 1, last_error = @error WHERE seq IN @seqs AND status = 'pending'";
+        var sql = new DialectSql(
+            Sqlite: "UPDATE outbox SET attempts = attempts + 1, last_error = @error WHERE seq IN @seqs AND status = 'pending'",
+            PostgreSql: "UPDATE outbox SET attempts = attempts + 1, last_error = @error WHERE seq = ANY(@seqs) AND status = 'pending'");
         await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(Sql, new { seqs, error = Truncate(error, 1000) });
+        await connection.ExecuteAsync(sql.For(database.Dialect), new { seqs = seqs.ToArray(), error = Truncate(error, 1000) });
     }
 
     /// <summary>Puts the account's parked items back in the queue (operator command after fixing the cause). Returns how many.</summary>
@@ -210,7 +215,8 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
     {
         const string Sql = """
             SELECT account_id AS AccountId,
-                   SUM(status = 'pending') AS Pending, SUM(status = 'parked') AS Parked, SUM(status = 'delivered') AS Delivered,
+                   COUNT(*) FILTER (WHERE status = 'pending') AS Pending, COUNT(*) FILTER (WHERE status = 'parked') AS Parked,
+                   COUNT(*) FILTER (WHERE status = 'delivered') AS Delivered,
                    (SELECT last_error FROM outbox e WHERE e.account_id = o.account_id AND e.last_error IS NOT NULL ORDER BY e.seq DESC LIMIT 1) AS LastError
             FROM outbox o GROUP BY account_id ORDER BY account_id
             """;

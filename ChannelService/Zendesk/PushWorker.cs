@@ -1,5 +1,6 @@
 using System.Globalization;
 using ChannelService.Configuration;
+using ChannelService.Data;
 using Microsoft.Extensions.Options;
 
 namespace ChannelService.Zendesk;
@@ -24,13 +25,15 @@ internal sealed partial class PushWorker : BackgroundService
     private readonly ServiceErrors errors;
     private readonly ChannelOptions options;
     private readonly TimeProvider time;
+    private readonly INamedLocks locks;
     private readonly ILogger<PushWorker> logger;
     private readonly SemaphoreSlim wake = new(0);
     private readonly Dictionary<string, (DateTimeOffset Until, int Failures)> paused = [];
     private long lastEnqueueTicks;
 
-    public PushWorker(Outbox outbox, PushCredentialsStore credentials, ZendeskClient zendesk, ServiceErrors errors, IOptions<ChannelOptions> options, TimeProvider time, ILogger<PushWorker> logger)
+    public PushWorker(Outbox outbox, PushCredentialsStore credentials, ZendeskClient zendesk, ServiceErrors errors, IOptions<ChannelOptions> options, INamedLocks locks, TimeProvider time, ILogger<PushWorker> logger)
     {
+        this.locks = locks;
         this.outbox = outbox;
         this.credentials = credentials;
         this.zendesk = zendesk;
@@ -74,7 +77,7 @@ internal sealed partial class PushWorker : BackgroundService
             {
                 return;
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or System.Text.Json.JsonException)
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or System.Text.Json.JsonException)
             {
                 LogWorkerError(logger, ex);
                 await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
@@ -92,6 +95,17 @@ internal sealed partial class PushWorker : BackgroundService
             {
                 var left = pause.Until - time.GetUtcNow();
                 soonest = soonest is null || left < soonest ? left : soonest;
+                continue;
+            }
+
+            // Every instance runs a push worker; one delivers an account's work at a time, in order. The claim is an
+            // advisory lock on PostgreSQL: an instance killed mid-delivery loses it with its session, and the next
+            // pass of another instance (at most PollInterval later) takes the account over. What the dead one sent
+            // but did not mark comes again, and Zendesk drops it by its external id (already_imported).
+            await using var claim = await locks.TryAcquireAsync("push:" + accountId, TimeSpan.Zero, cancellationToken);
+            if (claim is null)
+            {
+                soonest = soonest is null || PollInterval < soonest ? PollInterval : soonest;
                 continue;
             }
 

@@ -11,6 +11,7 @@ namespace ChannelService.Tests.Sources.CalDav;
 
 /// <summary>The CalDAV source against a real Radicale on loopback: one server and one database for the class, one collection and account per test.</summary>
 [TestFixture]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A SQLite Database holds nothing to dispose; TearDown removes its folder.")]
 public sealed class CalDavSourceTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 4, 0, 0, TimeSpan.Zero);

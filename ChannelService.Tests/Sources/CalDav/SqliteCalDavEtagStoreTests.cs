@@ -3,7 +3,8 @@ using ChannelService.Sources.CalDav;
 
 namespace ChannelService.Tests.Sources.CalDav;
 
-public sealed class SqliteCalDavEtagStoreTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed class SqliteCalDavEtagStoreTests(TestStore kind)
 {
     private static readonly Uri Collection = new("https://dav.example.org/alice/tasks/");
     private string folder = null!;
@@ -13,7 +14,7 @@ public sealed class SqliteCalDavEtagStoreTests
     public async Task CreateDatabase()
     {
         folder = Directory.CreateTempSubdirectory("channelservice-etags-").FullName;
-        database = new Database(Path.Combine(folder, "channel.db"));
+        database = await kind.CreateAsync(folder);
         await database.InitializeAsync();
     }
 
@@ -21,6 +22,7 @@ public sealed class SqliteCalDavEtagStoreTests
     public void DeleteFolder()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        database.Dispose();
         Directory.Delete(folder, recursive: true);
     }
 

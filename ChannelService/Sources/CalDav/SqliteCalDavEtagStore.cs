@@ -11,6 +11,20 @@ namespace ChannelService.Sources.CalDav;
 /// </summary>
 internal sealed class SqliteCalDavEtagStore(Database database, TimeProvider? timeProvider = null, int keepPerCollection = 8) : ICalDavEtagStore
 {
+    /// <summary>
+    /// Keeps the newest snapshots; equal times (a coarse or frozen clock) are ordered by which was written last:
+    /// SQLite's insertion order (<c>rowid</c>), PostgreSQL's writing transaction (<c>xmin</c>).
+    /// </summary>
+    private static readonly DialectSql Trim = new(
+        Sqlite: """
+            DELETE FROM caldav_etag_snapshots WHERE collection_url = @url AND snapshot_id NOT IN (
+                SELECT snapshot_id FROM caldav_etag_snapshots WHERE collection_url = @url ORDER BY saved_at DESC, rowid DESC LIMIT @keepPerCollection)
+            """,
+        PostgreSql: """
+            DELETE FROM caldav_etag_snapshots WHERE collection_url = @url AND snapshot_id NOT IN (
+                SELECT snapshot_id FROM caldav_etag_snapshots WHERE collection_url = @url ORDER BY saved_at DESC, xmin::text::bigint DESC LIMIT @keepPerCollection)
+            """);
+
     private readonly TimeProvider time = timeProvider ?? TimeProvider.System;
 
     public async Task SaveAsync(Uri collection, string snapshotId, IReadOnlyDictionary<string, string> etags, CancellationToken cancellationToken)
@@ -29,10 +43,7 @@ internal sealed class SqliteCalDavEtagStore(Database database, TimeProvider? tim
             tx,
             cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(
-            """
-            DELETE FROM caldav_etag_snapshots WHERE collection_url = @url AND snapshot_id NOT IN (
-                SELECT snapshot_id FROM caldav_etag_snapshots WHERE collection_url = @url ORDER BY saved_at DESC, rowid DESC LIMIT @keepPerCollection)
-            """,
+            Trim.For(database.Dialect),
             new { url, keepPerCollection },
             tx,
             cancellationToken: cancellationToken));

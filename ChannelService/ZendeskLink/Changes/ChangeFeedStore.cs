@@ -201,7 +201,7 @@ internal sealed class ChangeFeedStore(Database database, TimeProvider time) : IO
         const string OwnWrites = "DELETE FROM change_feed_own_writes WHERE subdomain = @subdomain";
         var parameters = new { subdomain = subdomain.ToLowerInvariant() };
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var sql in new[] { Deliveries, Links, Nudges, Tickets, Dispatch, OwnWrites })
         {
             await connection.ExecuteAsync(sql, parameters, transaction);
@@ -229,7 +229,7 @@ internal sealed class ChangeFeedStore(Database database, TimeProvider time) : IO
         const string Forget = "DELETE FROM change_feed_deliveries WHERE received_at < @cutoff";
         var now = time.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (invocationId is not null
             && await connection.ExecuteAsync(Remember, new { link.LinkId, invocationId, now }, transaction) == 0)
         {
@@ -300,7 +300,7 @@ internal sealed class ChangeFeedStore(Database database, TimeProvider time) : IO
         var now = time.GetUtcNow();
         var queued = 0;
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         foreach (var change in changes)
         {
             var key = new { change.Subdomain, change.TicketId, change.UpdatedAt };

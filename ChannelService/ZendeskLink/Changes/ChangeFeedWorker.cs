@@ -103,7 +103,7 @@ internal sealed partial class ChangeFeedWorker : BackgroundService
             {
                 return;
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or JsonException)
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or JsonException)
             {
                 LogWorkerError(logger, ex);
                 await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);

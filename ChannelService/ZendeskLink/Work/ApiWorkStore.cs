@@ -93,9 +93,12 @@ internal sealed class ApiWorkStore(Database database)
     /// <summary>Extends the lease of rows still held by <paramref name="owner"/>; returns the ids it still holds.</summary>
     public async Task<IReadOnlySet<long>> RenewAsync(string owner, IReadOnlyCollection<long> ids, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)
     {
-        const string Sql = "UPDATE zendesk_api_work SET lease_until = @leaseUntil WHERE lease_owner = @owner AND id IN @ids RETURNING id";
+        // A list parameter: Dapper spreads it into IN (…) for SQLite and passes a PostgreSQL array, compared with ANY.
+        var sql = new DialectSql(
+            Sqlite: "UPDATE zendesk_api_work SET lease_until = @leaseUntil WHERE lease_owner = @owner AND id IN @ids RETURNING id",
+            PostgreSql: "UPDATE zendesk_api_work SET lease_until = @leaseUntil WHERE lease_owner = @owner AND id = ANY(@ids) RETURNING id");
         await using var connection = await database.OpenAsync(cancellationToken);
-        var held = await connection.QueryAsync<long>(new CommandDefinition(Sql, new { owner, ids, leaseUntil }, cancellationToken: cancellationToken));
+        var held = await connection.QueryAsync<long>(new CommandDefinition(sql.For(database.Dialect), new { owner, ids = ids.ToArray(), leaseUntil }, cancellationToken: cancellationToken));
         return held.ToHashSet();
     }
 

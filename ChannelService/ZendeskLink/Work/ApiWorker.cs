@@ -116,7 +116,7 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
             {
                 return;
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or System.Text.Json.JsonException)
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or System.Text.Json.JsonException)
             {
                 LogWorkerError(logger, ex);
                 await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
