@@ -62,14 +62,16 @@ internal sealed partial class InstanceHeartbeat(InstanceRegistry registry, TimeP
                 await registry.BeatAsync(ChannelService.Manifest.ManifestRenderer.Version, started, time.GetUtcNow(), stoppingToken);
                 await Task.Delay(Interval, time, stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Stopping: a wait or a query cut short (cancelled, or its signal already disposed by the container
+                // during a failed start-up) is the stop, not a failure worth a stack trace.
                 return;
             }
             catch (System.Data.Common.DbException ex)
             {
                 LogBeatFailed(logger, ex.Message);
-                await Task.Delay(Interval, time, stoppingToken);
+                await WorkerPause.AfterFailureAsync(Interval, time, stoppingToken);
             }
         }
     }

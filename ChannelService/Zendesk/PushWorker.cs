@@ -73,14 +73,16 @@ internal sealed partial class PushWorker : BackgroundService
                 var wait = next is { } n && n < PollInterval ? n : PollInterval;
                 await wake.WaitAsync(wait, stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Stopping: a wait or a query cut short (cancelled, or its signal already disposed by the container
+                // during a failed start-up) is the stop, not a failure worth a stack trace.
                 return;
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or System.Text.Json.JsonException)
             {
                 LogWorkerError(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+                await WorkerPause.AfterFailureAsync(TimeSpan.FromSeconds(1), time, stoppingToken);
             }
         }
     }

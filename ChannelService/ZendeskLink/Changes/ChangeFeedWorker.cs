@@ -99,14 +99,16 @@ internal sealed partial class ChangeFeedWorker : BackgroundService
                 await RunOnceAsync(stoppingToken);
                 await wake.WaitAsync(PollInterval, stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Stopping: a wait or a query cut short (cancelled, or its signal already disposed by the container
+                // during a failed start-up) is the stop, not a failure worth a stack trace.
                 return;
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or JsonException)
             {
                 LogWorkerError(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+                await WorkerPause.AfterFailureAsync(TimeSpan.FromSeconds(1), time, stoppingToken);
             }
         }
     }

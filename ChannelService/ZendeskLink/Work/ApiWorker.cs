@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using ChannelService.Configuration;
 using ChannelService.Events;
 using ChannelService.Tickets;
 using ChannelService.Zendesk;
@@ -112,14 +113,16 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
                     await signal.WaitAsync(options.PollInterval, stoppingToken);
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
             {
+                // Stopping: a wait or a query cut short (cancelled, or its signal already disposed by the container
+                // during a failed start-up) is the stop, not a failure worth a stack trace.
                 return;
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or System.Text.Json.JsonException)
             {
                 LogWorkerError(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+                await WorkerPause.AfterFailureAsync(TimeSpan.FromSeconds(1), time, stoppingToken);
             }
         }
     }
