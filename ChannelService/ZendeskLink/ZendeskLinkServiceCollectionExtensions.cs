@@ -17,6 +17,8 @@ internal static class ZendeskLinkServiceCollectionExtensions
         services.AddSingleton<IZendeskLinkTokens>(sp => sp.GetRequiredService<ZendeskTokenProvider>());
         services.AddSingleton<ZendeskLinkManager>();
         services.AddSingleton<ZendeskLinkPanel>();
+        services.AddSingleton<ZendeskApiCallLog>();
+        services.AddHostedService<ZendeskApiCallFlusher>();
         return services;
     }
 

@@ -47,7 +47,7 @@ internal sealed record ApiResult(ApiStatus Status, int? HttpStatus, string Messa
 /// same values, create_or_update by e-mail); a 401 is reported to the link once, which renews the token, and the
 /// call is repeated with the new one.
 /// </summary>
-internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTokens tokens, ApiRateGate gate, TimeProvider time, ILogger<ZendeskApiClient> logger, IEnumerable<IZendeskApiLoopback> loopbacks)
+internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTokens tokens, ApiRateGate gate, ZendeskApiCallLog calls, TimeProvider time, ILogger<ZendeskApiClient> logger, IEnumerable<IZendeskApiLoopback> loopbacks)
 {
     private readonly IZendeskApiLoopback[] loopbacks = [.. loopbacks];
 
@@ -75,6 +75,7 @@ internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTok
             var started = Stopwatch.GetTimestamp();
             var outcome = loopback?.Send(request) ?? await http.SendAsync(subdomain, token, request, cancellationToken);
             LogCall(logger, subdomain, request.Method.Method, endpoint, outcome.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "no answer", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            await calls.RecordAsync(subdomain, request.Method.Method, endpoint, outcome, cancellationToken);
             switch (outcome.Kind)
             {
                 case ZendeskOutcomeKind.Accepted:

@@ -24,7 +24,7 @@ internal sealed record ExportPage(IReadOnlyList<JsonElement> Tickets, string? Af
 /// scope <c>tickets:read</c>, 10 requests a minute for the whole Zendesk account.</item>
 /// </list>
 /// </summary>
-internal sealed class ChangeFeedApi(ZendeskHttp http, IZendeskLinkTokens tokens)
+internal sealed class ChangeFeedApi(ZendeskHttp http, IZendeskLinkTokens tokens, ZendeskApiCallLog calls)
 {
     /// <summary>The trigger's only action: notify the webhook with the ticket id and nothing else (no localised placeholder).</summary>
     public const string DeliveryBody = """{"ticket_id": "{{ticket.id}}"}""";
@@ -156,6 +156,7 @@ internal sealed class ChangeFeedApi(ZendeskHttp http, IZendeskLinkTokens tokens)
         }
 
         var outcome = await http.SendAsync(subdomain, token, request, cancellationToken);
+        await calls.RecordAsync(subdomain, request.Method.Method, Template(request), outcome, cancellationToken);
         if (outcome.StatusCode == 401)
         {
             await tokens.RejectedAsync(subdomain, token, cancellationToken);
@@ -163,6 +164,10 @@ internal sealed class ChangeFeedApi(ZendeskHttp http, IZendeskLinkTokens tokens)
 
         return outcome;
     }
+
+    /// <summary>The endpoint as the call log shows it: the path after <c>api/v2</c> with ids as <c>{id}</c> (<c>webhooks/{id}/signing_secret</c>).</summary>
+    private static string Template(ZendeskRequest request) =>
+        string.Join('/', request.Path.Skip(2).Select(p => p.All(c => c is (>= 'a' and <= 'z') or '_' or '.') ? p : "{id}"));
 
     private static string? Read(string body, string outer, string inner)
     {
