@@ -65,7 +65,7 @@ internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTok
         while (true)
         {
             var loopback = Array.Find(loopbacks, l => l.Serves(subdomain));
-            var token = loopback is not null ? IZendeskApiLoopback.PretendToken : await tokens.AccessTokenAsync(subdomain, cancellationToken);
+            var token = await tokens.AccessTokenAsync(subdomain, cancellationToken);
             if (token is null)
             {
                 return new ApiResult(ApiStatus.NotLinked, null, $"{subdomain} is not linked to the Zendesk API.");
@@ -73,7 +73,7 @@ internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTok
 
             await gate.WaitTurnAsync(subdomain, cancellationToken);
             var started = Stopwatch.GetTimestamp();
-            var outcome = loopback?.Send(request) ?? await http.SendAsync(subdomain, token, request, cancellationToken);
+            var outcome = loopback?.Send(request, token) ?? await http.SendAsync(subdomain, token, request, cancellationToken);
             LogCall(logger, subdomain, request.Method.Method, endpoint, outcome.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "no answer", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             await calls.RecordAsync(subdomain, request.Method.Method, endpoint, outcome, cancellationToken);
             switch (outcome.Kind)
@@ -102,7 +102,7 @@ internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTok
                     return new ApiResult(ApiStatus.Transient, outcome.StatusCode, outcome.Message);
 
                 default:
-                    if (outcome.StatusCode == 401 && loopback is null)
+                    if (outcome.StatusCode == 401)
                     {
                         if (rejectedToken is null)
                         {
