@@ -65,13 +65,23 @@ internal static class TicketPlanner
 
     /// <param name="resolvers">Resolvers for parsed items, by the calendar they came from; pass the same one to plan a read in parts.</param>
     /// <param name="cache">Parses kept between pulls, for items without <see cref="SourceItem.Parsed"/>; with <paramref name="accountId"/>.</param>
+    /// <param name="horizon">When given, told every instant at which an item enters or leaves the window (for the no-change shortcut).</param>
     public static List<TicketUnit> Plan(
-        IReadOnlyList<StoredSourceItem> stored, AccountOptions options, Instant now, List<string> diagnostics, ResolverCache? resolvers = null, ParsedItemCache? cache = null, string accountId = "")
+        IReadOnlyList<StoredSourceItem> stored,
+        AccountOptions options,
+        Instant now,
+        List<string> diagnostics,
+        ResolverCache? resolvers = null,
+        ParsedItemCache? cache = null,
+        string accountId = "",
+        PlanHorizon? horizon = null)
     {
         resolvers ??= new ResolverCache();
         var units = new List<TicketUnit>();
-        var windowStart = now - Duration.FromDays(options.WindowPastDays);
-        var windowEnd = now + Duration.FromDays(options.WindowFutureDays);
+        var past = Duration.FromDays(options.WindowPastDays);
+        var future = Duration.FromDays(options.WindowFutureDays);
+        var windowStart = now - past;
+        var windowEnd = now + future;
         var zoneOption = options.TimeZone is { Length: > 0 } z ? DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) : null;
         var resolverOptions = new TimeZoneResolverOptions { DefaultZone = zoneOption };
 
@@ -150,6 +160,22 @@ internal static class TicketPlanner
                     perDay[date] = ordinal;
                     var occurrenceItem = occurrence.Override is { } o ? CalendarItemReader.Read(o) : item;
                     units.Add(Unit(s, calendar with { Item = occurrenceItem }, occurrence, item.Uid, date, wanted: true, ordinal));
+                    horizon?.NoteSpan(occurrence.Start, occurrence.End, past, future);
+                }
+
+                if (horizon is not null)
+                {
+                    // The next occurrences to enter: those starting at or after the window's end, up to the horizon's
+                    // limit (an occurrence already under way at the window's end is in the window now).
+                    var ahead = RecurrenceExpander.ExpandSeries(
+                        item.Component, overrides, calendar.Resolver, windowEnd, windowEnd + (horizon.Until - now), new RecurrenceExpansionOptions { MaxOccurrences = 400 });
+                    foreach (var next in ahead.Occurrences)
+                    {
+                        if (next.Start >= windowEnd)
+                        {
+                            horizon.Note(next.Start - future);
+                        }
+                    }
                 }
 
                 continue;
@@ -158,6 +184,11 @@ internal static class TicketPlanner
             var start = item.StartInstant(calendar.Resolver);
             var end = item.EndInstant(calendar.Resolver) ?? start;
             var inWindow = start is null || (start < windowEnd && (end > windowStart || start >= windowStart));
+            if (start is { } at)
+            {
+                horizon?.NoteSpan(at, end ?? at, past, future);
+            }
+
             units.Add(Unit(s, calendar, null, item.Uid, null, inWindow, cached: cached, zoneKey: zoneKey));
         }
 
