@@ -46,7 +46,11 @@ internal sealed class PlanHorizon
     public void NoteSpan(Instant start, Instant end, Duration past, Duration future)
     {
         Note(start - future);
-        Note(start + past);
         Note(end + past);
+        if (end <= start)
+        {
+            // Only an item without length is kept by its start (otherwise its end leaves the window first).
+            Note(start + past);
+        }
     }
 }
