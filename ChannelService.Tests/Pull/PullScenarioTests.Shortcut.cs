@@ -71,6 +71,31 @@ public sealed partial class PullScenarioTests
     }
 
     [Test]
+    public async Task An_Occurrence_Leaving_The_Window_Ends_The_Shortcut_And_Says_Nothing()
+    {
+        // Arrange: a weekly series on Sundays 10:00-10:30 UTC; with window_past_days=1 the occurrence of 22 November
+        // leaves the window on 23 November at 10:30, while its date is still within a day of today's.
+        await UseHostAsync(o => o.UnchangedValidity = TimeSpan.FromDays(60));
+        var metadata = Metadata();
+        feed.Body = Calendar("BEGIN:VEVENT\r\nUID:weekly\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Weekly review\r\nDTSTART:20261101T100000Z\r\nDURATION:PT30M\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n");
+        var zendesk = new FakeZendesk();
+        await DrainAsync(metadata, zendesk);
+        var tickets = zendesk.Tickets.Count;
+
+        // Act: just before and just after it leaves.
+        clock.Advance(new DateTimeOffset(2026, 11, 23, 10, 29, 0, TimeSpan.Zero) - clock.GetUtcNow());
+        await DrainAsync(metadata, zendesk);
+        Assert.That(await LastResultAsync(metadata), Is.EqualTo(QuickPullActivity.QuickResult), "answered by the shortcut");
+        clock.Advance(TimeSpan.FromMinutes(2));
+        await DrainAsync(metadata, zendesk);
+
+        // Assert: a full pull (the shortcut ended), and an occurrence that merely left the window is not "cancelled".
+        Assert.That(await LastResultAsync(metadata), Does.StartWith("0 resources; 0 changed"));
+        Assert.That(zendesk.Tickets, Has.Count.EqualTo(tickets));
+        Assert.That(zendesk.Tickets.Values.SelectMany(t => t.Comments), Is.Empty);
+    }
+
+    [Test]
     public async Task Without_Items_That_Can_Enter_The_Window_The_Shortcut_Lasts_Its_Upper_Bound()
     {
         // Arrange: tasks only (nothing depends on the clock); the default bound is an hour.

@@ -42,7 +42,8 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
         var now = Instant.FromDateTimeOffset(nowOffset);
         var diagnostics = new List<string>();
         var horizon = new PlanHorizon(now, Instant.FromDateTimeOffset(stableAtMost ?? nowOffset));
-        var units = TicketPlanner.Plan(stored, account.Options, now, diagnostics, cache: parsedItems, accountId: account.AccountId, horizon: horizon);
+        var seriesOccurrences = new HashSet<string>(StringComparer.Ordinal);
+        var units = TicketPlanner.Plan(stored, account.Options, now, diagnostics, cache: parsedItems, accountId: account.AccountId, horizon: horizon, seriesOccurrences: seriesOccurrences);
         var builder = Builder(account, sourceTakesReplies, now);
         var zone = Zone(account);
         var firstSyncDone = row.FirstSyncedAt;
@@ -103,7 +104,8 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
             }
 
             var gone = deletedItems.TryGetValue(mirror.ItemKey, out var deleted) || !liveItems.Contains(mirror.ItemKey);
-            var occurrenceDropped = !gone && mirror.OccurrenceDate is { } date && IsInWindow(date, account.Options, now);
+            // Removed from its series: the series no longer has it. One the series still has merely left the window.
+            var occurrenceDropped = !gone && mirror.OccurrenceDate is { } date && IsInWindow(date, account.Options, now) && !seriesOccurrences.Contains(key);
             if (!gone && mirror.OccurrenceDate is not null)
             {
                 // IsInWindow compares with today's UTC date, which changes at midnight.

@@ -57,6 +57,13 @@ internal sealed record TicketUnit
 /// </summary>
 internal static class TicketPlanner
 {
+    /// <summary>
+    /// Days beyond each end of the window in which a series' occurrences are still listed (see <c>seriesOccurrences</c>
+    /// of <see cref="Plan"/>): the planner compares an occurrence's date, in the series' zone, with today's UTC date,
+    /// which can be a day and 14 hours away from the window's instants.
+    /// </summary>
+    public const int SeriesMarginDays = 3;
+
     /// <summary>One resolver per calendar a read parsed (its VTIMEZONEs and X-WR-TIMEZONE), shared by its items.</summary>
     internal sealed class ResolverCache : Dictionary<(IReadOnlyDictionary<string, CalendarComponent>, string?), TimeZoneResolver>;
 
@@ -66,6 +73,9 @@ internal static class TicketPlanner
     /// <param name="resolvers">Resolvers for parsed items, by the calendar they came from; pass the same one to plan a read in parts.</param>
     /// <param name="cache">Parses kept between pulls, for items without <see cref="SourceItem.Parsed"/>; with <paramref name="accountId"/>.</param>
     /// <param name="horizon">When given, told every instant at which an item enters or leaves the window (for the no-change shortcut).</param>
+    /// <param name="seriesOccurrences">When given, receives the unit key of every occurrence each series has from
+    /// <see cref="SeriesMarginDays"/> before the window to as long after it: an acknowledged occurrence missing from
+    /// the window but listed here has left the window; one not listed was removed from its series.</param>
     public static List<TicketUnit> Plan(
         IReadOnlyList<StoredSourceItem> stored,
         AccountOptions options,
@@ -74,7 +84,8 @@ internal static class TicketPlanner
         ResolverCache? resolvers = null,
         ParsedItemCache? cache = null,
         string accountId = "",
-        PlanHorizon? horizon = null)
+        PlanHorizon? horizon = null,
+        HashSet<string>? seriesOccurrences = null)
     {
         resolvers ??= new ResolverCache();
         var units = new List<TicketUnit>();
@@ -152,10 +163,11 @@ internal static class TicketPlanner
                 var expansion = RecurrenceExpander.ExpandSeries(item.Component, overrides, calendar.Resolver, windowStart, windowEnd, new RecurrenceExpansionOptions { MaxOccurrences = 400 });
                 diagnostics.AddRange(expansion.Diagnostics);
                 var seriesZone = calendar.Resolver.ZoneOf(item.Start ?? IcalDateTime.ForUtc(now));
+                LocalDate DateOf(Occurrence o) => o.OriginalStart.IsDate ? o.OriginalStart.Date : calendar.Resolver.ToInstant(o.OriginalStart).InZone(seriesZone).Date;
                 var perDay = new Dictionary<LocalDate, int>();
                 foreach (var occurrence in expansion.Occurrences)
                 {
-                    var date = occurrence.OriginalStart.IsDate ? occurrence.OriginalStart.Date : calendar.Resolver.ToInstant(occurrence.OriginalStart).InZone(seriesZone).Date;
+                    var date = DateOf(occurrence);
                     var ordinal = perDay.TryGetValue(date, out var n) ? n + 1 : 0;
                     perDay[date] = ordinal;
                     var occurrenceItem = occurrence.Override is { } o ? CalendarItemReader.Read(o) : item;
@@ -163,17 +175,28 @@ internal static class TicketPlanner
                     horizon?.NoteSpan(occurrence.Start, occurrence.End, past, future);
                 }
 
-                if (horizon is not null)
+                if (horizon is not null || seriesOccurrences is not null)
                 {
-                    // The next occurrences to enter: those starting at or after the window's end, up to the horizon's
-                    // limit (an occurrence already under way at the window's end is in the window now).
-                    var ahead = RecurrenceExpander.ExpandSeries(
-                        item.Component, overrides, calendar.Resolver, windowEnd, windowEnd + (horizon.Until - now), new RecurrenceExpansionOptions { MaxOccurrences = 400 });
-                    foreach (var next in ahead.Occurrences)
+                    // The series a little beyond the window on both sides: the next occurrences to enter (those starting
+                    // at or after the window's end, up to the horizon's limit; one under way at the window's end is in
+                    // it now), and every occurrence whose date the planner may still compare with today's.
+                    var margin = Duration.FromDays(SeriesMarginDays);
+                    var to = windowEnd + (horizon is null ? margin : Duration.Max(margin, horizon.Until - now));
+                    var wide = RecurrenceExpander.ExpandSeries(item.Component, overrides, calendar.Resolver, windowStart - margin, to, new RecurrenceExpansionOptions { MaxOccurrences = 2000 });
+                    var wideDay = new Dictionary<LocalDate, int>();
+                    foreach (var other in wide.Occurrences)
                     {
-                        if (next.Start >= windowEnd)
+                        if (horizon is not null && other.Start >= windowEnd)
                         {
-                            horizon.Note(next.Start - future);
+                            horizon.Note(other.Start - future);
+                        }
+
+                        var date = DateOf(other);
+                        var ordinal = wideDay.TryGetValue(date, out var n) ? n + 1 : 0;
+                        wideDay[date] = ordinal;
+                        if (item.Uid is not null)
+                        {
+                            seriesOccurrences?.Add(ExternalIds.OccurrenceKey(item.Uid, DateOnly.FromDateTime(date.ToDateTimeUnspecified()), ordinal));
                         }
                     }
                 }
