@@ -48,6 +48,8 @@ public sealed class AccountSetupTests
         ["ticket_properties"] = "off",
         ["task_requester"] = "X-REQUESTER",
         ["default_requester"] = "calendar@example.com",
+        ["status_sync"] = "source_wins",
+        ["due_sync"] = "off",
     };
 
     [Test]

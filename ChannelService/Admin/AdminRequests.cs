@@ -117,6 +117,8 @@ internal sealed record AdminStepRequest : IFormModel<AdminStepRequest>
                 TicketProperties = S("ticket_properties"),
                 TaskRequester = S("task_requester"),
                 DefaultRequester = S("default_requester"),
+                StatusSync = S("status_sync"),
+                DueSync = S("due_sync"),
                 SaveAnyway = form["save_anyway"] == "on",
             },
         };
