@@ -48,7 +48,12 @@ public sealed class TaskStatusSyncTests
         unitsByTicket.Clear();
         host = LinkTestHost.Start(
             clock: clock,
-            settings: new Dictionary<string, string?> { ["Channel:ChangeFeedReconcileInterval"] = "00:00:01" },
+            settings: new Dictionary<string, string?>
+            {
+                ["Channel:ChangeFeedReconcileInterval"] = "00:00:01",
+                ["Channel:DashboardUser"] = "ops",
+                ["Channel:DashboardPassword"] = "dashboard-password",
+            },
             services: s => s.AddSingleton<ISourceFactory>(sp => new CalDavRoutingSourceFactory(sp, () => caldav)));
         client = host.Host.CreateClient();
     }
@@ -168,6 +173,39 @@ public sealed class TaskStatusSyncTests
         var row = await host.Services.GetRequiredService<StatusSyncStore>().GetAsync(account.AccountId, UnitKey("t-3"));
         Assert.That(row!.ConflictAt, Is.Not.Null);
         Assert.That(row.TicketMoved + row.SourceMoved, Is.Zero, "decided: both sides agree again");
+
+        // The dashboard counts the conflict of the last day and shows when Zendesk last called.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/dashboard");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("ops:dashboard-password"u8.ToArray()));
+        using var response = await client.SendAsync(request);
+        var html = await response.Content.ReadAsStringAsync();
+        var cells = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html).QuerySelectorAll("#status-sync tbody tr td").Select(c => c.TextContent.Trim()).ToList();
+        Assert.That(cells.Take(2), Is.EqualTo(new[] { account.AccountId, LinkTestHost.Subdomain }));
+        Assert.That(cells[2], Does.EndWith("ago)"), "last webhook");
+        Assert.That(cells[4], Is.EqualTo("1"), "conflicts in the last day");
+        Assert.That(cells[6], Does.Contain(winner));
+    }
+
+    [Test]
+    public async Task A_Due_Date_An_Agent_Moves_In_Zendesk_Moves_The_Task()
+    {
+        await SetUpAsync(("t-8", Ticket));
+        var due = new DateTimeOffset(2026, 12, 24, 16, 0, 0, TimeSpan.Zero);
+
+        // Zendesk's trigger told the service of the ticket before (our own property update): that is the baseline.
+        await EchoAsync(Ticket);
+
+        host.Api.AgentSets(Ticket, "due_at", "2026-12-24T16:00:00Z");
+        using (var response = await host.Api.DeliverAsync(client, Ticket))
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        await WaitUntilAsync(async () => (await host.Services.GetRequiredService<StatusSyncStore>().GetAsync(account.AccountId, UnitKey("t-8")))?.DueMoved == 1);
+        await PullAsync();
+
+        Assert.That(Value(await TaskAsync("t-8"), "DUE"), Is.EqualTo(Ical(due)));
+        Assert.That(Value(await TaskAsync("t-8"), "STATUS"), Is.EqualTo("NEEDS-ACTION"));
     }
 
     [Test]

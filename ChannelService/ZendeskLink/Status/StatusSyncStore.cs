@@ -49,6 +49,9 @@ internal sealed record StatusSyncRow
     public string? LastError { get; init; }
 }
 
+/// <summary>One account's two-way status for the dashboard.</summary>
+internal sealed record StatusSyncSummary(long ConflictsLastDay, long WaitingForPull, string? LastConflict, string? LastError);
+
 /// <summary>What a pull settled for one task: the new agreement and what it wrote, guarded by the ticket version it decided on.</summary>
 internal sealed record StatusSettlement
 {
@@ -199,13 +202,37 @@ internal sealed class StatusSyncStore(Database database)
         await c.ExecuteAsync(Sql, new { accountId, unitKey, s.Agreed, s.SourceState, s.SourceAt, s.SourceWritten, s.TicketWritten, s.TicketAtSeen, s.KeepSourceMoved, s.ConflictNote, s.Error, now }, t);
     }
 
-    /// <summary>Conflicts decided since <paramref name="since"/>, per account (the dashboard's last day).</summary>
-    public async Task<IReadOnlyDictionary<string, long>> ConflictsSinceAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Per account, for the dashboard: conflicts decided since <paramref name="since"/> (the last day), ticket moves
+    /// waiting for the account's next pull, and the latest conflict note and error.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, StatusSyncSummary>> SummaryAsync(DateTimeOffset since, CancellationToken cancellationToken = default)
     {
-        const string Sql = "SELECT account_id, count(*) FROM task_status_sync WHERE conflict_at >= @since GROUP BY account_id";
+        const string Sql = """
+            SELECT account_id AS AccountId,
+                   SUM(CASE WHEN conflict_at >= @since THEN 1 ELSE 0 END) AS Conflicts,
+                   SUM(CASE WHEN ticket_moved = 1 OR due_moved = 1 THEN 1 ELSE 0 END) AS Waiting,
+                   MAX(conflict_at) AS LastConflictAt,
+                   SUM(CASE WHEN last_error IS NOT NULL THEN 1 ELSE 0 END) AS Errors
+            FROM task_status_sync GROUP BY account_id
+            """;
+        const string Notes = """
+            SELECT account_id AS AccountId, conflict_note AS Note, last_error AS Error, conflict_at AS ConflictAt, updated_at AS UpdatedAt
+            FROM task_status_sync WHERE conflict_note IS NOT NULL OR last_error IS NOT NULL
+            """;
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string AccountId, long Count)>(new CommandDefinition(Sql, new { since }, cancellationToken: cancellationToken));
-        return rows.ToDictionary(r => r.AccountId, r => r.Count, StringComparer.Ordinal);
+        var rows = (await connection.QueryAsync<(string AccountId, long Conflicts, long Waiting, DateTimeOffset? LastConflictAt, long Errors)>(
+            new CommandDefinition(Sql, new { since }, cancellationToken: cancellationToken))).ToList();
+        var notes = (await connection.QueryAsync<(string AccountId, string? Note, string? Error, DateTimeOffset? ConflictAt, DateTimeOffset UpdatedAt)>(
+            new CommandDefinition(Notes, cancellationToken: cancellationToken))).ToList();
+        return rows.ToDictionary(
+            r => r.AccountId,
+            r => new StatusSyncSummary(
+                r.Conflicts,
+                r.Waiting,
+                notes.Where(n => n.AccountId == r.AccountId && n.Note is not null).OrderByDescending(n => n.ConflictAt).Select(n => n.Note).FirstOrDefault(),
+                notes.Where(n => n.AccountId == r.AccountId && n.Error is not null).OrderByDescending(n => n.UpdatedAt).Select(n => n.Error).FirstOrDefault()),
+            StringComparer.Ordinal);
     }
 
     /// <summary>Forgets the account's tasks, inside the caller's transaction (account purge).</summary>
