@@ -16,6 +16,7 @@ using ChannelService.Sources.CalDav;
 using ChannelService.Sources.Http;
 using ChannelService.Zendesk;
 using ChannelService.ZendeskLink.Changes;
+using ChannelService.ZendeskLink.Status;
 using ChannelService.ZendeskLink;
 using FluentValidation;
 using Microsoft.AspNetCore.DataProtection;
@@ -79,6 +80,7 @@ public static class ServiceSetup
         services.AddZendeskLink();
         services.AddZendeskLinkApi();
         services.AddZendeskChangeFeed();
+        services.AddTaskStatusSync();
         services.AddAccountAuthentication();
         services.AddJsonErrors();
 
