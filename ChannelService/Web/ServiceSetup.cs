@@ -1,5 +1,6 @@
 using ChannelService.Accounts;
 using ChannelService.Admin;
+using ChannelService.AgentCalendars;
 using ChannelService.Channelback;
 using ChannelService.Clickthrough;
 using ChannelService.Configuration;
@@ -77,6 +78,7 @@ public static class ServiceSetup
         services.AddZendeskLink();
         services.AddZendeskLinkApi();
         services.AddZendeskChangeFeed();
+        services.AddAgentCalendars();
         services.AddAccountAuthentication();
         services.AddJsonErrors();
 
