@@ -331,6 +331,80 @@ public sealed class AgentCalendarFeedTests
         Assert.That(IcalReader.Parse(body).Roots.Single().GetProperty("X-PUBLISHED-TTL")!.RawValue, Is.EqualTo("PT1H"));
     }
 
+    [TestCase("en-US", "Calendars for agents", "Rotate")]
+    [TestCase("de", "Kalender für Agenten", "Neue Adresse")]
+    [TestCase("es", "Calendarios para agentes", "Nueva dirección")]
+    public async Task The_Admin_Ui_Lists_The_Agents_With_Their_Feed_Urls_And_Rotates_One(string locale, string title, string rotateLabel)
+    {
+        // Arrange
+        SetTask(1234, new DateTimeOffset(2026, 12, 24, 12, 0, 0, TimeSpan.Zero), AgentA);
+        Start();
+        await LinkAndSyncAsync();
+        var (urlA, urlB) = await FeedUrlsAsync();
+
+        // Act: Zendesk opens the admin UI for the subdomain
+        var fields = ChannelService.Tests.Admin.AdminDriver.ZendeskFields(locale: locale);
+        using var page = await client.PostAsync(serviceUrl + "/admin", new FormUrlEncodedContent(fields));
+        var document = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await page.Content.ReadAsStringAsync());
+        var section = document.QuerySelector("#agent-calendars");
+
+        // Assert: every agent with their own address and task count
+        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(section, Is.Not.Null, "the section is shown for a linked subdomain");
+        Assert.That(section!.QuerySelector("h2")!.TextContent, Is.EqualTo(title));
+        var rows = section.QuerySelectorAll("tbody tr").ToList();
+        Assert.That(rows.Select(r => r.GetAttribute("data-agent-id")), Is.EqualTo(new[] { "7001", "7002" }));
+        Assert.That(rows.Select(r => r.QuerySelector("input.agent-feed-url")!.GetAttribute("value")), Is.EqualTo(new[] { urlA, urlB }));
+        Assert.That(rows[0].QuerySelectorAll("td")[2].TextContent.Trim(), Is.EqualTo("1"));
+        Assert.That(rows[0].QuerySelector("form.agent-feed-rotate button")!.TextContent, Is.EqualTo(rotateLabel));
+
+        // Act: the rotate button's post
+        var form = rows[0].QuerySelector("form.agent-feed-rotate")!;
+        var post = form.QuerySelectorAll("input[type=hidden]").ToDictionary(i => i.GetAttribute("name")!, i => i.GetAttribute("value")!);
+        using var rotated = await client.PostAsync(serviceUrl + form.GetAttribute("action"), new FormUrlEncodedContent(post));
+        var answer = System.Text.Json.Nodes.JsonNode.Parse(await rotated.Content.ReadAsStringAsync())!;
+        using var forged = await client.PostAsync(serviceUrl + "/admin/agent-calendars/rotate", new FormUrlEncodedContent(new Dictionary<string, string> { ["flow"] = "forged", ["agent_id"] = "7001" }));
+        var otherAgent = new Dictionary<string, string>(post) { ["agent_id"] = "12345" };
+        using var stranger = await client.PostAsync(serviceUrl + "/admin/agent-calendars/rotate", new FormUrlEncodedContent(otherAgent));
+
+        // Assert
+        Assert.That(rotated.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var newUrl = (string)answer["feed_url"]!;
+        Assert.That(newUrl, Does.StartWith("https://channel.example.com/calendars/").And.Not.EqualTo(urlA));
+        Assert.That((await client.GetAsync(Local(urlA))).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(await EventsOfAsync(newUrl), Has.Count.EqualTo(1));
+        Assert.That(forged.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(stranger.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [Test]
+    public async Task The_Dashboard_Shows_Each_Agents_Tasks_And_Last_Fetch_And_The_First_Sync()
+    {
+        // Arrange
+        SetTask(1234, new DateTimeOffset(2026, 12, 24, 12, 0, 0, TimeSpan.Zero), AgentA);
+        SetTask(1235, new DateTimeOffset(2026, 12, 25, 12, 0, 0, TimeSpan.Zero), AgentA);
+        Start(new Dictionary<string, string?> { ["Channel:DashboardUser"] = "ops", ["Channel:DashboardPassword"] = "dashboard-password" });
+        await LinkAndSyncAsync();
+        var (urlA, _) = await FeedUrlsAsync();
+        await client.GetByteArrayAsync(Local(urlA));
+
+        // Act
+        using var request = new HttpRequestMessage(HttpMethod.Get, serviceUrl + "/dashboard");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("ops:dashboard-password"u8.ToArray()));
+        using var response = await client.SendAsync(request);
+        var document = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
+
+        // Assert
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var cells = document.QuerySelectorAll("#agent-calendars tbody tr").Select(r => r.QuerySelectorAll("td").Select(c => c.TextContent).ToArray()).ToList();
+        Assert.That(cells.Select(c => (c[0], c[1], c[2], c[3], c[5])), Is.EqualTo(new[] { ("acme", "7001", "anna@acme.test", "2", "active"), ("acme", "7002", "bert@acme.test", "0", "active") }));
+        Assert.That(cells[0][4], Does.EndWith("ago)"));
+        Assert.That(cells[1][4], Is.EqualTo("never"));
+        var sync = document.QuerySelector("#agent-calendar-syncs tbody tr")!.QuerySelectorAll("td").Select(c => c.TextContent).ToArray();
+        Assert.That((sync[0], sync[2]), Is.EqualTo(("acme", "2")));
+        Assert.That(sync[1], Does.EndWith(" UTC"));
+    }
+
     private void SetTask(long id, DateTimeOffset? due, long? assignee, string status = "open", string type = "task", string? subject = null, string? priority = "normal")
     {
         version = version.AddSeconds(1);

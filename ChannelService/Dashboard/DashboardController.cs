@@ -49,7 +49,16 @@ internal sealed record DashboardModel(
 {
     /// <summary>The Zendesk change feed per linked subdomain.</summary>
     public IReadOnlyList<DashboardChangeFeedRow> ChangeFeed { get; init; } = [];
+
+    /// <summary>Agents' calendars: each linked subdomain's first sync, and each agent's feed.</summary>
+    public IReadOnlyList<DashboardCalendarSyncRow> CalendarSyncs { get; init; } = [];
+
+    public IReadOnlyList<DashboardAgentCalendarRow> AgentCalendars { get; init; } = [];
 }
+
+internal sealed record DashboardCalendarSyncRow(string Subdomain, string Synced, long Tasks, string? LastError);
+
+internal sealed record DashboardAgentCalendarRow(string Subdomain, long AgentId, string? Email, long Tasks, string LastFetch, string Feed);
 
 internal sealed record DashboardChangeFeedRow(string Subdomain, string State, string LastDelivery, string LastReconciliation, long Nudges, long Waiting, long Failing, string? LastError);
 
@@ -71,6 +80,7 @@ internal sealed class DashboardController(
     ChannelService.Data.InstanceRegistry instances,
     ChannelService.Data.Database database,
     ChangeFeedStore changeFeed,
+    AgentCalendars.AgentCalendarStore agentCalendars,
     TimeProvider time,
     IOptions<ChannelOptions> options) : Controller
 {
@@ -162,7 +172,28 @@ internal sealed class DashboardController(
                 f.Failing,
                 f.LastError))
             .ToList();
-        return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(now)) { ChangeFeed = feed });
+        var calendarSyncs = (await agentCalendars.SyncsAsync(cancellationToken))
+            .Select(s => new DashboardCalendarSyncRow(
+                s.Subdomain,
+                s.SyncedAt is { } synced ? Format(synced) : s.AttemptedAt is { } tried ? $"failed {Format(tried)}, retried" : "not yet",
+                s.Tickets,
+                s.LastError))
+            .ToList();
+        var agentRows = (await agentCalendars.SummariesAsync(cancellationToken))
+            .Select(a => new DashboardAgentCalendarRow(
+                a.Subdomain,
+                a.AgentId,
+                a.Email,
+                a.Tasks,
+                a.LastFetchAt is { } fetched ? $"{Format(fetched)} ({Age(now - fetched)} ago)" : "never",
+                a.RevokedAt is not null ? "revoked" : a.Email is null && a.LastFetchAt is null ? "no address yet (list the agents)" : "active"))
+            .ToList();
+        return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(now))
+        {
+            ChangeFeed = feed,
+            CalendarSyncs = calendarSyncs,
+            AgentCalendars = agentRows,
+        });
     }
 
     /// <summary>
