@@ -13,7 +13,10 @@ namespace ChannelService.AgentCalendars;
 /// https://developer.zendesk.com/api-reference/ticketing/ticket-management/search/#export-search-results: cursor
 /// pagination through <c>meta.has_more</c>/<c>links.next</c>, no 1,000-result cap unlike List Search Results, 100
 /// requests a minute, <c>type</c> given as <c>filter[type]</c> because a <c>type:</c> in the query is an error).
-/// The due date is checked here, not in the query: the delete rule is applied to every result as to every change.
+/// <c>ticket_type</c> and <c>status&lt;solved</c> are ticket keywords of the Zendesk Support search reference
+/// (https://support.zendesk.com/hc/en-us/articles/4408886879258). The query only narrows the listing: the delete rule
+/// (type, status, due date, assignee) is applied to every result as to every change, so a looser match costs only
+/// reading more tickets, never a wrong event.
 /// Search indexes new tickets "within a few minutes", so a task created in the minutes before the link may be missed
 /// by the sync; its next change reaches the calendars through the feed. Also forgets an unlinked subdomain's tasks,
 /// and prunes rows removed from every feed a month ago.
