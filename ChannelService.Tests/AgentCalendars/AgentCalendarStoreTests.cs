@@ -37,6 +37,12 @@ public sealed class AgentCalendarStoreTests(TestStore testStore)
     {
         // Arrange
         var open = Task(updatedAt: T0, due: T0.AddDays(2), assignee: 7001);
+        foreach (var agent in new long[] { 7001, 7002, 7003 })
+        {
+            await store.EnsureTokenAsync(new AgentCalendarToken { Subdomain = "acme", AgentId = agent, TokenHash = "h" + agent, Generation = "g", KeyId = "k", CreatedAt = T0 });
+        }
+
+        async System.Threading.Tasks.Task<long[]> VersionsAsync() => [.. await System.Threading.Tasks.Task.WhenAll(new long[] { 7001, 7002, 7003 }.Select(async a => (await store.TokenAsync("acme", a))!.FeedVersion))];
 
         // Act + Assert: first sight
         var first = await store.ApplyAsync(open);
@@ -50,6 +56,7 @@ public sealed class AgentCalendarStoreTests(TestStore testStore)
         var touched = await store.ApplyAsync(open with { UpdatedAt = T0.AddMinutes(1) });
         Assert.That(touched!.Sequence, Is.Zero);
         Assert.That(touched.ChangedAt, Is.EqualTo(T0));
+        Assert.That(await VersionsAsync(), Is.EqualTo(new long[] { 1, 0, 0 }), "the feed version moves with visible changes only");
 
         // Due date moved: sequence 1, LAST-MODIFIED the version that moved it
         var moved = await store.ApplyAsync(open with { UpdatedAt = T0.AddMinutes(2), DueAt = T0.AddDays(3) });
@@ -64,6 +71,7 @@ public sealed class AgentCalendarStoreTests(TestStore testStore)
         await store.ApplyAsync(open with { UpdatedAt = T0.AddMinutes(3), DueAt = T0.AddDays(3), AssigneeId = 7002 });
         Assert.That(await store.FeedAsync("acme", 7001), Is.Empty);
         Assert.That((await store.FeedAsync("acme", 7002)).Single().Sequence, Is.EqualTo(2));
+        Assert.That(await VersionsAsync(), Is.EqualTo(new long[] { 3, 1, 0 }), "both feeds of a reassignment change");
 
         // Removed by the delete rule: kept out of every feed, its row remembered, and an older open snapshot cannot bring it back
         var removed = await store.ApplyAsync(open with { UpdatedAt = T0.AddMinutes(4), Status = "solved", AssigneeId = 7002, InFeed = false });

@@ -16,6 +16,14 @@ internal sealed record AgentListing(IReadOnlyList<AgentCalendarEntry> Agents, st
 /// </summary>
 internal sealed class AgentCalendarService(AgentCalendarStore store, AgentCalendarTokens tokens, AgentCalendarFeed feed, ZendeskApiClient api, TimeProvider time)
 {
+    /// <summary>
+    /// The last rendering of each agent's feed with the feed version it was made from. A fetch whose token row still
+    /// carries that version gets the same bytes without reading the tasks or rendering again (one lookup by hash);
+    /// any change of the agent's tasks bumps the version in the same transaction, on every instance's database. At
+    /// most one entry per agent with a feed (about 25 KB for 50 tasks).
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Subdomain, long AgentId), (long Version, RenderedFeed Feed)> rendered = new();
+
     /// <summary>The agent's feed, or null for an unknown, malformed or revoked token (a plain 404).</summary>
     public async Task<RenderedFeed?> FeedAsync(string? token, CancellationToken cancellationToken)
     {
@@ -30,9 +38,17 @@ internal sealed class AgentCalendarService(AgentCalendarStore store, AgentCalend
             return null;
         }
 
-        var tasks = await store.FeedAsync(owner.Subdomain, owner.AgentId, cancellationToken);
         await store.RecordFetchAsync(hash, time.GetUtcNow(), cancellationToken);
-        return feed.Render(owner.Subdomain, tasks);
+        var key = (owner.Subdomain, owner.AgentId);
+        if (rendered.TryGetValue(key, out var cached) && cached.Version == owner.FeedVersion)
+        {
+            return cached.Feed;
+        }
+
+        // Read after the version: a change racing this fetch bumps the version again, so the entry is never newer than its key.
+        var made = feed.Render(owner.Subdomain, await store.FeedAsync(owner.Subdomain, owner.AgentId, cancellationToken));
+        rendered[key] = (owner.FeedVersion, made);
+        return made;
     }
 
     /// <summary>

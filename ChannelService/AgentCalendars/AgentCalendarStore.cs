@@ -28,6 +28,9 @@ internal sealed record AgentCalendarToken
     public DateTimeOffset? RevokedAt { get; init; }
 
     public DateTimeOffset? LastFetchAt { get; init; }
+
+    /// <summary>Grows whenever an event of this agent's feed changes: a rendered feed of the same version is still true.</summary>
+    public long FeedVersion { get; init; }
 }
 
 /// <summary>One task ticket as the calendars know it.</summary>
@@ -114,7 +117,8 @@ internal sealed class AgentCalendarStore(Database database)
 
     private const string TokenColumns = """
         subdomain AS Subdomain, agent_id AS AgentId, token_hash AS TokenHash, generation AS Generation, key_id AS KeyId,
-        email AS Email, name AS Name, created_at AS CreatedAt, rotated_at AS RotatedAt, revoked_at AS RevokedAt, last_fetch_at AS LastFetchAt
+        email AS Email, name AS Name, created_at AS CreatedAt, rotated_at AS RotatedAt, revoked_at AS RevokedAt, last_fetch_at AS LastFetchAt,
+        feed_version AS FeedVersion
         """;
 
     private const string TaskColumns = """
@@ -238,6 +242,11 @@ internal sealed class AgentCalendarStore(Database database)
                 sequence = @Sequence, in_feed = @InFeedFlag
             WHERE subdomain = @Subdomain AND ticket_id = @TicketId AND updated_at = @previousUpdatedAt AND sequence = @previousSequence
             """;
+        // The feeds the change touches get a new version in the same transaction as the change (the render cache's key).
+        const string Bump = """
+            UPDATE agent_calendar_tokens SET feed_version = feed_version + 1
+            WHERE subdomain = @subdomain AND (agent_id = @first OR agent_id = @second)
+            """;
         await using var connection = await database.OpenAsync(cancellationToken);
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -251,9 +260,14 @@ internal sealed class AgentCalendarStore(Database database)
                 }
 
                 var row = next with { ChangedAt = next.UpdatedAt, Sequence = 0 };
-                if (await connection.ExecuteAsync(new CommandDefinition(Insert, Parameters(row), cancellationToken: cancellationToken)) > 0)
+                await using (var inserting = await connection.BeginTransactionAsync(cancellationToken))
                 {
-                    return row;
+                    if (await connection.ExecuteAsync(new CommandDefinition(Insert, Parameters(row), inserting, cancellationToken: cancellationToken)) > 0)
+                    {
+                        await connection.ExecuteAsync(new CommandDefinition(Bump, new { subdomain = row.Subdomain, first = row.AssigneeId, second = row.AssigneeId }, inserting, cancellationToken: cancellationToken));
+                        await inserting.CommitAsync(cancellationToken);
+                        return row;
+                    }
                 }
 
                 continue;
@@ -274,8 +288,15 @@ internal sealed class AgentCalendarStore(Database database)
             var parameters = Parameters(stored);
             parameters.Add("previousUpdatedAt", current.UpdatedAt);
             parameters.Add("previousSequence", current.Sequence);
-            if (await connection.ExecuteAsync(new CommandDefinition(Update, parameters, cancellationToken: cancellationToken)) > 0)
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            if (await connection.ExecuteAsync(new CommandDefinition(Update, parameters, transaction, cancellationToken: cancellationToken)) > 0)
             {
+                if (changed)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(Bump, new { subdomain = stored.Subdomain, first = current.AssigneeId, second = stored.AssigneeId }, transaction, cancellationToken: cancellationToken));
+                }
+
+                await transaction.CommitAsync(cancellationToken);
                 return stored;
             }
         }
@@ -318,10 +339,12 @@ internal sealed class AgentCalendarStore(Database database)
     {
         const string Syncs = "DELETE FROM agent_calendar_syncs WHERE subdomain = @subdomain";
         const string Tasks = "DELETE FROM agent_calendar_tasks WHERE subdomain = @subdomain";
+        const string Versions = "UPDATE agent_calendar_tokens SET feed_version = feed_version + 1 WHERE subdomain = @subdomain";
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(Syncs, new { subdomain }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(Tasks, new { subdomain }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(Versions, new { subdomain }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
     }
 

@@ -56,6 +56,7 @@ internal static class CalendarsCommand
         revoke.Options.Add(revokeAgent);
         revoke.SetAction(async result => await RevokeAsync(context, result.GetValue(revokeSubdomain)!, result.GetValue(revokeAgent)));
         command.Subcommands.Add(revoke);
+        command.Subcommands.Add(Benchmarks.AgentCalendarBenchCommand.Create(context));
         return command;
     }
 

@@ -17,6 +17,7 @@ CREATE TABLE agent_calendar_tokens (
     rotated_at    TEXT,
     revoked_at    TEXT,                        -- set: the feed answers 404 until rotated again
     last_fetch_at TEXT,
+    feed_version  BIGINT NOT NULL DEFAULT 0,     -- bumped whenever a task of this agent's feed changes (render cache key)
     PRIMARY KEY (subdomain, agent_id)
 );
 
@@ -39,7 +40,7 @@ CREATE TABLE agent_calendar_tasks (
     in_feed        BIGINT NOT NULL,
     PRIMARY KEY (subdomain, ticket_id)
 );
-CREATE INDEX agent_calendar_tasks_by_agent ON agent_calendar_tasks (subdomain, assignee_id, in_feed);
+CREATE INDEX agent_calendar_tasks_by_agent ON agent_calendar_tasks (subdomain, assignee_id, in_feed, ticket_id);
 
 -- The first sync of a linked subdomain (open task tickets listed through the search export).
 CREATE TABLE agent_calendar_syncs (
