@@ -1,6 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
+using ChannelService.Web;
 
 namespace ChannelService.Inbox;
 
@@ -15,14 +14,7 @@ internal static class InboxSignature
     public const string TimestampHeader = "X-Channel-Signature-Timestamp";
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
 
-    public static string Sign(string secret, string timestamp, ReadOnlySpan<byte> body)
-    {
-        var stamp = Encoding.UTF8.GetBytes(timestamp);
-        var message = new byte[stamp.Length + body.Length];
-        stamp.CopyTo(message, 0);
-        body.CopyTo(message.AsSpan(stamp.Length));
-        return Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), message));
-    }
+    public static string Sign(string secret, string timestamp, ReadOnlySpan<byte> body) => TimestampedHmac.Sign(secret, timestamp, body);
 
     /// <summary>The timestamp header value for now: ISO 8601 UTC to the second, as Zendesk sends it.</summary>
     public static string Timestamp(DateTimeOffset now) => now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
@@ -46,13 +38,6 @@ internal static class InboxSignature
             return $"{TimestampHeader} is more than {Window.TotalMinutes} minutes away from the server's clock (a replay, or a wrong clock).";
         }
 
-        Span<byte> given = stackalloc byte[64];
-        if (!Convert.TryFromBase64String(signature.Trim(), given, out var length))
-        {
-            return "The signature does not match.";
-        }
-
-        var expected = Convert.FromBase64String(Sign(secret, timestamp, body));
-        return CryptographicOperations.FixedTimeEquals(given[..length], expected) ? null : "The signature does not match.";
+        return TimestampedHmac.Matches(secret, timestamp, body, signature) ? null : "The signature does not match.";
     }
 }

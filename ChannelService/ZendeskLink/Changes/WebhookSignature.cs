@@ -1,6 +1,5 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
+using ChannelService.Web;
 
 namespace ChannelService.ZendeskLink.Changes;
 
@@ -21,14 +20,7 @@ internal static class WebhookSignature
     public static readonly TimeSpan Tolerance = TimeSpan.FromMinutes(5);
 
     /// <summary>Computes the signature exactly as Zendesk does (the tests' fake signs with it too).</summary>
-    public static string Sign(string secret, string timestamp, ReadOnlySpan<byte> body)
-    {
-        var stamp = Encoding.UTF8.GetBytes(timestamp);
-        var message = new byte[stamp.Length + body.Length];
-        stamp.CopyTo(message, 0);
-        body.CopyTo(message.AsSpan(stamp.Length));
-        return Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), message));
-    }
+    public static string Sign(string secret, string timestamp, ReadOnlySpan<byte> body) => TimestampedHmac.Sign(secret, timestamp, body);
 
     /// <summary>
     /// Whether the delivery is genuine and fresh. Any missing part, an unreadable timestamp or signature, a
@@ -46,14 +38,7 @@ internal static class WebhookSignature
             return false;
         }
 
-        Span<byte> given = stackalloc byte[64];
-        if (!Convert.TryFromBase64String(signature, given, out var length) || length != 32)
-        {
-            return false;
-        }
-
-        var expected = Convert.FromBase64String(Sign(secret, timestamp, body));
-        return CryptographicOperations.FixedTimeEquals(expected, given[..length]);
+        return TimestampedHmac.Matches(secret, timestamp, body, signature);
     }
 
     /// <summary>
