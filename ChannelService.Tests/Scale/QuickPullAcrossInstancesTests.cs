@@ -59,18 +59,27 @@ public sealed class QuickPullAcrossInstancesTests
         await PullAsync(hostA, metadata, state);
         Assert.That(await LastPullAsync(metadata), Is.EqualTo((QuickPullActivity.QuickResult, (string?)"instance-a")), "a's mark answers (a quick pull leaves the instance of the last full pull)");
 
-        // Act: the same pull through instance b (a full pull there: it has no mark, and it writes the account's
-        // store), then through a again.
+        // Act: the task changes in the feed and Zendesk's next pull goes to instance b, which stores the change (a write
+        // of the account) and answers it; Zendesk loses that answer, the feed is changed back, and Zendesk sends the
+        // previous state to a. The feed answers a's conditional request with 304 (its ETag is the one a's mark holds), so
+        // only the account's write count can tell a that its mark no longer holds.
+        var original = feed.Body;
+        feed.Body = original.Replace("SUMMARY:One", "SUMMARY:One, renamed", StringComparison.Ordinal);
         clock.Advance(TimeSpan.FromMinutes(1));
-        await PullAsync(hostB, metadata, state);
-        Assert.That(await LastPullAsync(metadata), Is.EqualTo(("0 resources; 0 changed and 0 deleted in the source", (string?)"instance-b")));
+        var changed = await PullAsync(hostB, metadata, state, draining: true);
+        Assert.That(changed["external_resources"]!.AsArray(), Is.Not.Empty, "b answers the change");
+        Assert.That((await LastPullAsync(metadata)).Instance, Is.EqualTo("instance-b"));
+        feed.Body = original;
         clock.Advance(TimeSpan.FromMinutes(1));
-        await PullAsync(hostA, metadata, state);
+        await PullAsync(hostA, metadata, state, draining: true);
 
-        // Assert: a did not trust its mark; a full pull on a answered, and set the mark again for the next one.
-        Assert.That(await LastPullAsync(metadata), Is.EqualTo(("0 resources; 0 changed and 0 deleted in the source", (string?)"instance-a")));
+        // Assert: a did not trust its mark; a full pull on a answered, and once drained its mark answers again.
+        var afterWrite = await LastPullAsync(metadata);
+        Assert.That(afterWrite.Result, Is.Not.EqualTo(QuickPullActivity.QuickResult), "a's mark was ended by b's write");
+        Assert.That(afterWrite.Instance, Is.EqualTo("instance-a"));
+        var drained = await DrainAsync(hostA, metadata, state);
         clock.Advance(TimeSpan.FromMinutes(1));
-        await PullAsync(hostA, metadata, state);
+        await PullAsync(hostA, metadata, drained);
         Assert.That((await LastPullAsync(metadata)).Result, Is.EqualTo(QuickPullActivity.QuickResult));
     }
 
@@ -87,9 +96,8 @@ public sealed class QuickPullAcrossInstancesTests
     }
 
     /// <summary>Pulls until nothing is left; returns the last state.</summary>
-    private static async Task<string> DrainAsync(WebApplicationFactory<Program> host, string metadata)
+    private static async Task<string> DrainAsync(WebApplicationFactory<Program> host, string metadata, string? state = null)
     {
-        string? state = null;
         for (var i = 0; i < 10; i++)
         {
             var body = await PullAsync(host, metadata, state, draining: true);
