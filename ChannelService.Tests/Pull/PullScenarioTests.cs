@@ -152,6 +152,27 @@ public sealed partial class PullScenarioTests(TestStore testStore)
     }
 
     [Test]
+    public async Task An_Events_Start_Date_Goes_To_The_Configured_Date_Field_In_The_Accounts_Zone_When_Its_Ticket_Is_Created()
+    {
+        // 23:30 UTC on 24 Nov is already 25 Nov in Berlin; an all-day start is its own date wherever the account is.
+        feed.Body = Calendar(
+            Event("e-late", "Late call", "20261124T233000Z", "20261125T003000Z"),
+            "BEGIN:VEVENT\r\nUID:e-day\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Away day\r\nDTSTART;VALUE=DATE:20261126\r\nDTEND;VALUE=DATE:20261127\r\nEND:VEVENT\r\n",
+            Task("t-open", "Renew certificate"));
+
+        var (_, body) = await PullAsync(Metadata("time_zone=Europe/Berlin", "start_date_field=360000000042"), null);
+
+        var dates = body!["external_resources"]!.AsArray().ToDictionary(
+            r => (string)r!["fields"]!.AsArray().Single(f => (string?)f!["id"]?.ToString() == "subject")!["value"]!,
+            r => r!["fields"]!.AsArray().Where(f => f!["id"]!.GetValueKind() == System.Text.Json.JsonValueKind.Number && (long)f["id"]! == 360000000042).Select(f => (string)f!["value"]!).SingleOrDefault());
+        Assert.That(dates, Is.EquivalentTo(new Dictionary<string, string?> { ["Late call"] = "2026-11-25", ["Away day"] = "2026-11-26", ["Renew certificate"] = null }));
+        foreach (var r in body["external_resources"]!.AsArray())
+        {
+            ZendeskSchemas.AssertValid("external_resource.json", r!.ToJsonString());
+        }
+    }
+
+    [Test]
     public async Task Every_Resource_Is_A_Valid_External_Resource_Threaded_By_Item()
     {
         feed.Body = Calendar(Task("t1", "One"), Task("t2", "Two"));

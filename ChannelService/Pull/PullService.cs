@@ -3,6 +3,7 @@ using ChannelService.Accounts;
 using ChannelService.Configuration;
 using ChannelService.Data;
 using ChannelService.Files;
+using ChannelService.Metrics;
 using ChannelService.Sources;
 using ChannelService.Sources.Http;
 using ChannelService.ZendeskLink.Work;
@@ -52,6 +53,7 @@ internal sealed partial class PullService
     private readonly TimeProvider time;
     private readonly PullOptions options;
     private readonly ILogger<PullService> logger;
+    private readonly ServiceMetrics? metrics;
 
     public PullService(
         Database database,
@@ -67,7 +69,8 @@ internal sealed partial class PullService
         ApiWorkSignal apiWorkSignal,
         TimeProvider time,
         IOptions<PullOptions> options,
-        ILogger<PullService> logger)
+        ILogger<PullService> logger,
+        ServiceMetrics? metrics = null)
     {
         this.database = database;
         this.mirror = mirror;
@@ -83,6 +86,7 @@ internal sealed partial class PullService
         this.time = time;
         this.options = options.Value;
         this.logger = logger;
+        this.metrics = metrics;
     }
 
     /// <summary>
@@ -177,6 +181,7 @@ internal sealed partial class PullService
                 {
                     if (await AnswerFirstReadEarlyAsync(account, source, firstRead, epoch, now, budget.Token) is { } early)
                     {
+                        metrics?.SourceFetch(account.Kind, SourceFetches.Changed);
                         return early;
                     }
 
@@ -187,19 +192,24 @@ internal sealed partial class PullService
                 {
                     changes = await source.ReadChangesAsync(cursor, budget.Token);
                 }
+
+                metrics?.SourceFetch(account.Kind, changes.Upserts.Count + changes.Deletions.Count > 0 ? SourceFetches.Changed : SourceFetches.Unchanged);
             }
             catch (SourceException ex) when (ex.Kind is SourceErrorKind.Unauthorized or SourceErrorKind.Forbidden)
             {
+                metrics?.SourceFetch(account.Kind, ServiceMetrics.SourceFailure(ex.Kind));
                 await mirror.RecordResultAsync(accountId, now, "credentials rejected", cancellationToken);
                 return (new PullOutcome.CredentialsRejected(ex.Message), null);
             }
             catch (SourceException ex)
             {
+                metrics?.SourceFetch(account.Kind, ServiceMetrics.SourceFailure(ex.Kind));
                 await mirror.RecordResultAsync(accountId, now, ex.Message, cancellationToken);
                 return (new PullOutcome.SourceFailed(ex.Kind is SourceErrorKind.Unreachable or SourceErrorKind.Timeout ? 503 : 502, ex.Message), null);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
+                metrics?.SourceFetch(account.Kind, ServiceMetrics.SourceFailure(SourceErrorKind.Timeout));
                 await mirror.RecordResultAsync(accountId, now, "source timed out", cancellationToken);
                 return (new PullOutcome.SourceFailed(503, "The source did not answer in time."), null);
             }
@@ -220,6 +230,14 @@ internal sealed partial class PullService
         var result = $"{resources.Count} resources; {changes.Upserts.Count} changed and {changes.Deletions.Count} deleted in the source"
             + (changes.Warnings.Count > 0 ? "; " + string.Join("; ", changes.Warnings) : string.Empty);
         await mirror.RecordPendingAsync(c, t, accountId, generation, pending, now, result);
+        if (pending.Count > 0)
+        {
+            // A new generation with resources pending: another instance's "nothing new" mark for the account no longer
+            // holds (Zendesk may lose this answer and send that instance the old state). A pull that found nothing to
+            // do changes no answer and counts nothing (SourceItemStore.ApplyAsync).
+            await store.CountWriteAsync(c, t, accountId, cancellationToken);
+        }
+
         var queued = await QueueApiWorkAsync(c, t, account, pending, now);
         var cursorNow = await store.GetCursorAsync(c, t, accountId, cancellationToken);
         var writes = await store.WritesOfAsync(accountId, c, t, cancellationToken);

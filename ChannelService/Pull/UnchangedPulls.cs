@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using ChannelService.Accounts;
+using ChannelService.Metrics;
 using ChannelService.Sources;
 using ChannelService.Sources.Http;
 using ChannelService.Web;
@@ -21,7 +22,8 @@ namespace ChannelService.Pull;
 /// source, takes the full path, which reports it properly and sets the mark again.
 /// </summary>
 /// <param name="activity">Where a quick answer is noted for the dashboard (batched); null outside the web host.</param>
-internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec stateCodec, TimeProvider time, IOptions<PullOptions> options, QuickPullActivity? activity = null)
+/// <param name="metrics">Counts the source's answers to the conditional request; null outside the web host.</param>
+internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec stateCodec, TimeProvider time, IOptions<PullOptions> options, QuickPullActivity? activity = null, ServiceMetrics? metrics = null)
 {
     /// <summary>Per decoded metadata instance (the codec hands out the same instance for the same string).</summary>
     private static readonly ConditionalWeakTable<AccountMetadata, string> Fingerprints = new();
@@ -87,18 +89,23 @@ internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec state
         {
             if (!await check.IsUnchangedSinceAsync(mark.Cursor, budget.Token))
             {
+                metrics?.SourceFetch(account.Kind, SourceFetches.Changed);
                 return null;
             }
+
+            metrics?.SourceFetch(account.Kind, SourceFetches.Unchanged);
 
             activity?.Note(account.AccountId, time.GetUtcNow());
             return mark;
         }
-        catch (SourceException)
+        catch (SourceException ex)
         {
+            metrics?.SourceFetch(account.Kind, ServiceMetrics.SourceFailure(ex.Kind));
             return null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            metrics?.SourceFetch(account.Kind, ServiceMetrics.SourceFailure(SourceErrorKind.Timeout));
             return null;
         }
     }
