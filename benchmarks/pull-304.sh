@@ -261,7 +261,7 @@ LUA
 
   run_wrk "http://127.0.0.1:$BPORT" "$D/pull-$c.lua" "${WARMUP}s" >/dev/null
   # Many accounts: the service's warm-up is long enough to reach every account (its quick-path mark is set by the
-  # drain, and a mark older than a minute is renewed by one full pull, as it would be in use).
+  # drain and lasts until an item can enter or leave the window, at most an hour; Pull/PlanHorizon.cs).
   swarm=$(( ACCOUNTS / 250 > WARMUP ? ACCOUNTS / 250 : (ACCOUNTS > 0 && WARMUP < 10 ? 10 : WARMUP) ))
   run_wrk "http://127.0.0.1:$SPORT" "$D/pull-$c.lua" "${swarm}s" >/dev/null
   wait_idle "$SPID"
