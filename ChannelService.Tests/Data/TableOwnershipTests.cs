@@ -40,6 +40,7 @@ public sealed partial class TableOwnershipTests
         ["change_feed_tickets"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
         ["change_feed_dispatch"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
         ["change_feed_own_writes"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["task_status_sync"] = ["ZendeskLink/Status/StatusSyncStore.cs"],
     };
 
     private static string ServiceFolder => Path.Combine(TestPaths.RepositoryRoot, "ChannelService");

@@ -15,7 +15,7 @@ namespace ChannelService.Tests.Pull;
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "NUnit disposes them in TearDown")]
 [TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
-public sealed class PullScenarioTests(TestStore testStore)
+public sealed partial class PullScenarioTests(TestStore testStore)
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
 
@@ -726,7 +726,9 @@ public sealed class PullScenarioTests(TestStore testStore)
         await using var small = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
         {
             s.AddSingleton<TimeProvider>(clock);
-            s.Configure<PullOptions>(o => o.ParsedItemCapacity = 4);
+
+            // No no-change shortcut at all: every pull below plans every item.
+            s.Configure<PullOptions>(o => (o.ParsedItemCapacity, o.UnchangedValidity) = (4, TimeSpan.Zero));
         }));
         client.Dispose();
         client = small.CreateClient();
@@ -740,7 +742,7 @@ public sealed class PullScenarioTests(TestStore testStore)
 
         for (var i = 0; i < 3; i++)
         {
-            clock.Advance(TimeSpan.FromMinutes(2)); // past the no-change shortcut: every pull plans every item
+            clock.Advance(TimeSpan.FromMinutes(2));
             await DrainAsync(metadata, zendesk);
         }
 

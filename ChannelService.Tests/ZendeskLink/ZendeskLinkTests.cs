@@ -314,6 +314,30 @@ public sealed partial class ZendeskLinkTests(TestStore testStore)
     }
 
     [Test]
+    public async Task Token_Renewals_And_The_Token_Calls_Are_Counted_In_The_Metrics()
+    {
+        await ConnectAsync();
+        zendesk.TokenEndpointStatus = 503;
+        clock.Advance(TimeSpan.FromMinutes(9));
+        await Tokens.AccessTokenAsync("acme", CancellationToken.None);
+        zendesk.TokenEndpointStatus = null;
+        var renewed = await Tokens.AccessTokenAsync("acme", CancellationToken.None);
+
+        using var request = Metrics.MetricsEndpointTests.Scrape("ops:dash-pass");
+        using var response = await client.SendAsync(request);
+        var scrape = Metrics.MetricsEndpointTests.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.That(renewed, Is.Not.Null);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Metrics.MetricsEndpointTests.Value(scrape, "channelservice_zendesk_token_refreshes_total", ("outcome", "unavailable")), Is.EqualTo(1));
+            Assert.That(Metrics.MetricsEndpointTests.Value(scrape, "channelservice_zendesk_token_refreshes_total", ("outcome", "renewed")), Is.EqualTo(1));
+            Assert.That(Metrics.MetricsEndpointTests.Value(scrape, "channelservice_zendesk_calls_total", ("method", "POST"), ("endpoint", "oauth/tokens"), ("status", "503")), Is.EqualTo(1));
+            Assert.That(Metrics.MetricsEndpointTests.Value(scrape, "channelservice_zendesk_calls_total", ("method", "POST"), ("endpoint", "oauth/tokens"), ("status", "200")), Is.EqualTo(2), "the code exchange and the renewal");
+        });
+    }
+
+    [Test]
     public async Task A_Transient_5xx_Keeps_The_Link_And_Renewal_Succeeds_Later()
     {
         await ConnectAsync();

@@ -9,12 +9,14 @@ using ChannelService.Files;
 using ChannelService.Health;
 using ChannelService.Inbox;
 using ChannelService.Manifest;
+using ChannelService.Metrics;
 using ChannelService.Pull;
 using ChannelService.Sources;
 using ChannelService.Sources.CalDav;
 using ChannelService.Sources.Http;
 using ChannelService.Zendesk;
 using ChannelService.ZendeskLink.Changes;
+using ChannelService.ZendeskLink.Status;
 using ChannelService.ZendeskLink;
 using FluentValidation;
 using Microsoft.AspNetCore.DataProtection;
@@ -70,6 +72,7 @@ public static class ServiceSetup
         services.AddEvents();
         services.AddServiceHealthChecks();
         services.AddSingleton<TableSizes>();
+        services.AddServiceMetrics();
         services.AddSingleton<ChannelService.Retention.RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelService.Retention.RetentionService>());
 
@@ -77,6 +80,7 @@ public static class ServiceSetup
         services.AddZendeskLink();
         services.AddZendeskLinkApi();
         services.AddZendeskChangeFeed();
+        services.AddTaskStatusSync();
         services.AddAccountAuthentication();
         services.AddJsonErrors();
 
@@ -134,6 +138,9 @@ public static class ServiceSetup
         app.UseJsonErrors();
         app.UseStaticFiles();
         app.UseZendeskLogScope();
+
+        // Operators' scrape, before the pull's quick path; behind the dashboard's credentials.
+        app.UseMetricsEndpoint();
 
         // A no-change pull is answered here, before routing, authentication and MVC; anything else goes on.
         app.UseMiddleware<QuickPullMiddleware>();
