@@ -90,8 +90,8 @@ public sealed class ApiCallLogTests
         var store = host.Services.GetRequiredService<ZendeskLinkStore>();
         var log = host.Services.GetRequiredService<ZendeskApiCallLog>();
         await store.SaveAsync(LinkTestHost.Subdomain, ZendeskGrantKind.ClientCredentials, "client", "secret", new ZendeskTokenSet("access-token-1", null, null, null, "read"), DateTimeOffset.UtcNow.AddMinutes(-5));
-        await log.RecordAsync(LinkTestHost.Subdomain, "GET", "tickets/show_many", new ChannelService.Zendesk.ZendeskOutcome(ChannelService.Zendesk.ZendeskOutcomeKind.Accepted, 200, ""), CancellationToken.None);
-        await log.RecordAsync(LinkTestHost.Subdomain, "PUT", "tickets/{id}", new ChannelService.Zendesk.ZendeskOutcome(ChannelService.Zendesk.ZendeskOutcomeKind.Accepted, 200, ""), CancellationToken.None);
+        await log.RecordAsync(LinkTestHost.Subdomain, "GET", "tickets/show_many", new ChannelService.Zendesk.ZendeskOutcome(ChannelService.Zendesk.ZendeskOutcomeKind.Accepted, 200, ""), "access-token-1", CancellationToken.None);
+        await log.RecordAsync(LinkTestHost.Subdomain, "PUT", "tickets/{id}", new ChannelService.Zendesk.ZendeskOutcome(ChannelService.Zendesk.ZendeskOutcomeKind.Accepted, 200, ""), "access-token-1", CancellationToken.None);
 
         var stored = (await store.SummaryAsync(LinkTestHost.Subdomain))!;
         Assert.That(stored.LastCallStatus, Does.Contain("show_many"));
@@ -101,11 +101,26 @@ public sealed class ApiCallLogTests
         Assert.That(dashboard, Does.Contain("API PUT tickets/{id}: HTTP 200"));
 
         // Linked again: the old link's calls are forgotten; the new link's first call (the change feed creating its
-        // webhook, which this fake does not play) is written at once, with its error.
+        // webhook) is written at once, and its later calls are the change feed's, not the old link's.
         await host.Services.GetRequiredService<ZendeskLinkManager>().LinkAsync(LinkTestHost.Subdomain, ZendeskGrantKind.ClientCredentials, "client", "secret", new ZendeskTokenSet("access-token-1", null, null, null, "read"), CancellationToken.None);
-        Assert.That(log.Last(LinkTestHost.Subdomain)!.Status, Is.EqualTo("API POST webhooks: HTTP 404"));
+        Assert.That(log.Last(LinkTestHost.Subdomain)!.Status, Does.StartWith("API ").And.Not.Contain("tickets/{id}"));
         var relinked = (await store.SummaryAsync(LinkTestHost.Subdomain))!;
-        Assert.That((relinked.LastCallStatus, relinked.LastError), Is.EqualTo(("API POST webhooks: HTTP 404", log.Last(LinkTestHost.Subdomain)!.Error)));
+        Assert.That(relinked.LastCallStatus, Does.StartWith("API POST webhooks: HTTP "));
+    }
+
+    [Test]
+    public async Task An_Answer_That_Echoes_The_Token_Never_Puts_It_In_The_Last_Error()
+    {
+        await using var host = LinkTestHost.Start();
+        var store = host.Services.GetRequiredService<ZendeskLinkStore>();
+        var log = host.Services.GetRequiredService<ZendeskApiCallLog>();
+        await store.SaveAsync(LinkTestHost.Subdomain, ZendeskGrantKind.ClientCredentials, "client", "secret", new ZendeskTokenSet("access-token-1", null, null, null, "read"), DateTimeOffset.UtcNow.AddMinutes(-5));
+
+        var hostile = new ChannelService.Zendesk.ZendeskOutcome(ChannelService.Zendesk.ZendeskOutcomeKind.Rejected, 400, "Zendesk answered HTTP 400: bad header Bearer access-token-1");
+        await log.RecordAsync(LinkTestHost.Subdomain, "PUT", "tickets/{id}", hostile, "access-token-1", CancellationToken.None);
+
+        var stored = (await store.SummaryAsync(LinkTestHost.Subdomain))!;
+        Assert.That(stored.LastError, Does.Contain("Bearer [token]").And.Not.Contain("access-token-1"));
     }
 
     private static async Task<string> DashboardPage(LinkTestHost host)

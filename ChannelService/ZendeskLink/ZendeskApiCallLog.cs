@@ -29,13 +29,18 @@ internal sealed partial class ZendeskApiCallLog(ZendeskLinkStore store, TimeProv
     /// <summary>The newest API call seen for <paramref name="subdomain"/> in this process (null: none since start).</summary>
     public ApiCallSeen? Last(string subdomain) => entries.TryGetValue(subdomain, out var entry) ? entry.Snapshot() : null;
 
-    /// <summary>Notes one call's outcome; writes the link's row at once only when the outcome changed.</summary>
-    public async Task RecordAsync(string subdomain, string method, string endpoint, ZendeskOutcome outcome, CancellationToken cancellationToken)
+    /// <summary>
+    /// Notes one call's outcome; writes the link's row at once only when the outcome changed. Zendesk's error text is
+    /// kept (its status and first 200 characters, <see cref="ZendeskHttp"/>), with the call's own
+    /// <paramref name="bearerToken"/> blanked should an answer ever echo it.
+    /// </summary>
+    public async Task RecordAsync(string subdomain, string method, string endpoint, ZendeskOutcome outcome, string? bearerToken, CancellationToken cancellationToken)
     {
         var at = time.GetUtcNow();
         var ok = outcome.Kind == ZendeskOutcomeKind.Accepted;
         var status = $"API {method} {endpoint}: {(outcome.StatusCode is { } code ? "HTTP " + code.ToString(CultureInfo.InvariantCulture) : "no answer")}";
-        var error = ok ? null : Short($"{When(at)} {method} {endpoint}: {outcome.Message}");
+        var message = bearerToken is { Length: > 0 } ? outcome.Message.Replace(bearerToken, "[token]", StringComparison.Ordinal) : outcome.Message;
+        var error = ok ? null : Short($"{When(at)} {method} {endpoint}: {message}");
         var entry = entries.GetOrAdd(subdomain.ToLowerInvariant(), _ => new Entry());
         if (entry.Record(at, status, ok, error))
         {

@@ -75,7 +75,7 @@ internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTok
             var started = Stopwatch.GetTimestamp();
             var outcome = loopback?.Send(request, token) ?? await http.SendAsync(subdomain, token, request, cancellationToken);
             LogCall(logger, subdomain, request.Method.Method, endpoint, outcome.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "no answer", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            await calls.RecordAsync(subdomain, request.Method.Method, endpoint, outcome, cancellationToken);
+            await calls.RecordAsync(subdomain, request.Method.Method, endpoint, outcome, token, cancellationToken);
             switch (outcome.Kind)
             {
                 case ZendeskOutcomeKind.Accepted:

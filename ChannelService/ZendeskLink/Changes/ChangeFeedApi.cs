@@ -161,7 +161,7 @@ internal sealed class ChangeFeedApi(ZendeskHttp http, IZendeskLinkTokens tokens,
         var outcome = Array.Find(loopbacks, l => l.Serves(subdomain)) is { } loopback
             ? loopback.Send(request, token)
             : await http.SendAsync(subdomain, token, request, cancellationToken);
-        await calls.RecordAsync(subdomain, request.Method.Method, Template(request), outcome, cancellationToken);
+        await calls.RecordAsync(subdomain, request.Method.Method, Template(request), outcome, token, cancellationToken);
         if (outcome.StatusCode == 401)
         {
             await tokens.RejectedAsync(subdomain, token, cancellationToken);
