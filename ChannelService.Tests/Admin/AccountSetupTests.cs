@@ -50,6 +50,7 @@ public sealed class AccountSetupTests
         ["default_requester"] = "calendar@example.com",
         ["status_sync"] = "source_wins",
         ["due_sync"] = "off",
+        ["start_date_field"] = "360009876543",
     };
 
     [Test]

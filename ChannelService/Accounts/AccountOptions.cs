@@ -120,6 +120,13 @@ internal sealed record AccountOptions
     /// <summary><c>due_sync</c>: with a Zendesk link and <c>status_sync</c> on, a due date an agent moves in Zendesk moves the task's DUE.</summary>
     public bool DueSync { get; init; } = true;
 
+    /// <summary>
+    /// <c>start_date_field</c>: the id of a Zendesk custom ticket field of type date that holds an event's start date
+    /// (its date in the account's zone, <c>YYYY-MM-DD</c>): set when the ticket is created and, with a Zendesk link,
+    /// moved when the event moves (ZendeskLink/Tickets/TicketPropertyPlanner.cs). Null: no such field.
+    /// </summary>
+    public long? StartDateField { get; init; }
+
     /// <summary>Every option key, in the order help texts list them.</summary>
     public static IReadOnlyList<string> Keys => Setters.Keys;
 
@@ -171,6 +178,7 @@ internal sealed record AccountOptions
             ("ticket_properties", OnOff(TicketProperties), OnOff(Default.TicketProperties)),
             ("task_requester", TaskRequesterText(TaskRequester), TaskRequesterText(Default.TaskRequester)),
             ("default_requester", DefaultRequester ?? "", ""),
+            ("start_date_field", StartDateField is { } field ? field.ToString(CultureInfo.InvariantCulture) : "", ""),
             ("status_sync", StatusSyncText(StatusSync), StatusSyncText(Default.StatusSync)),
             ("due_sync", OnOff(DueSync), OnOff(Default.DueSync)),
         };
@@ -203,11 +211,12 @@ internal sealed record AccountOptions
         && TicketProperties == other.TicketProperties
         && TaskRequester == other.TaskRequester
         && DefaultRequester == other.DefaultRequester
+        && StartDateField == other.StartDateField
         && StatusSync == other.StatusSync
         && DueSync == other.DueSync;
 
     public override int GetHashCode() =>
-        HashCode.Combine(Tasks, WindowPastDays, WindowFutureDays, Recurring, TimeZone, AuthorName, HashCode.Combine(ChangeNotes, ReplyCommands, ReplyTarget, EventReplies, Locale, CustomFields.Count, TicketProperties, HashCode.Combine(TaskRequester, StatusSync, DueSync)));
+        HashCode.Combine(Tasks, WindowPastDays, WindowFutureDays, Recurring, TimeZone, AuthorName, HashCode.Combine(ChangeNotes, ReplyCommands, ReplyTarget, EventReplies, Locale, CustomFields.Count, TicketProperties, HashCode.Combine(TaskRequester, DefaultRequester, StartDateField, StatusSync, DueSync)));
 
     private static readonly OptionSetters Setters = new()
     {
@@ -226,6 +235,7 @@ internal sealed record AccountOptions
         ["ticket_properties"] = (o, v) => o with { TicketProperties = Switch("ticket_properties", v) },
         ["task_requester"] = (o, v) => o with { TaskRequester = ParseTaskRequester(v) },
         ["default_requester"] = (o, v) => o with { DefaultRequester = ParseDefaultRequester(v) },
+        ["start_date_field"] = (o, v) => o with { StartDateField = ParseTicketFieldId("start_date_field", v) },
         ["status_sync"] = (o, v) => o with { StatusSync = ParseStatusSync(v) },
         ["due_sync"] = (o, v) => o with { DueSync = Switch("due_sync", v) },
     };
@@ -276,6 +286,12 @@ internal sealed record AccountOptions
         value.Length == 0 ? null
         : IsEmailAddress(value) ? value
         : throw new AccountOptionsException("Option 'default_requester' must be an e-mail address such as calendar@example.com.");
+
+    /// <summary>A Zendesk ticket field id: a positive whole number (Zendesk's ids are 64-bit integers); empty for none.</summary>
+    private static long? ParseTicketFieldId(string key, string value) =>
+        value.Length == 0 ? null
+        : value.Length <= 19 && value.All(char.IsAsciiDigit) && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id
+        : throw new AccountOptionsException($"Option '{key}' must be the id of a Zendesk ticket field (a positive whole number such as 360001234567), or empty.");
 
     private static string TaskRequesterText(string value) => value is "ORGANIZER" or "ATTENDEE" ? value.ToLowerInvariant() : value;
 

@@ -58,6 +58,8 @@ internal sealed record AdminForm
 
     /// <summary><c>on</c> or <c>off</c>: a due date moved in Zendesk moves the task's DUE.</summary>
     public string? DueSync { get; init; }
+    /// <summary>The Zendesk custom date field for an event's start: a ticket field id, or empty.</summary>
+    public string? StartDateField { get; init; }
 
     public bool SaveAnyway { get; init; }
 
@@ -84,6 +86,7 @@ internal sealed record AdminForm
             DefaultRequester = o.DefaultRequester,
             StatusSync = AccountOptions.StatusSyncText(o.StatusSync),
             DueSync = o.DueSync ? "on" : "off",
+            StartDateField = o.StartDateField?.ToString(CultureInfo.InvariantCulture),
         };
     }
 
@@ -132,6 +135,7 @@ internal sealed record AdminForm
         pairs["ticket_properties"] = TicketProperties == "off" ? "off" : "on";
         pairs["task_requester"] = string.IsNullOrWhiteSpace(TaskRequester) ? "organizer" : TaskRequester.Trim();
         pairs["default_requester"] = (DefaultRequester ?? "").Trim();
+        pairs["start_date_field"] = (StartDateField ?? "").Trim();
         if (Kind == "caldav-tasks")
         {
             // Only a task list's page shows the two-way status; other kinds keep what they had.
@@ -241,6 +245,10 @@ internal sealed class AdminFormValidator : AbstractValidator<AdminForm>
             .Must(v => string.IsNullOrWhiteSpace(v) || AccountOptions.IsEmailAddress(v.Trim()))
             .When(f => f.Kind != "inbox")
             .OverridePropertyName("default_requester").WithMessage(t["Enter an e-mail address such as calendar@example.com, or leave it empty."]);
+        RuleFor(f => f.StartDateField)
+            .Must(v => string.IsNullOrWhiteSpace(v) || OptionAccepted("start_date_field", v.Trim()))
+            .When(f => f.Kind != "inbox")
+            .OverridePropertyName("start_date_field").WithMessage(t["Enter the id of a Zendesk date field (a positive whole number such as 360001234567), or leave it empty."]);
     }
 
     private static bool OptionAccepted(string key, string value)

@@ -119,6 +119,7 @@ internal sealed record AdminStepRequest : IFormModel<AdminStepRequest>
                 DefaultRequester = S("default_requester"),
                 StatusSync = S("status_sync"),
                 DueSync = S("due_sync"),
+                StartDateField = S("start_date_field"),
                 SaveAnyway = form["save_anyway"] == "on",
             },
         };

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using ChannelService.Accounts;
 using ChannelService.Configuration;
 using ChannelService.Data;
@@ -74,6 +72,7 @@ internal sealed class DashboardController(
     PullMirrorStore pulls,
     TableSizes tableSizes,
     ZendeskLink.ZendeskLinkStore links,
+    ZendeskLink.ZendeskApiCallLog linkCalls,
     ChannelService.Data.InstanceRegistry instances,
     ChannelService.Data.Database database,
     ChangeFeedStore changeFeed,
@@ -87,15 +86,13 @@ internal sealed class DashboardController(
     public async Task<IActionResult> Index(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (string.IsNullOrEmpty(settings.DashboardUser) || string.IsNullOrEmpty(settings.DashboardPassword))
+        switch (DashboardAccess.Check(Request.Headers.Authorization, settings))
         {
-            return NotFound();
-        }
-
-        if (!Authorized(Request.Headers.Authorization, settings.DashboardUser, settings.DashboardPassword))
-        {
-            Response.Headers.WWWAuthenticate = "Basic realm=\"ChannelService dashboard\", charset=\"UTF-8\"";
-            return Unauthorized();
+            case DashboardAccess.Verdict.Off:
+                return NotFound();
+            case DashboardAccess.Verdict.Denied:
+                Response.Headers.WWWAuthenticate = DashboardAccess.Challenge;
+                return Unauthorized();
         }
 
         Response.Headers.CacheControl = "no-store";
@@ -142,7 +139,8 @@ internal sealed class DashboardController(
             ignored.Latest.Select(e => new DashboardUnverifiedRow(Format(e.At), e.TypeId, e.Subdomain, e.Error, e.Summary)).ToList());
         var sizes = await tableSizes.SnapshotAsync(cancellationToken);
         var storage = new DashboardStorage(sizes.Tables.Select(t => new DashboardTableRow(t.Table, t.Rows)).ToList(), sizes.DatabaseBytes, sizes.WalBytes);
-        var linkRows = (await links.ListAsync(cancellationToken)).Select(l => new DashboardLinkRow(
+        // API calls are written to the link's row on a change of outcome and once a minute; this process's newer one is shown.
+        var linkRows = (await links.ListAsync(cancellationToken)).Select(linkCalls.Overlay).Select(l => new DashboardLinkRow(
             l.Subdomain,
             l.Broken ? "broken: reconnect to Zendesk" : "linked",
             l.Grant,
@@ -191,40 +189,6 @@ internal sealed class DashboardController(
             .ToList();
         return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(now)) { ChangeFeed = feed, StatusSync = statusRows });
     }
-
-    /// <summary>
-    /// HTTP Basic (RFC 7617). Both parts are hashed before the constant-time comparison so neither the content nor
-    /// the length of the configured credential leaks through timing.
-    /// </summary>
-    internal static bool Authorized(string? header, string user, string password)
-    {
-        if (header is null || !header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        string decoded;
-        try
-        {
-            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-
-        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0)
-        {
-            return false;
-        }
-
-        var userOk = CryptographicOperations.FixedTimeEquals(Hash(decoded[..colon]), Hash(user));
-        var passwordOk = CryptographicOperations.FixedTimeEquals(Hash(decoded[(colon + 1)..]), Hash(password));
-        return userOk & passwordOk;
-    }
-
-    private static byte[] Hash(string text) => SHA256.HashData(Encoding.UTF8.GetBytes(text));
 
     private static string Age(TimeSpan age) =>
         age < TimeSpan.FromMinutes(1) ? $"{Math.Max(0, (int)age.TotalSeconds)} s" : age < TimeSpan.FromHours(2) ? $"{(int)age.TotalMinutes} min" : $"{(int)age.TotalHours} h";

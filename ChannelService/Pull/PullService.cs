@@ -3,6 +3,7 @@ using ChannelService.Accounts;
 using ChannelService.Configuration;
 using ChannelService.Data;
 using ChannelService.Files;
+using ChannelService.Metrics;
 using ChannelService.Sources;
 using ChannelService.Sources.Http;
 using ChannelService.ZendeskLink.Work;
@@ -53,6 +54,7 @@ internal sealed partial class PullService
     private readonly TimeProvider time;
     private readonly PullOptions options;
     private readonly ILogger<PullService> logger;
+    private readonly ServiceMetrics? metrics;
 
     public PullService(
         Database database,
@@ -69,6 +71,7 @@ internal sealed partial class PullService
         TimeProvider time,
         IOptions<PullOptions> options,
         ILogger<PullService> logger,
+        ServiceMetrics? metrics = null,
         ZendeskLink.Status.TaskStatusSync? statusSync = null)
     {
         this.database = database;
@@ -86,6 +89,7 @@ internal sealed partial class PullService
         this.time = time;
         this.options = options.Value;
         this.logger = logger;
+        this.metrics = metrics;
     }
 
     /// <summary>
@@ -180,6 +184,7 @@ internal sealed partial class PullService
                 {
                     if (await AnswerFirstReadEarlyAsync(account, source, firstRead, epoch, now, budget.Token) is { } early)
                     {
+                        metrics?.SourceFetch(account.Kind, SourceFetches.Changed);
                         return early;
                     }
 
@@ -196,19 +201,24 @@ internal sealed partial class PullService
 
                     changes = await source.ReadChangesAsync(cursor, budget.Token);
                 }
+
+                metrics?.SourceFetch(account.Kind, changes.Upserts.Count + changes.Deletions.Count > 0 ? SourceFetches.Changed : SourceFetches.Unchanged);
             }
             catch (SourceException ex) when (ex.Kind is SourceErrorKind.Unauthorized or SourceErrorKind.Forbidden)
             {
+                metrics?.SourceFetch(account.Kind, ServiceMetrics.SourceFailure(ex.Kind));
                 await mirror.RecordResultAsync(accountId, now, "credentials rejected", cancellationToken);
                 return (new PullOutcome.CredentialsRejected(ex.Message), null);
             }
             catch (SourceException ex)
             {
+                metrics?.SourceFetch(account.Kind, ServiceMetrics.SourceFailure(ex.Kind));
                 await mirror.RecordResultAsync(accountId, now, ex.Message, cancellationToken);
                 return (new PullOutcome.SourceFailed(ex.Kind is SourceErrorKind.Unreachable or SourceErrorKind.Timeout ? 503 : 502, ex.Message), null);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
+                metrics?.SourceFetch(account.Kind, ServiceMetrics.SourceFailure(SourceErrorKind.Timeout));
                 await mirror.RecordResultAsync(accountId, now, "source timed out", cancellationToken);
                 return (new PullOutcome.SourceFailed(503, "The source did not answer in time."), null);
             }
@@ -222,7 +232,7 @@ internal sealed partial class PullService
         var acked = await mirror.GetAckedAsync(c, t, accountId);
         var stored = await planner.ListForPlanningAsync(c, t, accountId, changes, cancellationToken);
         var writtenBySync = statusSync is null ? null : await ZendeskLink.Status.StatusSyncStore.WrittenToSourceAsync(c, t, accountId);
-        var (resources, pending) = planner.PlanBacklog(account, source.Capabilities.CanComment, stored, acked, row, now, writtenBySync);
+        var (resources, pending, stableUntil) = planner.PlanBacklog(account, source.Capabilities.CanComment, stored, acked, row, now, now + options.UnchangedValidity, writtenBySync);
 
         // Generations only grow, so a late or repeated request can never acknowledge a response it did not carry.
         // With nothing pending the generation stays as it is: there is nothing for the next pull to acknowledge.
@@ -230,6 +240,14 @@ internal sealed partial class PullService
         var result = $"{resources.Count} resources; {changes.Upserts.Count} changed and {changes.Deletions.Count} deleted in the source"
             + (changes.Warnings.Count > 0 ? "; " + string.Join("; ", changes.Warnings) : string.Empty);
         await mirror.RecordPendingAsync(c, t, accountId, generation, pending, now, result);
+        if (pending.Count > 0)
+        {
+            // A new generation with resources pending: another instance's "nothing new" mark for the account no longer
+            // holds (Zendesk may lose this answer and send that instance the old state). A pull that found nothing to
+            // do changes no answer and counts nothing (SourceItemStore.ApplyAsync).
+            await store.CountWriteAsync(c, t, accountId, cancellationToken);
+        }
+
         var queued = await QueueApiWorkAsync(c, t, account, pending, now);
         if (statusSync is not null)
         {
@@ -244,7 +262,7 @@ internal sealed partial class PullService
             apiWorkSignal.Wake();
         }
 
-        unchanged.Record(account, resources.Count == 0 && pending.Count == 0, epoch, generation, cursorNow, writes, now, source);
+        unchanged.Record(account, resources.Count == 0 && pending.Count == 0, epoch, generation, cursorNow, writes, stableUntil, source);
         var newState = new PullState(accountId, epoch, generation, Truncate(cursorNow), row.EarliestFirstSync);
         return (new PullOutcome.Ok(new PullResponse(resources, stateCodec.Encode(newState))), null);
     }

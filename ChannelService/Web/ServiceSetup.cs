@@ -9,6 +9,7 @@ using ChannelService.Files;
 using ChannelService.Health;
 using ChannelService.Inbox;
 using ChannelService.Manifest;
+using ChannelService.Metrics;
 using ChannelService.Pull;
 using ChannelService.Sources;
 using ChannelService.Sources.CalDav;
@@ -71,6 +72,7 @@ public static class ServiceSetup
         services.AddEvents();
         services.AddServiceHealthChecks();
         services.AddSingleton<TableSizes>();
+        services.AddServiceMetrics();
         services.AddSingleton<ChannelService.Retention.RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelService.Retention.RetentionService>());
 
@@ -137,9 +139,13 @@ public static class ServiceSetup
         app.UseStaticFiles();
         app.UseZendeskLogScope();
 
+        // Operators' scrape, before the pull's quick path; behind the dashboard's credentials.
+        app.UseMetricsEndpoint();
+
         // A no-change pull is answered here, before routing, authentication and MVC; anything else goes on.
         app.UseMiddleware<QuickPullMiddleware>();
         app.UseAdminLocalization();
+        app.UseZendeskOAuthLocalization();
 
         // Routing after the admin UI's locale: that reads the posted form asynchronously, and the admin steps are
         // picked by the button in that form (AdminStepAttribute). Authentication (the metadata scheme) runs inside

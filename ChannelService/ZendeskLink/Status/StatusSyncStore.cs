@@ -78,7 +78,7 @@ internal sealed record StatusSettlement
 }
 
 /// <summary>
-/// Owner of <c>task_status_sync</c> (Data/Migrations/0015_task_status_sync.sql). The change feed's handler writes
+/// Owner of <c>task_status_sync</c> (Data/Migrations/0016_task_status_sync.sql). The change feed's handler writes
 /// only the ticket's columns (<see cref="ObserveTicketAsync"/>), the pull only the source's and the agreement
 /// (<see cref="SettleAsync"/>); a settlement clears the ticket's move only when no newer ticket version arrived while the
 /// pull decided, so the two writers never lose each other's news.
