@@ -112,6 +112,11 @@ internal sealed record AccountOptions
     public string? DefaultRequester { get; init; }
 
     /// <summary>
+    /// <c>start_date_field</c>: the id of a Zendesk custom ticket field of type date that holds an event's start date
+    /// (its date in the account's zone, <c>YYYY-MM-DD</c>): set when the ticket is created and, with a Zendesk link,
+    /// moved when the event moves (ZendeskLink/Tickets/TicketPropertyPlanner.cs). Null: no such field.
+    /// </summary>
+    public long? StartDateField { get; init; }
     /// <c>status_sync</c>: with a Zendesk link, solving a task's ticket completes the task and completing the task solves
     /// the ticket; when both sides changed the status since they last agreed, this decides (ZendeskLink/Status).
     /// </summary>
@@ -119,13 +124,6 @@ internal sealed record AccountOptions
 
     /// <summary><c>due_sync</c>: with a Zendesk link and <c>status_sync</c> on, a due date an agent moves in Zendesk moves the task's DUE.</summary>
     public bool DueSync { get; init; } = true;
-
-    /// <summary>
-    /// <c>start_date_field</c>: the id of a Zendesk custom ticket field of type date that holds an event's start date
-    /// (its date in the account's zone, <c>YYYY-MM-DD</c>): set when the ticket is created and, with a Zendesk link,
-    /// moved when the event moves (ZendeskLink/Tickets/TicketPropertyPlanner.cs). Null: no such field.
-    /// </summary>
-    public long? StartDateField { get; init; }
 
     /// <summary>Every option key, in the order help texts list them.</summary>
     public static IReadOnlyList<string> Keys => Setters.Keys;

@@ -53,13 +53,13 @@ internal sealed record AdminForm
 
     public string? DefaultRequester { get; init; }
 
+    /// <summary>The Zendesk custom date field for an event's start: a ticket field id, or empty.</summary>
+    public string? StartDateField { get; init; }
     /// <summary><c>off</c>, <c>zendesk_wins</c>, <c>source_wins</c> or <c>newest_wins</c>: the two-way task status (task lists only).</summary>
     public string? StatusSync { get; init; }
 
     /// <summary><c>on</c> or <c>off</c>: a due date moved in Zendesk moves the task's DUE.</summary>
     public string? DueSync { get; init; }
-    /// <summary>The Zendesk custom date field for an event's start: a ticket field id, or empty.</summary>
-    public string? StartDateField { get; init; }
 
     public bool SaveAnyway { get; init; }
 
@@ -84,9 +84,9 @@ internal sealed record AdminForm
             TicketProperties = o.TicketProperties ? "on" : "off",
             TaskRequester = o.ToDictionary(includeDefaults: true)["task_requester"],
             DefaultRequester = o.DefaultRequester,
+            StartDateField = o.StartDateField?.ToString(CultureInfo.InvariantCulture),
             StatusSync = AccountOptions.StatusSyncText(o.StatusSync),
             DueSync = o.DueSync ? "on" : "off",
-            StartDateField = o.StartDateField?.ToString(CultureInfo.InvariantCulture),
         };
     }
 

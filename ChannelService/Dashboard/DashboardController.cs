@@ -50,10 +50,19 @@ internal sealed record DashboardModel(
 
     /// <summary>The two-way task status per task account.</summary>
     public IReadOnlyList<DashboardStatusRow> StatusSync { get; init; } = [];
+
+    /// <summary>Agents' calendars: each linked subdomain's first sync, and each agent's feed.</summary>
+    public IReadOnlyList<DashboardCalendarSyncRow> CalendarSyncs { get; init; } = [];
+
+    public IReadOnlyList<DashboardAgentCalendarRow> AgentCalendars { get; init; } = [];
 }
 
 /// <summary>Two-way task status per task account with a subdomain (issue 18 §5).</summary>
 internal sealed record DashboardStatusRow(string AccountId, string Subdomain, string LastWebhook, string CursorAge, long ConflictsLastDay, long WaitingForPull, string? LastConflict, string? LastError);
+
+internal sealed record DashboardCalendarSyncRow(string Subdomain, string Synced, long Tasks, string? LastError);
+
+internal sealed record DashboardAgentCalendarRow(string Subdomain, long AgentId, string? Email, long Tasks, string LastFetch, string Feed);
 
 internal sealed record DashboardChangeFeedRow(string Subdomain, string State, string LastDelivery, string LastReconciliation, long Nudges, long Waiting, long Failing, string? LastError);
 
@@ -77,6 +86,7 @@ internal sealed class DashboardController(
     ChannelService.Data.Database database,
     ChangeFeedStore changeFeed,
     ZendeskLink.Status.StatusSyncStore statusSync,
+    AgentCalendars.AgentCalendarStore agentCalendars,
     TimeProvider time,
     IOptions<ChannelOptions> options) : Controller
 {
@@ -187,7 +197,29 @@ internal sealed class DashboardController(
                 f.Failing,
                 f.LastError))
             .ToList();
-        return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(now)) { ChangeFeed = feed, StatusSync = statusRows });
+        var calendarSyncs = (await agentCalendars.SyncsAsync(cancellationToken))
+            .Select(s => new DashboardCalendarSyncRow(
+                s.Subdomain,
+                s.SyncedAt is { } synced ? Format(synced) : s.AttemptedAt is { } tried ? $"failed {Format(tried)}, retried" : "not yet",
+                s.Tickets,
+                s.LastError))
+            .ToList();
+        var agentRows = (await agentCalendars.SummariesAsync(cancellationToken))
+            .Select(a => new DashboardAgentCalendarRow(
+                a.Subdomain,
+                a.AgentId,
+                a.Email,
+                a.Tasks,
+                a.LastFetchAt is { } fetched ? $"{Format(fetched)} ({Age(now - fetched)} ago)" : "never",
+                a.RevokedAt is not null ? "revoked" : a.Email is null && a.LastFetchAt is null ? "no address yet (list the agents)" : "active"))
+            .ToList();
+        return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(now))
+        {
+            ChangeFeed = feed,
+            StatusSync = statusRows,
+            CalendarSyncs = calendarSyncs,
+            AgentCalendars = agentRows,
+        });
     }
 
     private static string Age(TimeSpan age) =>

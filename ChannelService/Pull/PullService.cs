@@ -232,7 +232,8 @@ internal sealed partial class PullService
         var acked = await mirror.GetAckedAsync(c, t, accountId);
         var stored = await planner.ListForPlanningAsync(c, t, accountId, changes, cancellationToken);
         var writtenBySync = statusSync is null ? null : await ZendeskLink.Status.StatusSyncStore.WrittenToSourceAsync(c, t, accountId);
-        var (resources, pending, stableUntil) = planner.PlanBacklog(account, source.Capabilities.CanComment, stored, acked, row, now, now + options.UnchangedValidity, writtenBySync);
+        var (resources, pending, stableUntil) = planner.PlanBacklog(
+            account, source.Capabilities.CanComment, stored, acked, row, now, stableAtMost: now + options.UnchangedValidity, statusWrittenBySync: writtenBySync);
 
         // Generations only grow, so a late or repeated request can never acknowledge a response it did not carry.
         // With nothing pending the generation stays as it is: there is nothing for the next pull to acknowledge.

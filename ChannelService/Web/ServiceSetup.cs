@@ -1,5 +1,6 @@
 using ChannelService.Accounts;
 using ChannelService.Admin;
+using ChannelService.AgentCalendars;
 using ChannelService.Channelback;
 using ChannelService.Clickthrough;
 using ChannelService.Configuration;
@@ -81,6 +82,7 @@ public static class ServiceSetup
         services.AddZendeskLinkApi();
         services.AddZendeskChangeFeed();
         services.AddTaskStatusSync();
+        services.AddAgentCalendars();
         services.AddAccountAuthentication();
         services.AddJsonErrors();
 

@@ -524,7 +524,9 @@ public sealed class ChangeFeedTests
         {
             s.AddSingleton<TimeProvider>(clock);
             s.AddSingleton<IZendeskLinkTokens>(tokens);
-            // Only the handlers of the test: the service's own (the two-way task status) would consume the feed too.
+
+            // Only the handlers under test: the service's own consumers (the two-way task status, agents' calendars, which
+            // wants every ticket) would consume the feed too and change which deliveries cost an API call.
             s.RemoveAll<ITicketChangeHandler>();
             foreach (var handler in handlers)
             {
