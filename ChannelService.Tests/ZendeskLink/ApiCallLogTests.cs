@@ -100,12 +100,14 @@ public sealed class ApiCallLogTests
         var dashboard = await DashboardPage(host);
         Assert.That(dashboard, Does.Contain("API PUT tickets/{id}: HTTP 200"));
 
-        // Linked again: the old link's calls are forgotten; the new link's first call (the change feed creating its
-        // webhook, which this fake does not play) is written at once, with its error.
+        // Linked again: the old link's calls are forgotten; the new link's first calls (the change feed creating its
+        // webhook, reading its signing secret and creating its trigger, which this fake plays) are written at once.
         await host.Services.GetRequiredService<ZendeskLinkManager>().LinkAsync(LinkTestHost.Subdomain, ZendeskGrantKind.ClientCredentials, "client", "secret", new ZendeskTokenSet("access-token-1", null, null, null, "read"), CancellationToken.None);
-        Assert.That(log.Last(LinkTestHost.Subdomain)!.Status, Is.EqualTo("API POST webhooks: HTTP 404"));
+        Assert.That(host.Api.Calls.Select(c => $"{c.Method} {c.Path.Split('/')[3]}"), Is.SupersetOf(new[] { "POST webhooks", "POST triggers" }));
+        Assert.That(log.Last(LinkTestHost.Subdomain)!.Status, Is.EqualTo("API POST triggers: HTTP 201"));
         var relinked = (await store.SummaryAsync(LinkTestHost.Subdomain))!;
-        Assert.That((relinked.LastCallStatus, relinked.LastError), Is.EqualTo(("API POST webhooks: HTTP 404", log.Last(LinkTestHost.Subdomain)!.Error)));
+        Assert.That((relinked.LastCallStatus, relinked.LastError), Is.EqualTo(("API POST webhooks: HTTP 201", (string?)null)), "the new link's first call, written at once");
+        Assert.That(log.Overlay(relinked).LastCallStatus, Is.EqualTo("API POST triggers: HTTP 201"), "the newest shown before it is written");
     }
 
     private static async Task<string> DashboardPage(LinkTestHost host)
