@@ -1,4 +1,4 @@
--- PostgreSQL form of ../0015_task_status_sync.sql (integers BIGINT).
+-- PostgreSQL form of ../0016_task_status_sync.sql (integers BIGINT).
 -- Two-way task status (ZendeskLink/Status/StatusSyncStore.cs owns this table): per task ticket, the last status both
 -- sides agreed on, what each side showed last (with its own time), whether each side moved since the agreement, what
 -- the service itself wrote to either side (so its read-back is recognised as ours), and the last conflict decided.
