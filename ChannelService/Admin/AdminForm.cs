@@ -53,6 +53,9 @@ internal sealed record AdminForm
 
     public string? DefaultRequester { get; init; }
 
+    /// <summary>The Zendesk custom date field for an event's start: a ticket field id, or empty.</summary>
+    public string? StartDateField { get; init; }
+
     public bool SaveAnyway { get; init; }
 
     public override string ToString() => $"AdminForm {{ Kind = {Kind} }}";
@@ -76,6 +79,7 @@ internal sealed record AdminForm
             TicketProperties = o.TicketProperties ? "on" : "off",
             TaskRequester = o.ToDictionary(includeDefaults: true)["task_requester"],
             DefaultRequester = o.DefaultRequester,
+            StartDateField = o.StartDateField?.ToString(CultureInfo.InvariantCulture),
         };
     }
 
@@ -122,6 +126,7 @@ internal sealed record AdminForm
         pairs["ticket_properties"] = TicketProperties == "off" ? "off" : "on";
         pairs["task_requester"] = string.IsNullOrWhiteSpace(TaskRequester) ? "organizer" : TaskRequester.Trim();
         pairs["default_requester"] = (DefaultRequester ?? "").Trim();
+        pairs["start_date_field"] = (StartDateField ?? "").Trim();
 
         // The form shows every custom field: emptied lines remove the kept ones.
         var fields = CustomFieldLines();
@@ -221,6 +226,10 @@ internal sealed class AdminFormValidator : AbstractValidator<AdminForm>
             .Must(v => string.IsNullOrWhiteSpace(v) || AccountOptions.IsEmailAddress(v.Trim()))
             .When(f => f.Kind != "inbox")
             .OverridePropertyName("default_requester").WithMessage(t["Enter an e-mail address such as calendar@example.com, or leave it empty."]);
+        RuleFor(f => f.StartDateField)
+            .Must(v => string.IsNullOrWhiteSpace(v) || OptionAccepted("start_date_field", v.Trim()))
+            .When(f => f.Kind != "inbox")
+            .OverridePropertyName("start_date_field").WithMessage(t["Enter the id of a Zendesk date field (a positive whole number such as 360001234567), or leave it empty."]);
     }
 
     private static bool OptionAccepted(string key, string value)

@@ -66,6 +66,7 @@ internal sealed class DashboardController(
     PullMirrorStore pulls,
     TableSizes tableSizes,
     ZendeskLink.ZendeskLinkStore links,
+    ZendeskLink.ZendeskApiCallLog linkCalls,
     ChannelService.Data.InstanceRegistry instances,
     ChannelService.Data.Database database,
     ChangeFeedStore changeFeed,
@@ -131,7 +132,8 @@ internal sealed class DashboardController(
             ignored.Latest.Select(e => new DashboardUnverifiedRow(Format(e.At), e.TypeId, e.Subdomain, e.Error, e.Summary)).ToList());
         var sizes = await tableSizes.SnapshotAsync(cancellationToken);
         var storage = new DashboardStorage(sizes.Tables.Select(t => new DashboardTableRow(t.Table, t.Rows)).ToList(), sizes.DatabaseBytes, sizes.WalBytes);
-        var linkRows = (await links.ListAsync(cancellationToken)).Select(l => new DashboardLinkRow(
+        // API calls are written to the link's row on a change of outcome and once a minute; this process's newer one is shown.
+        var linkRows = (await links.ListAsync(cancellationToken)).Select(linkCalls.Overlay).Select(l => new DashboardLinkRow(
             l.Subdomain,
             l.Broken ? "broken: reconnect to Zendesk" : "linked",
             l.Grant,

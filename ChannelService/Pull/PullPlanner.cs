@@ -12,7 +12,8 @@ using NodaTime;
 namespace ChannelService.Pull;
 
 /// <summary>What a response carries: its resources and, per ticket, what to record as pending.</summary>
-internal sealed record PlannedResponse(List<ExternalResource> Resources, List<PendingUnit> Pending);
+/// <param name="StableUntil">Until when the same plan would come out if only the clock moved (see <see cref="PlanHorizon"/>).</param>
+internal sealed record PlannedResponse(List<ExternalResource> Resources, List<PendingUnit> Pending, DateTimeOffset StableUntil);
 
 /// <summary>A first answer made from the first items of a first read, and the whole items it carries (to store now).</summary>
 internal sealed record PlannedFirstAnswer(List<ExternalResource> Resources, List<PendingUnit> Pending, IReadOnlyDictionary<string, SourceItem> Sent);
@@ -28,12 +29,21 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
     public const int MaxResources = 200;
 
     /// <summary>The backlog: units whose ticket differs from what Zendesk acknowledged, oldest change first, at most 200 resources.</summary>
+    /// <param name="stableAtMost">The latest <see cref="PlannedResponse.StableUntil"/> to report, whatever the items say.</param>
     public PlannedResponse PlanBacklog(
-        AccountMetadata account, bool sourceTakesReplies, IReadOnlyList<StoredSourceItem> stored, Dictionary<string, MirrorRow> acked, PullAccountRow row, DateTimeOffset nowOffset)
+        AccountMetadata account,
+        bool sourceTakesReplies,
+        IReadOnlyList<StoredSourceItem> stored,
+        Dictionary<string, MirrorRow> acked,
+        PullAccountRow row,
+        DateTimeOffset nowOffset,
+        DateTimeOffset? stableAtMost = null)
     {
         var now = Instant.FromDateTimeOffset(nowOffset);
         var diagnostics = new List<string>();
-        var units = TicketPlanner.Plan(stored, account.Options, now, diagnostics, cache: parsedItems, accountId: account.AccountId);
+        var horizon = new PlanHorizon(now, Instant.FromDateTimeOffset(stableAtMost ?? nowOffset));
+        var seriesOccurrences = new HashSet<string>(StringComparer.Ordinal);
+        var units = TicketPlanner.Plan(stored, account.Options, now, diagnostics, cache: parsedItems, accountId: account.AccountId, horizon: horizon, seriesOccurrences: seriesOccurrences);
         var builder = Builder(account, sourceTakesReplies, now);
         var zone = Zone(account);
         var firstSyncDone = row.FirstSyncedAt;
@@ -94,7 +104,14 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
             }
 
             var gone = deletedItems.TryGetValue(mirror.ItemKey, out var deleted) || !liveItems.Contains(mirror.ItemKey);
-            var occurrenceDropped = !gone && mirror.OccurrenceDate is { } date && IsInWindow(date, account.Options, now);
+            // Removed from its series: the series no longer has it. One the series still has merely left the window.
+            var occurrenceDropped = !gone && mirror.OccurrenceDate is { } date && IsInWindow(date, account.Options, now) && !seriesOccurrences.Contains(key);
+            if (!gone && mirror.OccurrenceDate is not null)
+            {
+                // IsInWindow compares with today's UTC date, which changes at midnight.
+                horizon.Note(now.InUtc().Date.PlusDays(1).AtMidnight().InUtc().ToInstant());
+            }
+
             if (!gone && !occurrenceDropped)
             {
                 continue;
@@ -130,7 +147,7 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
             pending.Add(unitPending);
         }
 
-        return new PlannedResponse(resources, pending);
+        return new PlannedResponse(resources, pending, horizon.Until.ToDateTimeOffset());
     }
 
     /// <summary>

@@ -222,7 +222,7 @@ internal sealed partial class PullService
         var row = await mirror.GetAccountAsync(c, t, accountId);
         var acked = await mirror.GetAckedAsync(c, t, accountId);
         var stored = await planner.ListForPlanningAsync(c, t, accountId, changes, cancellationToken);
-        var (resources, pending) = planner.PlanBacklog(account, source.Capabilities.CanComment, stored, acked, row, now);
+        var (resources, pending, stableUntil) = planner.PlanBacklog(account, source.Capabilities.CanComment, stored, acked, row, now, now + options.UnchangedValidity);
 
         // Generations only grow, so a late or repeated request can never acknowledge a response it did not carry.
         // With nothing pending the generation stays as it is: there is nothing for the next pull to acknowledge.
@@ -247,7 +247,7 @@ internal sealed partial class PullService
             apiWorkSignal.Wake();
         }
 
-        unchanged.Record(account, resources.Count == 0 && pending.Count == 0, epoch, generation, cursorNow, writes, now, source);
+        unchanged.Record(account, resources.Count == 0 && pending.Count == 0, epoch, generation, cursorNow, writes, stableUntil, source);
         var newState = new PullState(accountId, epoch, generation, Truncate(cursorNow), row.EarliestFirstSync);
         return (new PullOutcome.Ok(new PullResponse(resources, stateCodec.Encode(newState))), null);
     }

@@ -143,6 +143,7 @@ public static class ServiceSetup
         // A no-change pull is answered here, before routing, authentication and MVC; anything else goes on.
         app.UseMiddleware<QuickPullMiddleware>();
         app.UseAdminLocalization();
+        app.UseZendeskOAuthLocalization();
 
         // Routing after the admin UI's locale: that reads the posted form asynchronously, and the admin steps are
         // picked by the button in that form (AdminStepAttribute). Authentication (the metadata scheme) runs inside

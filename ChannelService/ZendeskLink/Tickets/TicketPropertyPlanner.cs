@@ -29,6 +29,11 @@ internal sealed record AppliedProperties
 
     public bool Moved { get; init; }
 
+    /// <summary>The custom date field the event's start date was set in, and that date (<c>YYYY-MM-DD</c>).</summary>
+    public long? StartDateField { get; init; }
+
+    public string? StartDate { get; init; }
+
     /// <summary>The requester e-mail (lower case) the ticket was given.</summary>
     public string? RequesterEmail { get; init; }
 
@@ -121,6 +126,16 @@ internal static class TicketPropertyPlanner
             }
 
             next = next with { Start = intent.Start };
+
+            // The ticket was created with this date through the Channel Framework's fields (Pull/ResourceBuilder.cs);
+            // the first pass sends the same date once (tickets created before the option was set get it then, and an
+            // unchanged value sent at once cannot undo an agent's edit); after that only a moved start or another
+            // field is sent, so an agent's own date survives until the event itself moves.
+            if (intent.StartDateField is { } field && intent.StartDate is { } date && (date != applied.StartDate || field != applied.StartDateField))
+            {
+                fields["custom_fields"] = new JsonArray(new JsonObject { ["id"] = field, ["value"] = date });
+                next = next with { StartDateField = field, StartDate = date };
+            }
         }
 
         // A tag added and removed in one update would be a no-op at best: the item's present wins.

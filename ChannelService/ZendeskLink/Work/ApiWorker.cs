@@ -452,7 +452,12 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
     /// <c>any_channel</c>, https://developer.zendesk.com/documentation/ticketing/reference-guides/via-types/) whose
     /// external_id is one of this thread's ids (the opening, or the resource that opened a follow-up ticket). The docs do
     /// not say that Channel Framework tickets carry the resource's external_id; the safe reading is to edit a ticket only
-    /// when they do: a ticket without it is left alone, whatever an unsigned event claims.
+    /// when they do: a ticket without it is left alone, whatever an unsigned event claims. Re-checked 2026-12-07: the
+    /// Channel Framework reference (https://developer.zendesk.com/rest_api/docs/core/channel_framework, "external_resource
+    /// object") and the pull and push guides describe external_id only as the resource's id that Zendesk de-duplicates
+    /// on; the ticket's own external_id is documented as a field an API client sets
+    /// (https://support.zendesk.com/hc/en-us/articles/4408819890330). Nothing says Zendesk copies one into the other,
+    /// so the safe reading stays.
     /// </summary>
     public static bool IsOurs(ApiTicket ticket, ApiWorkRow row) =>
         ticket.ViaChannel == "any_channel"
