@@ -49,6 +49,8 @@ public sealed class AccountSetupTests
         ["task_requester"] = "X-REQUESTER",
         ["default_requester"] = "calendar@example.com",
         ["start_date_field"] = "360009876543",
+        ["status_sync"] = "source_wins",
+        ["due_sync"] = "off",
     };
 
     [Test]

@@ -40,6 +40,10 @@ public sealed partial class TableOwnershipTests
         ["change_feed_tickets"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
         ["change_feed_dispatch"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
         ["change_feed_own_writes"] = ["ZendeskLink/Changes/ChangeFeedStore.cs"],
+        ["task_status_sync"] = ["ZendeskLink/Status/StatusSyncStore.cs"],
+        ["agent_calendar_tokens"] = ["AgentCalendars/AgentCalendarStore.cs"],
+        ["agent_calendar_tasks"] = ["AgentCalendars/AgentCalendarStore.cs"],
+        ["agent_calendar_syncs"] = ["AgentCalendars/AgentCalendarStore.cs"],
     };
 
     private static string ServiceFolder => Path.Combine(TestPaths.RepositoryRoot, "ChannelService");

@@ -75,6 +75,9 @@ internal sealed class FakeZendeskOAuth : IAsyncDisposable
     /// <summary>Revokes every refresh token (a user removed the app's access): the next refresh gets invalid_grant.</summary>
     public void RevokeRefreshTokens() => refreshTokens.Clear();
 
+    /// <summary>Users "List Users" answers (agents' calendars): <c>id</c>, <c>email</c>, <c>name</c>, <c>role</c>.</summary>
+    public List<JsonObject> Users { get; } = [];
+
     public ValueTask DisposeAsync() => server.DisposeAsync();
 
     private async Task HandleAsync(ReceivedRequest request, Stream stream, CancellationToken ct)
@@ -146,6 +149,17 @@ internal sealed class FakeZendeskOAuth : IAsyncDisposable
         {
             await (bearer is not null && IsValid(bearer)
                 ? LoopbackServer.WriteAsync(stream, 200, $"{{\"user\":{{\"id\":1,\"role\":\"{Role}\"}}}}", ct, ("Content-Type", "application/json"))
+                : LoopbackServer.WriteAsync(stream, 401, "{\"error\":\"Couldn't authenticate you\"}", ct, ("Content-Type", "application/json")));
+            return;
+        }
+
+        if (request.Method == "GET" && path == "/api/v2/users")
+        {
+            // "List Users" filtered by role[] (agents' calendars): one page, cursor pagination's meta.
+            var roles = query.TryGetValue("role[]", out var wanted) ? wanted.Select(r => r!).ToHashSet(StringComparer.Ordinal) : [];
+            var users = new JsonArray(Users.Where(u => roles.Count == 0 || roles.Contains((string)u["role"]!)).Select(u => (JsonNode?)u.DeepClone()).ToArray());
+            await (bearer is not null && IsValid(bearer)
+                ? LoopbackServer.WriteAsync(stream, 200, new JsonObject { ["users"] = users, ["meta"] = new JsonObject { ["has_more"] = false }, ["links"] = new JsonObject { ["next"] = null } }.ToJsonString(), ct, ("Content-Type", "application/json"))
                 : LoopbackServer.WriteAsync(stream, 401, "{\"error\":\"Couldn't authenticate you\"}", ct, ("Content-Type", "application/json")));
             return;
         }

@@ -55,6 +55,11 @@ internal sealed record AdminForm
 
     /// <summary>The Zendesk custom date field for an event's start: a ticket field id, or empty.</summary>
     public string? StartDateField { get; init; }
+    /// <summary><c>off</c>, <c>zendesk_wins</c>, <c>source_wins</c> or <c>newest_wins</c>: the two-way task status (task lists only).</summary>
+    public string? StatusSync { get; init; }
+
+    /// <summary><c>on</c> or <c>off</c>: a due date moved in Zendesk moves the task's DUE.</summary>
+    public string? DueSync { get; init; }
 
     public bool SaveAnyway { get; init; }
 
@@ -80,6 +85,8 @@ internal sealed record AdminForm
             TaskRequester = o.ToDictionary(includeDefaults: true)["task_requester"],
             DefaultRequester = o.DefaultRequester,
             StartDateField = o.StartDateField?.ToString(CultureInfo.InvariantCulture),
+            StatusSync = AccountOptions.StatusSyncText(o.StatusSync),
+            DueSync = o.DueSync ? "on" : "off",
         };
     }
 
@@ -92,6 +99,8 @@ internal sealed record AdminForm
         Recurring = "occurrence",
         TicketProperties = "on",
         TaskRequester = "organizer",
+        StatusSync = AccountOptions.StatusSyncText(AccountOptions.Default.StatusSync),
+        DueSync = "on",
     };
 
     /// <summary>The URL to use: the picked collection when there is one.</summary>
@@ -127,6 +136,12 @@ internal sealed record AdminForm
         pairs["task_requester"] = string.IsNullOrWhiteSpace(TaskRequester) ? "organizer" : TaskRequester.Trim();
         pairs["default_requester"] = (DefaultRequester ?? "").Trim();
         pairs["start_date_field"] = (StartDateField ?? "").Trim();
+        if (Kind == "caldav-tasks")
+        {
+            // Only a task list's page shows the two-way status; other kinds keep what they had.
+            pairs["status_sync"] = string.IsNullOrWhiteSpace(StatusSync) ? AccountOptions.StatusSyncText(AccountOptions.Default.StatusSync) : StatusSync;
+            pairs["due_sync"] = DueSync == "off" ? "off" : "on";
+        }
 
         // The form shows every custom field: emptied lines remove the kept ones.
         var fields = CustomFieldLines();
@@ -218,6 +233,10 @@ internal sealed class AdminFormValidator : AbstractValidator<AdminForm>
             .OverridePropertyName("custom_fields")
             .WithMessage(t["Write one mapping per line: a Zendesk ticket field id, '=', an iCalendar property (e.g. 360001234567=X-PRIORITY-CLASS); at most {0}.", AccountOptions.MaxCustomFields]);
         RuleFor(f => f.TicketProperties).Must(v => v is null or "on" or "off").OverridePropertyName("ticket_properties").WithMessage(t["Choose whether tickets get their native properties."]);
+        RuleFor(f => f.StatusSync)
+            .Must(v => v is null or "off" or "zendesk_wins" or "source_wins" or "newest_wins")
+            .OverridePropertyName("status_sync").WithMessage(t["Choose how a task's status follows its ticket."]);
+        RuleFor(f => f.DueSync).Must(v => v is null or "on" or "off").OverridePropertyName("due_sync").WithMessage(t["Choose whether a due date moved in Zendesk moves the task."]);
         RuleFor(f => f.TaskRequester)
             .Must(v => string.IsNullOrWhiteSpace(v) || OptionAccepted("task_requester", v.Trim()))
             .When(f => f.Kind != "inbox")

@@ -118,6 +118,8 @@ internal sealed record AdminStepRequest : IFormModel<AdminStepRequest>
                 TaskRequester = S("task_requester"),
                 DefaultRequester = S("default_requester"),
                 StartDateField = S("start_date_field"),
+                StatusSync = S("status_sync"),
+                DueSync = S("due_sync"),
                 SaveAnyway = form["save_anyway"] == "on",
             },
         };

@@ -121,6 +121,7 @@ internal static class CommandLine
                      PreviewCommand.Create(context),
                      DbCommand.Create(context),
                      ZendeskCommand.Create(context),
+                     CalendarsCommand.Create(context),
                      CalDavBenchCommand.Create(context),
                      FeedBenchmarkCommand.Create(context),
                      PullBenchmarkCommand.Create(context),

@@ -144,7 +144,7 @@ internal static class ZendeskCommand
     }
 
     /// <summary>The service's wiring for one command, its database migrated; nothing listens and no background work runs.</summary>
-    private static async Task<WebApplication> BuildAsync(CliContext context)
+    internal static async Task<WebApplication> BuildAsync(CliContext context)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {

@@ -93,6 +93,15 @@ public sealed class ChannelOptions
     /// </summary>
     public int ChangeFeedExportRequestsPerMinute { get; set; } = 4;
 
+    /// <summary>Length of each task's event in agents' calendar feeds (<c>GET /calendars/{token}.ics</c>), from its due time.</summary>
+    public TimeSpan AgentCalendarEventDuration { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Agents' calendar feeds show each task as an all-day event on its due date (UTC) instead of a timed one.</summary>
+    public bool AgentCalendarAllDay { get; set; }
+
+    /// <summary>How often calendar apps are asked to refetch an agent's feed (<c>REFRESH-INTERVAL</c>, <c>X-PUBLISHED-TTL</c>).</summary>
+    public TimeSpan AgentCalendarRefreshInterval { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>User name for <c>GET /dashboard</c> (HTTP Basic). The dashboard answers 404 unless both are set.</summary>
     public string? DashboardUser { get; set; }
 

@@ -85,6 +85,12 @@ internal sealed class ChannelOptionsValidator : AbstractValidator<ChannelOptions
         RuleFor(o => o.ChangeFeedExportRequestsPerMinute).InclusiveBetween(1, 9)
             .WithMessage("Channel:ChangeFeedExportRequestsPerMinute must be 1 to 9: Zendesk allows 10 incremental export requests a minute for the whole account.");
 
+        RuleFor(o => o.AgentCalendarEventDuration).InclusiveBetween(TimeSpan.FromMinutes(1), TimeSpan.FromHours(24))
+            .WithMessage("Channel:AgentCalendarEventDuration must be 00:01:00 to 24:00:00 (default 00:30:00).");
+
+        RuleFor(o => o.AgentCalendarRefreshInterval).InclusiveBetween(TimeSpan.FromMinutes(1), TimeSpan.FromDays(1))
+            .WithMessage("Channel:AgentCalendarRefreshInterval must be 00:01:00 to 1.00:00:00 (default 00:15:00).");
+
         RuleFor(o => o)
             .Must(o => string.IsNullOrEmpty(o.DashboardUser) == string.IsNullOrEmpty(o.DashboardPassword))
             .OverridePropertyName("DashboardUser")

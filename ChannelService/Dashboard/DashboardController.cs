@@ -47,7 +47,22 @@ internal sealed record DashboardModel(
 {
     /// <summary>The Zendesk change feed per linked subdomain.</summary>
     public IReadOnlyList<DashboardChangeFeedRow> ChangeFeed { get; init; } = [];
+
+    /// <summary>The two-way task status per task account.</summary>
+    public IReadOnlyList<DashboardStatusRow> StatusSync { get; init; } = [];
+
+    /// <summary>Agents' calendars: each linked subdomain's first sync, and each agent's feed.</summary>
+    public IReadOnlyList<DashboardCalendarSyncRow> CalendarSyncs { get; init; } = [];
+
+    public IReadOnlyList<DashboardAgentCalendarRow> AgentCalendars { get; init; } = [];
 }
+
+/// <summary>Two-way task status per task account with a subdomain (issue 18 §5).</summary>
+internal sealed record DashboardStatusRow(string AccountId, string Subdomain, string LastWebhook, string CursorAge, long ConflictsLastDay, long WaitingForPull, string? LastConflict, string? LastError);
+
+internal sealed record DashboardCalendarSyncRow(string Subdomain, string Synced, long Tasks, string? LastError);
+
+internal sealed record DashboardAgentCalendarRow(string Subdomain, long AgentId, string? Email, long Tasks, string LastFetch, string Feed);
 
 internal sealed record DashboardChangeFeedRow(string Subdomain, string State, string LastDelivery, string LastReconciliation, long Nudges, long Waiting, long Failing, string? LastError);
 
@@ -70,6 +85,8 @@ internal sealed class DashboardController(
     ChannelService.Data.InstanceRegistry instances,
     ChannelService.Data.Database database,
     ChangeFeedStore changeFeed,
+    ZendeskLink.Status.StatusSyncStore statusSync,
+    AgentCalendars.AgentCalendarStore agentCalendars,
     TimeProvider time,
     IOptions<ChannelOptions> options) : Controller
 {
@@ -149,7 +166,27 @@ internal sealed class DashboardController(
             Format(i.LastSeenAt),
             i.Name == instances.Name,
             now - i.LastSeenAt > 3 * ChannelService.Data.InstanceHeartbeat.Interval)).ToList();
-        var feed = (await changeFeed.SummaryAsync(cancellationToken))
+        var feedSummary = await changeFeed.SummaryAsync(cancellationToken);
+        var feedBySubdomain = feedSummary.ToDictionary(f => f.Subdomain, StringComparer.OrdinalIgnoreCase);
+        var statusSummary = await statusSync.SummaryAsync(now - TimeSpan.FromDays(1), cancellationToken);
+        var statusRows = accounts
+            .Where(a => a.Kind == "caldav-tasks" && a.Subdomain is not null)
+            .Select(a =>
+            {
+                feedBySubdomain.TryGetValue(a.Subdomain!, out var f);
+                statusSummary.TryGetValue(a.AccountId, out var st);
+                return new DashboardStatusRow(
+                    a.AccountId,
+                    a.Subdomain!,
+                    f?.LastDeliveryAt is { } delivered ? $"{Format(delivered)} ({Age(now - delivered)} ago)" : f is null ? "not linked" : "never",
+                    f?.LastExportAt is { } exported ? Age(now - exported) : f is null ? "not linked" : "not yet",
+                    st?.ConflictsLastDay ?? 0,
+                    st?.WaitingForPull ?? 0,
+                    st?.LastConflict,
+                    st?.LastError);
+            })
+            .ToList();
+        var feed = feedSummary
             .Select(f => new DashboardChangeFeedRow(
                 f.Subdomain,
                 f.State,
@@ -160,7 +197,29 @@ internal sealed class DashboardController(
                 f.Failing,
                 f.LastError))
             .ToList();
-        return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(now)) { ChangeFeed = feed });
+        var calendarSyncs = (await agentCalendars.SyncsAsync(cancellationToken))
+            .Select(s => new DashboardCalendarSyncRow(
+                s.Subdomain,
+                s.SyncedAt is { } synced ? Format(synced) : s.AttemptedAt is { } tried ? $"failed {Format(tried)}, retried" : "not yet",
+                s.Tickets,
+                s.LastError))
+            .ToList();
+        var agentRows = (await agentCalendars.SummariesAsync(cancellationToken))
+            .Select(a => new DashboardAgentCalendarRow(
+                a.Subdomain,
+                a.AgentId,
+                a.Email,
+                a.Tasks,
+                a.LastFetchAt is { } fetched ? $"{Format(fetched)} ({Age(now - fetched)} ago)" : "never",
+                a.RevokedAt is not null ? "revoked" : a.Email is null && a.LastFetchAt is null ? "no address yet (list the agents)" : "active"))
+            .ToList();
+        return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(now))
+        {
+            ChangeFeed = feed,
+            StatusSync = statusRows,
+            CalendarSyncs = calendarSyncs,
+            AgentCalendars = agentRows,
+        });
     }
 
     private static string Age(TimeSpan age) =>

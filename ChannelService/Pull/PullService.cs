@@ -50,6 +50,7 @@ internal sealed partial class PullService
     private readonly PullPlanner planner;
     private readonly ApiWorkStore apiWork;
     private readonly ApiWorkSignal apiWorkSignal;
+    private readonly ZendeskLink.Status.TaskStatusSync? statusSync;
     private readonly TimeProvider time;
     private readonly PullOptions options;
     private readonly ILogger<PullService> logger;
@@ -70,7 +71,8 @@ internal sealed partial class PullService
         TimeProvider time,
         IOptions<PullOptions> options,
         ILogger<PullService> logger,
-        ServiceMetrics? metrics = null)
+        ServiceMetrics? metrics = null,
+        ZendeskLink.Status.TaskStatusSync? statusSync = null)
     {
         this.database = database;
         this.mirror = mirror;
@@ -83,6 +85,7 @@ internal sealed partial class PullService
         this.planner = planner;
         this.apiWork = apiWork;
         this.apiWorkSignal = apiWorkSignal;
+        this.statusSync = statusSync;
         this.time = time;
         this.options = options.Value;
         this.logger = logger;
@@ -190,6 +193,12 @@ internal sealed partial class PullService
                 }
                 else
                 {
+                    // Two-way task status: the tickets' moves go to the source first, so this read already carries them.
+                    if (statusSync is not null && cursor is not null && ZendeskLink.Status.TaskStatusSync.Applies(account, source))
+                    {
+                        await statusSync.ApplyTicketMovesAsync(account, source, options.SourceBudget / 2, budget.Token);
+                    }
+
                     changes = await source.ReadChangesAsync(cursor, budget.Token);
                 }
 
@@ -222,7 +231,9 @@ internal sealed partial class PullService
         var row = await mirror.GetAccountAsync(c, t, accountId);
         var acked = await mirror.GetAckedAsync(c, t, accountId);
         var stored = await planner.ListForPlanningAsync(c, t, accountId, changes, cancellationToken);
-        var (resources, pending, stableUntil) = planner.PlanBacklog(account, source.Capabilities.CanComment, stored, acked, row, now, now + options.UnchangedValidity);
+        var writtenBySync = statusSync is null ? null : await ZendeskLink.Status.StatusSyncStore.WrittenToSourceAsync(c, t, accountId);
+        var (resources, pending, stableUntil) = planner.PlanBacklog(
+            account, source.Capabilities.CanComment, stored, acked, row, now, stableAtMost: now + options.UnchangedValidity, statusWrittenBySync: writtenBySync);
 
         // Generations only grow, so a late or repeated request can never acknowledge a response it did not carry.
         // With nothing pending the generation stays as it is: there is nothing for the next pull to acknowledge.
@@ -231,6 +242,11 @@ internal sealed partial class PullService
             + (changes.Warnings.Count > 0 ? "; " + string.Join("; ", changes.Warnings) : string.Empty);
         await mirror.RecordPendingAsync(c, t, accountId, generation, pending, now, result);
         var queued = await QueueApiWorkAsync(c, t, account, pending, now);
+        if (statusSync is not null)
+        {
+            queued |= await statusSync.RecordSourceAsync(c, t, account, pending, now);
+        }
+
         var cursorNow = await store.GetCursorAsync(c, t, accountId, cancellationToken);
         var writes = await store.WritesOfAsync(accountId, c, t, cancellationToken);
         await t.CommitAsync(cancellationToken);

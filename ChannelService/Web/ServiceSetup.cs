@@ -1,5 +1,6 @@
 using ChannelService.Accounts;
 using ChannelService.Admin;
+using ChannelService.AgentCalendars;
 using ChannelService.Channelback;
 using ChannelService.Clickthrough;
 using ChannelService.Configuration;
@@ -16,6 +17,7 @@ using ChannelService.Sources.CalDav;
 using ChannelService.Sources.Http;
 using ChannelService.Zendesk;
 using ChannelService.ZendeskLink.Changes;
+using ChannelService.ZendeskLink.Status;
 using ChannelService.ZendeskLink;
 using FluentValidation;
 using Microsoft.AspNetCore.DataProtection;
@@ -79,6 +81,8 @@ public static class ServiceSetup
         services.AddZendeskLink();
         services.AddZendeskLinkApi();
         services.AddZendeskChangeFeed();
+        services.AddTaskStatusSync();
+        services.AddAgentCalendars();
         services.AddAccountAuthentication();
         services.AddJsonErrors();
 

@@ -69,6 +69,9 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
         app.MapDelete("/api/v2/triggers/{id}", (long id) => Triggers.TryRemove(id, out _) ? Results.NoContent() : Results.NotFound());
         app.MapGet("/api/v2/tickets/{id}", ShowTicket);
         app.MapGet("/api/v2/incremental/tickets/cursor.json", Export);
+        app.MapGet("/api/v2/users/{id:long}", ShowUser);
+        app.MapGet("/api/v2/users", ListUsers);
+        app.MapGet("/api/v2/search/export", SearchExport);
         app.StartAsync().GetAwaiter().GetResult();
         BaseUrl = app.Urls.First();
     }
@@ -96,12 +99,23 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
     /// <summary>Answer the next N export requests that carry a cursor with 500.</summary>
     public int FailCursorExportNext { get; set; }
 
+    /// <summary>Users by id (agents, admins, end users): show and list answer from here.</summary>
+    public ConcurrentDictionary<long, JsonObject> Users { get; } = new();
+
+    /// <summary>Results per search export page (Zendesk: page[size] up to 1000).</summary>
+    public int SearchPageSize { get; set; } = 100;
+
+    public IReadOnlyList<ApiCall> SearchCalls => Calls.Where(c => c.Path.StartsWith("/api/v2/search/", StringComparison.Ordinal)).ToList();
+
+    public void AddUser(long id, string name, string email, string role = "agent", bool active = true) =>
+        Users[id] = new JsonObject { ["id"] = id, ["name"] = name, ["email"] = email, ["role"] = role, ["active"] = active };
+
     public IReadOnlyList<ApiCall> ExportCalls => Calls.Where(c => c.Path.StartsWith("/api/v2/incremental/", StringComparison.Ordinal)).ToList();
 
     public IReadOnlyList<ApiCall> ShowCalls => Calls.Where(c => c.Path.StartsWith("/api/v2/tickets/", StringComparison.Ordinal)).ToList();
 
     /// <summary>Creates or changes a ticket: the new version is what show answers and a new row of the export.</summary>
-    public JsonObject SetTicket(long id, string status, DateTimeOffset updatedAt, string via = "any_channel", string? type = "task", DateTimeOffset? dueAt = null, long? assigneeId = 7001, string? externalId = null, params string[] tags)
+    public JsonObject SetTicket(long id, string status, DateTimeOffset updatedAt, string via = "any_channel", string? type = "task", DateTimeOffset? dueAt = null, long? assigneeId = 7001, string? externalId = null, string? subject = null, string? priority = null, long? requesterId = null, params string[] tags)
     {
         var ticket = new JsonObject
         {
@@ -112,7 +126,9 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
             ["created_at"] = Iso(updatedAt.AddHours(-1)),
             ["updated_at"] = Iso(updatedAt),
             ["type"] = type,
-            ["subject"] = $"Ticket {id}",
+            ["subject"] = subject ?? $"Ticket {id}",
+            ["priority"] = priority,
+            ["requester_id"] = requesterId,
             ["status"] = status,
             ["due_at"] = dueAt is { } due ? Iso(due) : null,
             ["assignee_id"] = assigneeId,
@@ -201,6 +217,82 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
         {
             return tickets.TryGetValue(number, out var ticket) ? Results.Json(new JsonObject { ["ticket"] = ticket.DeepClone() }) : Results.NotFound();
         }
+    }
+
+    /// <summary>"Show User": <c>{"user": {…}}</c>.</summary>
+    private IResult ShowUser(long id) =>
+        Users.TryGetValue(id, out var user) ? Results.Json(new JsonObject { ["user"] = user.DeepClone() }) : Results.NotFound();
+
+    /// <summary>
+    /// "List Users" with <c>role[]</c> filters and cursor pagination (<c>page[size]</c>, <c>page[after]</c>; answer
+    /// <c>users</c>, <c>meta.has_more</c>, <c>meta.after_cursor</c>, <c>links.next</c>).
+    /// </summary>
+    private IResult ListUsers(HttpContext context)
+    {
+        var roles = context.Request.Query["role[]"].Select(r => r!).ToHashSet(StringComparer.Ordinal);
+        var size = int.TryParse(context.Request.Query["page[size]"], CultureInfo.InvariantCulture, out var s) ? Math.Clamp(s, 1, 100) : 100;
+        var after = long.TryParse(context.Request.Query["page[after]"], CultureInfo.InvariantCulture, out var a) ? a : 0;
+        var matching = Users.Values.Where(u => roles.Count == 0 || roles.Contains(u["role"]!.GetValue<string>()))
+            .OrderBy(u => u["id"]!.GetValue<long>()).Where(u => u["id"]!.GetValue<long>() > after).ToList();
+        var page = matching.Take(size).ToList();
+        var more = matching.Count > size;
+        var cursor = page.Count > 0 ? page[^1]["id"]!.GetValue<long>().ToString(CultureInfo.InvariantCulture) : null;
+        var roleQuery = string.Concat(roles.Select(r => "role%5B%5D=" + r + "&"));
+        return Results.Json(new JsonObject
+        {
+            ["users"] = new JsonArray(page.Select(u => (JsonNode?)u.DeepClone()).ToArray()),
+            ["meta"] = new JsonObject { ["has_more"] = more, ["after_cursor"] = cursor, ["before_cursor"] = null },
+            ["links"] = new JsonObject { ["next"] = more ? $"{BaseUrl}/api/v2/users?{roleQuery}page%5Bsize%5D={size}&page%5Bafter%5D={cursor}" : null, ["prev"] = null },
+        });
+    }
+
+    /// <summary>
+    /// "Export Search Results" for the one query agents' calendars send (<c>ticket_type:task status&lt;solved</c>, with
+    /// <c>filter[type]=ticket</c>, which Zendesk requires; a <c>type:</c> in the query is a 400), cursor-paginated like List Users.
+    /// </summary>
+    private IResult SearchExport(HttpContext context)
+    {
+        var query = context.Request.Query["query"].ToString();
+        if (context.Request.Query["filter[type]"] != "ticket" || query.Contains("type:ticket", StringComparison.Ordinal))
+        {
+            return Results.Json(new { error = "InvalidSearchParameters" }, statusCode: 400);
+        }
+
+        if (query != "ticket_type:task status<solved")
+        {
+            return Results.Json(new { error = "UnexpectedQuery", description = query }, statusCode: 422);
+        }
+
+        var size = int.TryParse(context.Request.Query["page[size]"], CultureInfo.InvariantCulture, out var s) ? Math.Clamp(s, 1, 1000) : 100;
+        var after = long.TryParse(context.Request.Query["page[after]"], CultureInfo.InvariantCulture, out var a) ? a : 0;
+        List<JsonObject> matching;
+        lock (gate)
+        {
+            matching = tickets.Values
+                .Where(t => t["type"]?.GetValue<string>() == "task" && t["status"]!.GetValue<string>() is "new" or "open" or "pending" or "hold")
+                .OrderBy(t => t["id"]!.GetValue<long>()).Where(t => t["id"]!.GetValue<long>() > after)
+                .Select(t => (JsonObject)t.DeepClone()).ToList();
+        }
+
+        var page = matching.Take(Math.Min(size, SearchPageSize)).ToList();
+        var more = matching.Count > page.Count;
+        foreach (var t in page)
+        {
+            t["result_type"] = "ticket";
+        }
+
+        var cursor = page.Count > 0 ? page[^1]["id"]!.GetValue<long>().ToString(CultureInfo.InvariantCulture) : null;
+        return Results.Json(new JsonObject
+        {
+            ["results"] = new JsonArray(page.Select(t => (JsonNode?)t).ToArray()),
+            ["facets"] = null,
+            ["meta"] = new JsonObject { ["has_more"] = more, ["after_cursor"] = cursor, ["before_cursor"] = null },
+            ["links"] = new JsonObject
+            {
+                ["next"] = more ? $"{BaseUrl}/api/v2/search/export?query={Uri.EscapeDataString(query)}&filter%5Btype%5D=ticket&page%5Bsize%5D={size}&page%5Bafter%5D={cursor}" : null,
+                ["prev"] = null,
+            },
+        });
     }
 
     private IResult Export(HttpContext context)

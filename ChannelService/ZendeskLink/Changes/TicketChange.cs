@@ -33,6 +33,9 @@ internal sealed record TicketOrigin(string AccountId, string ThreadId, string Ex
 /// so "the API user" would mistake a person's change for ours (README, "Zendesk link: change feed").
 /// </param>
 /// <param name="Origin">Set when the ticket is a Channel Framework ticket of this integration; null for any other ticket.</param>
+/// <param name="Subject">The ticket's <c>subject</c> (agents' calendars show it); null when absent.</param>
+/// <param name="Priority">The ticket's <c>priority</c>: <c>urgent high normal low</c> or null.</param>
+/// <param name="RequesterId">The ticket's <c>requester_id</c>.</param>
 internal sealed record TicketChange(
     string Subdomain,
     long TicketId,
@@ -45,7 +48,10 @@ internal sealed record TicketChange(
     string? ViaChannel,
     IReadOnlyList<string> Tags,
     bool ChangedByUs,
-    TicketOrigin? Origin)
+    TicketOrigin? Origin,
+    string? Subject = null,
+    string? Priority = null,
+    long? RequesterId = null)
 {
     public bool IsOurs => Origin is not null;
 }

@@ -49,7 +49,10 @@ internal sealed class TicketSnapshots(AccountRegistry accounts, TicketLinkStore 
             via,
             tags,
             ChangedByUs: false,
-            Origin: null);
+            Origin: null,
+            Subject: Text(ticket, "subject"),
+            Priority: Text(ticket, "priority"),
+            RequesterId: TryLong(ticket, "requester_id", out var requester) ? requester : null);
     }
 
     /// <summary>

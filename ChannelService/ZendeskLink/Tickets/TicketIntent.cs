@@ -53,6 +53,30 @@ internal sealed record TicketIntent
     /// <summary>Why an e-mail the item carried was not used (not an address): shown on the dashboard, never sent.</summary>
     public string? RequesterWarning { get; init; }
 
+    /// <summary>
+    /// A status intent of the two-way task status (ZendeskLink/Status), queued under <see cref="StatusUnitKey"/> so it
+    /// never replaces, nor is replaced by, the properties the pull queues: only <see cref="Status"/> and
+    /// <see cref="StatusNote"/> are sent, once per <see cref="StatusChange"/>.
+    /// </summary>
+    public bool StatusOnly { get; init; }
+
+    /// <summary><c>solved</c> or <c>open</c>; null sends only the note (Zendesk's status already won).</summary>
+    public string? Status { get; init; }
+
+    /// <summary>An internal note to add with the change (who and when, or what a conflict overrode).</summary>
+    public string? StatusNote { get; init; }
+
+    /// <summary>Identifies the decision: a status intent is sent once per value.</summary>
+    public string? StatusChange { get; init; }
+
+    /// <summary>The queue key of a unit's status intents (beside its properties' key, the unit key itself).</summary>
+    public static string StatusUnitKey(string unitKey) => unitKey + StatusSuffix;
+
+    /// <summary>The unit a queue key belongs to (a status key without its suffix).</summary>
+    public static string UnitOf(string queueKey) => queueKey.EndsWith(StatusSuffix, StringComparison.Ordinal) ? queueKey[..^StatusSuffix.Length] : queueKey;
+
+    private const string StatusSuffix = "~status";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

@@ -40,6 +40,9 @@ internal sealed record AppliedProperties
     /// <summary>The requester warning last put on the dashboard for this ticket, so it is shown once, not every pass.</summary>
     public string? Warning { get; init; }
 
+    /// <summary>The last status decision sent (<see cref="TicketIntent.StatusChange"/>), for status intents.</summary>
+    public string? StatusChange { get; init; }
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -70,6 +73,10 @@ internal static class TicketPropertyPlanner
         applied ??= new AppliedProperties();
         var fields = new JsonObject();
         var next = applied;
+        if (intent.StatusOnly)
+        {
+            return PlanStatus(intent, applied);
+        }
 
         if (intent.Kind == CalendarItemKind.Task)
         {
@@ -158,6 +165,33 @@ internal static class TicketPropertyPlanner
         }
 
         return new PlannedTicketUpdate(fields, requester, next, nextChange);
+    }
+
+    /// <summary>
+    /// A status intent: <c>status</c> and an internal note (<c>comment</c> with <c>public: false</c>,
+    /// https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket and
+    /// https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/ "public": false is an internal
+    /// note), once per decision.
+    /// </summary>
+    private static PlannedTicketUpdate PlanStatus(TicketIntent intent, AppliedProperties applied)
+    {
+        var fields = new JsonObject();
+        if (intent.StatusChange is null || intent.StatusChange == applied.StatusChange)
+        {
+            return new PlannedTicketUpdate(fields, null, applied, null);
+        }
+
+        if (intent.Status is { } status)
+        {
+            fields["status"] = status;
+        }
+
+        if (intent.StatusNote is { } note)
+        {
+            fields["comment"] = new JsonObject { ["body"] = note, ["public"] = false };
+        }
+
+        return new PlannedTicketUpdate(fields, null, applied with { StatusChange = intent.StatusChange }, null);
     }
 
     /// <summary>The state tag at <paramref name="now"/> and the next time it changes by the clock alone.</summary>

@@ -54,6 +54,7 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
     private readonly ZendeskTicketsApi tickets;
     private readonly ZendeskUsersApi users;
     private readonly ServiceErrors errors;
+    private readonly Changes.IOwnTicketWrites ownWrites;
     private readonly ApiWorkSignal signal;
     private readonly ApiWorkOptions options;
     private readonly TimeProvider time;
@@ -67,6 +68,7 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
         ZendeskTicketsApi tickets,
         ZendeskUsersApi users,
         ServiceErrors errors,
+        Changes.IOwnTicketWrites ownWrites,
         ApiWorkSignal signal,
         IOptions<ApiWorkOptions> options,
         TimeProvider time,
@@ -78,6 +80,7 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
         this.tickets = tickets;
         this.users = users;
         this.errors = errors;
+        this.ownWrites = ownWrites;
         this.signal = signal;
         this.options = options.Value;
         this.time = time;
@@ -311,29 +314,45 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
             await SucceededAsync(unit, cancellationToken);
         }
 
-        if (sending.Count > options.Handful)
+        // Status intents always go alone: each answer's updated_at is recorded, so the change feed knows the version as
+        // ours (an update_many job reports no updated_at), and a note is never applied by a job that may fail half-way.
+        var batched = sending.Count > options.Handful ? sending.Where(u => !u.Intent.StatusOnly).ToList() : [];
+        if (batched.Count > 0)
         {
-            await SendManyAsync(subdomain, sending, cancellationToken);
+            await SendManyAsync(subdomain, batched, cancellationToken);
         }
-        else
+
+        foreach (var unit in sending.Except(batched))
         {
-            foreach (var unit in sending)
+            var result = await tickets.UpdateAsync(subdomain, unit.Ticket!.Value, unit.Plan!.Fields, cancellationToken);
+            if (result.Ok)
             {
-                var result = await tickets.UpdateAsync(subdomain, unit.Ticket!.Value, unit.Plan!.Fields, cancellationToken);
-                if (result.Ok)
-                {
-                    await SucceededAsync(unit, cancellationToken);
-                }
-                else if (result.Status == ApiStatus.NotFound)
-                {
-                    // The ticket was deleted in Zendesk: nothing left to set.
-                    await store.DropAsync(unit.Row, Owner, cancellationToken);
-                }
-                else
-                {
-                    await FailAsync(subdomain, [unit], result, cancellationToken);
-                }
+                await RecordOwnWriteAsync(subdomain, unit.Ticket.Value, result, cancellationToken);
+                await SucceededAsync(unit, cancellationToken);
             }
+            else if (result.Status == ApiStatus.NotFound)
+            {
+                // The ticket was deleted in Zendesk: nothing left to set.
+                await store.DropAsync(unit.Row, Owner, cancellationToken);
+            }
+            else
+            {
+                await FailAsync(subdomain, [unit], result, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes down the <c>updated_at</c> of Zendesk's answer to our update (the ticket object it returns,
+    /// https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket), so the change feed passes
+    /// that version on as ours (<c>ChangedByUs</c>) and nobody acts on it as an agent's change.
+    /// </summary>
+    private async Task RecordOwnWriteAsync(string subdomain, long ticketId, ApiResult result, CancellationToken cancellationToken)
+    {
+        if (ZendeskApiClient.Text(result.Body?["ticket"]?["updated_at"]) is { } text
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var updatedAt))
+        {
+            await ownWrites.RecordAsync(subdomain, ticketId, updatedAt, cancellationToken);
         }
     }
 
@@ -463,7 +482,7 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
         ticket.ViaChannel == "any_channel"
         && ExternalIdShape.TryParse(ticket.ExternalId, out var accountId, out var unitKey)
         && accountId == row.AccountId
-        && unitKey == row.UnitKey;
+        && unitKey == TicketIntent.UnitOf(row.UnitKey);
 
     /// <summary>Exponential from <paramref name="first"/>, at most an hour, with jitter so many rows do not retry in step.</summary>
     private static TimeSpan Backoff(int attempts, TimeSpan first)

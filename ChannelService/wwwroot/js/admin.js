@@ -101,3 +101,47 @@ document.addEventListener('DOMContentLoaded', function () {
   });
   window.addEventListener('focus', function () { check(); });
 });
+
+// Calendars for agents: copy a feed address; rotate one without leaving the page (the answer is the new address).
+document.addEventListener('DOMContentLoaded', function () {
+  var section = document.getElementById('agent-calendars');
+  if (!section) {
+    return;
+  }
+
+  section.querySelectorAll('.agent-feed-copy').forEach(function (button) {
+    button.addEventListener('click', function () {
+      var input = document.getElementById(button.getAttribute('data-copy-for'));
+      input.select();
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(input.value).catch(function () { document.execCommand('copy'); });
+      } else {
+        document.execCommand('copy');
+      }
+    });
+  });
+
+  section.querySelectorAll('form.agent-feed-rotate').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (!window.confirm(form.getAttribute('data-confirm'))) {
+        return;
+      }
+
+      var row = form.closest('tr');
+      fetch(form.getAttribute('action'), { method: 'POST', body: new FormData(form), credentials: 'omit', cache: 'no-store' })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (answer) {
+          if (answer && answer.feed_url) {
+            var input = row.querySelector('.agent-feed-url');
+            input.value = answer.feed_url;
+            input.placeholder = '';
+          }
+        })
+        .catch(function () { })
+        .then(function () {
+          form.querySelectorAll('button[type=submit]').forEach(function (b) { b.disabled = false; });
+        });
+    });
+  });
+});

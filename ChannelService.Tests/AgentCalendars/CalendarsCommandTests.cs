@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using ChannelService.Tests.Accounts;
+using ChannelService.Tests.ZendeskLink;
+
+namespace ChannelService.Tests.AgentCalendars;
+
+/// <summary><c>calendars list|rotate|revoke</c> through the real executable against a linked fake Zendesk.</summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class CalendarsCommandTests
+{
+    private string folder = null!;
+
+    [SetUp]
+    public void SetUp() => folder = TempDirectory.CreatePath();
+
+    [TearDown]
+    public void TearDown()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TempDirectory.DeletePath(folder);
+    }
+
+    [Test]
+    public async Task List_Shows_Each_Agents_Feed_Url_And_Rotate_Replaces_It_And_Revoke_Stops_It()
+    {
+        // Arrange: a linked subdomain with two agents and an end user
+        await using var zendesk = new FakeZendeskOAuth();
+        zendesk.Users.Add(new JsonObject { ["id"] = 7001, ["email"] = "anna@acme.test", ["name"] = "Anna", ["role"] = "agent" });
+        zendesk.Users.Add(new JsonObject { ["id"] = 7002, ["email"] = "bert@acme.test", ["name"] = "Bert", ["role"] = "admin" });
+        zendesk.Users.Add(new JsonObject { ["id"] = 9001, ["email"] = "jane@example.com", ["name"] = "Jane", ["role"] = "end-user" });
+        var linked = await RunAsync(zendesk, ["zendesk", "link", "--subdomain", "acme", "--client-id", FakeZendeskOAuth.ConfidentialClientId, "--client-secret-stdin"], FakeZendeskOAuth.ConfidentialSecret + "\n");
+        Assert.That(linked.Exit, Is.EqualTo(0), linked.Stderr);
+
+        // Act
+        var first = await RunAsync(zendesk, ["calendars", "list", "--subdomain", "Acme"]);
+        var again = await RunAsync(zendesk, ["calendars", "list", "--subdomain", "acme"]);
+        var rotated = await RunAsync(zendesk, ["calendars", "rotate", "--subdomain", "acme", "--agent", "7001"]);
+        var afterRotation = await RunAsync(zendesk, ["calendars", "list", "--subdomain", "acme"]);
+        var revoked = await RunAsync(zendesk, ["calendars", "revoke", "--subdomain", "acme", "--agent", "7002"]);
+        var afterRevocation = await RunAsync(zendesk, ["calendars", "list", "--subdomain", "acme"]);
+        var unknown = await RunAsync(zendesk, ["calendars", "revoke", "--subdomain", "acme", "--agent", "5"]);
+
+        // Assert
+        Assert.That(first.Exit, Is.EqualTo(0), first.Stderr);
+        var lines = first.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).ToList();
+        Assert.That(lines.Select(l => (l[0], l[1])), Is.EqualTo(new[] { ("7001", "anna@acme.test"), ("7002", "bert@acme.test") }));
+        Assert.That(lines.Select(l => l[2]), Has.All.Match("^https://channel\\.example\\.com/calendars/[A-Za-z0-9_-]{43}\\.ics$"));
+        Assert.That(again.Stdout, Is.EqualTo(first.Stdout), "the URLs stay the same until rotated");
+        Assert.That(rotated.Exit, Is.EqualTo(0), rotated.Stderr);
+        var newUrl = rotated.Stdout.Trim();
+        Assert.That(newUrl, Does.Match("^https://channel\\.example\\.com/calendars/[A-Za-z0-9_-]{43}\\.ics$").And.Not.EqualTo(lines[0][2]));
+        Assert.That(afterRotation.Stdout, Does.Contain("7001\tanna@acme.test\t" + newUrl).And.Contain(lines[1][2]));
+        Assert.That((revoked.Exit, revoked.Stdout.Trim()), Is.EqualTo((0, "Revoked the feed of agent 7002 of acme.")));
+        Assert.That(afterRevocation.Stdout, Does.Contain("7002\tbert@acme.test\trevoked"));
+        Assert.That((unknown.Exit, unknown.Stderr.Trim()), Is.EqualTo((1, "error: agent 5 of acme has no feed")));
+    }
+
+    [TestCase(new[] { "calendars", "list" }, "--subdomain is required")]
+    [TestCase(new[] { "calendars", "rotate", "--subdomain", "acme" }, "--agent is required")]
+    [TestCase(new[] { "calendars", "rotate", "--subdomain", "acme", "--agent", "x" }, "--agent must be a number")]
+    [TestCase(new[] { "calendars", "list", "--subdomain", "not a subdomain" }, "--subdomain must be")]
+    [TestCase(new[] { "calendars" }, "missing subcommand")]
+    public async Task Bad_Arguments_Exit_With_2_And_One_Plain_Line(string[] args, string message)
+    {
+        await using var zendesk = new FakeZendeskOAuth();
+        var result = await RunAsync(zendesk, args);
+        Assert.That(result.Exit, Is.EqualTo(2), result.Stdout + result.Stderr);
+        Assert.That(result.Stderr, Does.StartWith("error: ").And.Contain(message));
+    }
+
+    private async Task<(int Exit, string Stdout, string Stderr)> RunAsync(FakeZendeskOAuth zendesk, string[] args, string stdin = "")
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ChannelService.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Channel__PublicBaseUrl"] = "https://channel.example.com";
+        start.Environment["Channel__DataDirectory"] = folder;
+        start.Environment["Channel__ZendeskBaseUrl"] = zendesk.BaseUrl;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("the command did not finish within 90 s");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}

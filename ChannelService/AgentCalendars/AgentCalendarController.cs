@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
+
+namespace ChannelService.AgentCalendars;
+
+/// <summary>
+/// <c>GET /calendars/{token}.ics</c>: an agent's private iCalendar feed of their open Zendesk task tickets (README,
+/// "Calendars for agents"). The token is the only credential, so an unknown, malformed or revoked one gets the same 404
+/// as any unknown path. <c>webcal://</c> is the same URL: calendar apps fetch it over http(s).
+/// </summary>
+internal sealed class AgentCalendarController(AgentCalendarService calendars) : Controller
+{
+    [HttpGet("/calendars/{token}.ics")]
+    public async Task<IActionResult> Feed(string token, CancellationToken cancellationToken)
+    {
+        // The URL is a secret: never cached by shared caches, never sent on as a referrer.
+        Response.Headers.CacheControl = "private, no-cache";
+        Response.Headers["Referrer-Policy"] = "no-referrer";
+        if (await calendars.FeedAsync(token, cancellationToken) is not { } feed)
+        {
+            return NotFound();
+        }
+
+        var etag = new EntityTagHeaderValue(feed.ETag);
+        Response.Headers.ETag = feed.ETag;
+        var ifNoneMatch = Request.GetTypedHeaders().IfNoneMatch;
+        if (ifNoneMatch.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(etag, useStrongComparison: false)))
+        {
+            return StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return File(feed.Body, "text/calendar; charset=utf-8");
+    }
+}
