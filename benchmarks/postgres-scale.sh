@@ -262,12 +262,14 @@ fi
 if [[ " $PARTS " == *" first "* ]]; then
 dotnet "$APP" ical generate --units "$UNITS" --out "$D/big.ics" >/dev/null
 ITEMS=$(grep -cE '^BEGIN:(VEVENT|VTODO)' "$D/big.ics" || true)
-first_pull() { # port run-name -> "first-answer-ms both-pulls-ms resources"
-  ln "$D/big.ics" "$D/www/big-$2.ics"
-  local meta body state t1 t2 n
-  meta=$(Channel__Database='' dotnet "$APP" metadata new --kind ics --url "http://127.0.0.1:$NPORT/big-$2.ics" --name "First pull $2")
+first_pull() { # port pid run-name -> "first-answer-ms both-pulls-ms resources service-cpu-ms postgres-cpu-ms"
+  local port=$1 pid=$2 run=$3 meta body state t1 t2 n c0 p0 code t
+  ln "$D/big.ics" "$D/www/big-$run.ics"
+  read -ra ppids <<<"$(pg_pids)"
+  meta=$(Channel__Database='' dotnet "$APP" metadata new --kind ics --url "http://127.0.0.1:$NPORT/big-$run.ics" --name "First pull $run")
   body=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.urlencode([("metadata", sys.argv[1])]))' "$meta")
-  t1=$(curl -s -o "$D/first.json" -w '%{time_total}' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$body" "http://127.0.0.1:$1/pull")
+  c0=$(ticks "$pid"); p0=$(ticks "${ppids[@]}")
+  t1=$(curl -s -o "$D/first.json" -w '%{time_total}' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$body" "http://127.0.0.1:$port/pull")
   n=$(jq '.external_resources | length' "$D/first.json")
   state=$(jq -r .state "$D/first.json")
   body=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.urlencode([("metadata", sys.argv[1]), ("state", sys.argv[2])]))' "$meta" "$state")
@@ -275,19 +277,20 @@ first_pull() { # port run-name -> "first-answer-ms both-pulls-ms resources"
   # "busy", and Zendesk would simply pull again: so does this, and the time counts until the 200.
   t2=0
   for _ in $(seq 1 20); do
-    read -r code t < <(curl -s -o "$D/second.json" -w '%{http_code} %{time_total}\n' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$body" "http://127.0.0.1:$1/pull")
+    read -r code t < <(curl -s -o "$D/second.json" -w '%{http_code} %{time_total}\n' -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$body" "http://127.0.0.1:$port/pull")
     t2=$(awk -v a="$t2" -v b="$t" 'BEGIN { print a + b }')
     [ "$code" = 503 ] || break
   done
   [ "$code" = 200 ] && [ "$(jq '.external_resources | length' "$D/second.json")" -gt 0 ] || { echo "second pull: HTTP $code $(head -c 300 "$D/second.json")" >&2; exit 1; }
-  awk -v a="$t1" -v b="$t2" -v n="$n" 'BEGIN { printf "%.0f %.0f %d\n", a * 1000, (a + b) * 1000, n }'
+  awk -v a="$t1" -v b="$t2" -v n="$n" -v c="$(( $(ticks "$pid") - c0 ))" -v p="$(( $(ticks "${ppids[@]}") - p0 ))" -v hz="$HZ" \
+    'BEGIN { printf "%.0f %.0f %d %.0f %.0f\n", a * 1000, (a + b) * 1000, n, c * 1000 / hz, p * 1000 / hz }'
 }
 : > "$D/first-sqlite"; : > "$D/first-pg"
 for r in $(seq 1 "$FIRST_RUNS"); do
-  read -r a b n < <(first_pull "$SPORT" "sqlite-$r"); echo "$a $b" >> "$D/first-sqlite"
-  echo "# first pull run $r sqlite: first answer $a ms ($n resources), first two pulls $b ms" >&2
-  read -r a b n < <(first_pull "$PAPORT" "pg-$r"); echo "$a $b" >> "$D/first-pg"
-  echo "# first pull run $r postgres: first answer $a ms ($n resources), first two pulls $b ms" >&2
+  read -r a b n c p < <(first_pull "$SPORT" "$SQLITE_PID" "sqlite-$r"); echo "$a $b $c $p" >> "$D/first-sqlite"
+  echo "# first pull run $r sqlite: first answer $a ms ($n resources), first two pulls $b ms; CPU: service $c ms, postgres $p ms" >&2
+  read -r a b n c p < <(first_pull "$PAPORT" "$PGA_PID" "pg-$r"); echo "$a $b $c $p" >> "$D/first-pg"
+  echo "# first pull run $r postgres: first answer $a ms ($n resources), first two pulls $b ms; CPU: service $c ms, postgres $p ms" >&2
 done
 echo
 echo "== first pull of a $ITEMS-item feed ($(( $(stat -c %s "$D/big.ics") / 1048576 )) MB), median of $FIRST_RUNS runs"
@@ -296,5 +299,7 @@ pg1=$(cut -d' ' -f1 "$D/first-pg" | median); pg2=$(cut -d' ' -f2 "$D/first-pg" |
 printf '%-40s %10s %10s %8s\n' "" "sqlite ms" "postgres ms" ratio
 printf '%-40s %10.0f %10.0f %8.2f\n' "first answer (200 resources)" "$sq1" "$pg1" "$(awk -v a="$pg1" -v b="$sq1" 'BEGIN { print a / b }')"
 printf '%-40s %10.0f %10.0f %8.2f\n' "first two pulls (the whole feed stored)" "$sq2" "$pg2" "$(awk -v a="$pg2" -v b="$sq2" 'BEGIN { print a / b }')"
+printf '%-40s %10.0f %10.0f\n' "  service CPU during them" "$(cut -d' ' -f3 "$D/first-sqlite" | median)" "$(cut -d' ' -f3 "$D/first-pg" | median)"
+printf '%-40s %10.0f %10.0f\n' "  PostgreSQL CPU during them" "$(cut -d' ' -f4 "$D/first-sqlite" | median)" "$(cut -d' ' -f4 "$D/first-pg" | median)"
 echo "# services' peak memory: sqlite $(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$SQLITE_PID/status"), postgres a $(awk '/VmHWM/ { printf "%.0f MB", $2 / 1024 }' "/proc/$PGA_PID/status")" >&2
 fi
