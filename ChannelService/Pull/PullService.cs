@@ -241,6 +241,14 @@ internal sealed partial class PullService
         var result = $"{resources.Count} resources; {changes.Upserts.Count} changed and {changes.Deletions.Count} deleted in the source"
             + (changes.Warnings.Count > 0 ? "; " + string.Join("; ", changes.Warnings) : string.Empty);
         await mirror.RecordPendingAsync(c, t, accountId, generation, pending, now, result);
+        if (pending.Count > 0)
+        {
+            // A new generation with resources pending: another instance's "nothing new" mark for the account no longer
+            // holds (Zendesk may lose this answer and send that instance the old state). A pull that found nothing to
+            // do changes no answer and counts nothing (SourceItemStore.ApplyAsync).
+            await store.CountWriteAsync(c, t, accountId, cancellationToken);
+        }
+
         var queued = await QueueApiWorkAsync(c, t, account, pending, now);
         if (statusSync is not null)
         {
