@@ -71,6 +71,21 @@ public sealed class PullStateCodecTests
     }
 
     [Test]
+    public void A_State_Read_Before_Reads_The_Same_Again_And_Still_Only_For_Its_Account()
+    {
+        // The codec keeps strings it verified (a no-change pull sends the same state again and again).
+        var state = new PullState(account, "epoch", 7, "token", new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
+        var text = codec.Encode(state);
+        Assert.That(codec.Decode(text, account), Is.EqualTo(state));
+
+        Assert.That(codec.Decode(text, account), Is.EqualTo(state));
+        var ex = Assert.Throws<PullStateRejectedException>(() => codec.Decode(text, AccountIds.New()));
+        Assert.That(ex!.Reason, Is.EqualTo(CodecRejection.WrongAccount));
+        var tampered = text[..^3] + (text[^3] == 'A' ? 'B' : 'A') + text[^2..];
+        Assert.Throws<PullStateRejectedException>(() => codec.Decode(tampered, account), "a changed string is checked afresh");
+    }
+
+    [Test]
     public void Every_Single_Character_Change_And_Truncation_Is_Rejected()
     {
         var state = codec.Encode(new PullState(account, "epoch", 7, "sync-token-123"));

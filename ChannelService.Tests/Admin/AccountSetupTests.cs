@@ -48,6 +48,9 @@ public sealed class AccountSetupTests
         ["ticket_properties"] = "off",
         ["task_requester"] = "X-REQUESTER",
         ["default_requester"] = "calendar@example.com",
+        ["start_date_field"] = "360009876543",
+        ["status_sync"] = "source_wins",
+        ["due_sync"] = "off",
     };
 
     [Test]

@@ -18,7 +18,8 @@ namespace ChannelService.Tests.Dashboard;
 /// quick no-change path, which are recorded in batches (issue 15 §7).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "NUnit disposes them in TearDown")]
-public sealed class DashboardStorageTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed class DashboardStorageTests(TestStore testStore)
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
 
@@ -38,7 +39,7 @@ public sealed class DashboardStorageTests
             ["Channel:AllowPrivateNetworkSources"] = "true",
             ["Channel:DashboardUser"] = "ops",
             ["Channel:DashboardPassword"] = "s3cret-dashboard",
-        });
+        }, store: testStore);
 
         // The periodic flush is pushed out of the way: the test flushes when it wants to look.
         host = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
@@ -74,7 +75,7 @@ public sealed class DashboardStorageTests
         var shown = page.QuerySelectorAll("#table-sizes tbody tr")
             .ToDictionary(r => r.Children[0].TextContent.Trim(), r => long.Parse(r.Children[1].TextContent.Trim(), System.Globalization.CultureInfo.InvariantCulture));
         await using var connection = await host.Services.GetRequiredService<Database>().OpenAsync();
-        var tables = (await connection.QueryAsync<string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")).ToList();
+        var tables = await TablesAsync(connection);
         Assert.That(shown.Keys, Is.EquivalentTo(tables));
         foreach (var table in tables)
         {
@@ -84,7 +85,16 @@ public sealed class DashboardStorageTests
         Assert.That(shown["source_items"], Is.EqualTo(2));
         Assert.That(shown["accounts"], Is.EqualTo(1));
         var bytes = long.Parse(page.QuerySelector("#database-bytes")!.TextContent.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.That(bytes, Is.EqualTo(new FileInfo(Path.Combine(factory.DataDirectory, Database.FileName)).Length).And.GreaterThan(0));
+        if (testStore.Dialect == SqlDialect.Sqlite)
+        {
+            Assert.That(bytes, Is.EqualTo(new FileInfo(Path.Combine(factory.DataDirectory, Database.FileName)).Length).And.GreaterThan(0));
+        }
+        else
+        {
+            // The server's own figure; it may move by a page or two between the page and this query (statistics).
+            var size = await connection.ExecuteScalarAsync<long>("SELECT pg_database_size(current_database())");
+            Assert.That(bytes, Is.EqualTo(size).Within(1).Percent.And.GreaterThan(0));
+        }
     }
 
     [Test]
@@ -96,7 +106,7 @@ public sealed class DashboardStorageTests
         var state = await DrainAsync(metadata);
         var fullPullShown = LastPull(await DashboardAsync());
         await using var observer = await host.Services.GetRequiredService<Database>().OpenAsync();
-        var versionBefore = await observer.ExecuteScalarAsync<long>("PRAGMA data_version");
+        var versionBefore = await DataVersionAsync(observer);
         var notModifiedBefore = feed.NotModified;
 
         // Act: twenty quick pulls, a second apart.
@@ -108,10 +118,10 @@ public sealed class DashboardStorageTests
             Assert.That(body!["external_resources"]!.AsArray(), Is.Empty);
         }
 
-        var versionAfterPulls = await observer.ExecuteScalarAsync<long>("PRAGMA data_version");
+        var versionAfterPulls = await DataVersionAsync(observer);
         var beforeFlush = LastPull(await DashboardAsync());
         var written = await host.Services.GetRequiredService<QuickPullActivity>().FlushAsync();
-        var versionAfterFlush = await observer.ExecuteScalarAsync<long>("PRAGMA data_version");
+        var versionAfterFlush = await DataVersionAsync(observer);
         var afterFlush = LastPull(await DashboardAsync());
 
         // Assert: the quick path was taken (one 304 each) and wrote nothing per pull; one flush wrote the latest.
@@ -154,11 +164,39 @@ public sealed class DashboardStorageTests
         clock.Advance(TimeSpan.FromSeconds(5));
         await PullAsync(metadata, state);
         var accountId = host.Services.GetRequiredService<MetadataCodec>().Decode(metadata).AccountId;
-        var mirror = host.Services.GetRequiredService<PullMirrorStore>();
+        var connectionString = host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["Channel:Database"];
 
         await host.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHost>().StopAsync();
 
-        Assert.That((await mirror.LastPullsAsync())[accountId].At, Is.EqualTo(Start + TimeSpan.FromSeconds(5)));
+        // Read as another process would: a stopped host has let go of its PostgreSQL data source.
+        await using var database = Database.FromSettings(factory.DataDirectory, connectionString);
+        Assert.That((await new PullMirrorStore(database).LastPullsAsync())[accountId].At, Is.EqualTo(Start + TimeSpan.FromSeconds(5)));
+    }
+
+    private async Task<List<string>> TablesAsync(System.Data.Common.DbConnection connection) =>
+        (await connection.QueryAsync<string>(testStore.Dialect == SqlDialect.Sqlite
+            ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            : "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")).ToList();
+
+    /// <summary>
+    /// Changes whenever the service commits a write. SQLite: <c>PRAGMA data_version</c> of this (other) connection.
+    /// PostgreSQL has no such counter per database, so: each table's row count and newest row version (<c>xmin</c>, set
+    /// by every insert and update), which only this test's service changes (autovacuum and statistics do not).
+    /// </summary>
+    private async Task<string> DataVersionAsync(System.Data.Common.DbConnection connection)
+    {
+        if (testStore.Dialect == SqlDialect.Sqlite)
+        {
+            return (await connection.ExecuteScalarAsync<long>("PRAGMA data_version")).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var parts = new List<string>();
+        foreach (var table in await TablesAsync(connection))
+        {
+            parts.Add(table + "=" + await connection.ExecuteScalarAsync<string>($"SELECT count(*)::text || ':' || coalesce(max(xmin::text::bigint), 0)::text FROM \"{table}\""));
+        }
+
+        return string.Join(' ', parts.Order(StringComparer.Ordinal));
     }
 
     private async Task<string> RegisteredAccountAsync()

@@ -43,6 +43,7 @@ public sealed partial class TableOwnershipTests
         ["agent_calendar_tokens"] = ["AgentCalendars/AgentCalendarStore.cs"],
         ["agent_calendar_tasks"] = ["AgentCalendars/AgentCalendarStore.cs"],
         ["agent_calendar_syncs"] = ["AgentCalendars/AgentCalendarStore.cs"],
+        ["task_status_sync"] = ["ZendeskLink/Status/StatusSyncStore.cs"],
     };
 
     private static string ServiceFolder => Path.Combine(TestPaths.RepositoryRoot, "ChannelService");

@@ -15,7 +15,7 @@ namespace ChannelService.Tests.Pull;
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "NUnit disposes them in TearDown")]
 [TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
-public sealed class PullScenarioTests(TestStore testStore)
+public sealed partial class PullScenarioTests(TestStore testStore)
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 22, 8, 0, 0, TimeSpan.Zero);
 
@@ -149,6 +149,27 @@ public sealed class PullScenarioTests(TestStore testStore)
 
         Assert.That(zendesk.Tickets.Values.Select(t => t.Subject), Is.EquivalentTo(new[] { "Renew certificate", "Planning" }));
         Assert.That(zendesk.Duplicates, Is.Zero);
+    }
+
+    [Test]
+    public async Task An_Events_Start_Date_Goes_To_The_Configured_Date_Field_In_The_Accounts_Zone_When_Its_Ticket_Is_Created()
+    {
+        // 23:30 UTC on 24 Nov is already 25 Nov in Berlin; an all-day start is its own date wherever the account is.
+        feed.Body = Calendar(
+            Event("e-late", "Late call", "20261124T233000Z", "20261125T003000Z"),
+            "BEGIN:VEVENT\r\nUID:e-day\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:Away day\r\nDTSTART;VALUE=DATE:20261126\r\nDTEND;VALUE=DATE:20261127\r\nEND:VEVENT\r\n",
+            Task("t-open", "Renew certificate"));
+
+        var (_, body) = await PullAsync(Metadata("time_zone=Europe/Berlin", "start_date_field=360000000042"), null);
+
+        var dates = body!["external_resources"]!.AsArray().ToDictionary(
+            r => (string)r!["fields"]!.AsArray().Single(f => (string?)f!["id"]?.ToString() == "subject")!["value"]!,
+            r => r!["fields"]!.AsArray().Where(f => f!["id"]!.GetValueKind() == System.Text.Json.JsonValueKind.Number && (long)f["id"]! == 360000000042).Select(f => (string)f!["value"]!).SingleOrDefault());
+        Assert.That(dates, Is.EquivalentTo(new Dictionary<string, string?> { ["Late call"] = "2026-11-25", ["Away day"] = "2026-11-26", ["Renew certificate"] = null }));
+        foreach (var r in body["external_resources"]!.AsArray())
+        {
+            ZendeskSchemas.AssertValid("external_resource.json", r!.ToJsonString());
+        }
     }
 
     [Test]
@@ -705,7 +726,9 @@ public sealed class PullScenarioTests(TestStore testStore)
         await using var small = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
         {
             s.AddSingleton<TimeProvider>(clock);
-            s.Configure<PullOptions>(o => o.ParsedItemCapacity = 4);
+
+            // No no-change shortcut at all: every pull below plans every item.
+            s.Configure<PullOptions>(o => (o.ParsedItemCapacity, o.UnchangedValidity) = (4, TimeSpan.Zero));
         }));
         client.Dispose();
         client = small.CreateClient();
@@ -719,7 +742,7 @@ public sealed class PullScenarioTests(TestStore testStore)
 
         for (var i = 0; i < 3; i++)
         {
-            clock.Advance(TimeSpan.FromMinutes(2)); // past the no-change shortcut: every pull plans every item
+            clock.Advance(TimeSpan.FromMinutes(2));
             await DrainAsync(metadata, zendesk);
         }
 

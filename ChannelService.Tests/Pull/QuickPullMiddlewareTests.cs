@@ -12,7 +12,8 @@ namespace ChannelService.Tests.Pull;
 /// left to the controller exactly as before.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "NUnit disposes them in TearDown")]
-public sealed class QuickPullMiddlewareTests
+[TestFixtureSource(typeof(TestStore), nameof(TestStore.Both))]
+public sealed class QuickPullMiddlewareTests(TestStore testStore)
 {
     private FeedServer feed = null!;
     private ServiceFactory factory = null!;
@@ -22,7 +23,7 @@ public sealed class QuickPullMiddlewareTests
     public async Task StartAsync()
     {
         feed = await FeedServer.StartAsync();
-        factory = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" });
+        factory = new ServiceFactory(new Dictionary<string, string?> { ["Channel:AllowPrivateNetworkSources"] = "true" }, store: testStore);
         client = factory.CreateClient();
     }
 

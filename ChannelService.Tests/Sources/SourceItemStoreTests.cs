@@ -47,6 +47,34 @@ public sealed class SourceItemStoreTests(TestStore kind)
     }
 
     [Test]
+    public async Task Only_A_Read_That_Stored_Something_Counts_As_A_Write_Of_The_Account()
+    {
+        await store.ApplyAsync("a1", Changes("c1", Item("k1", "v1")));
+        var afterFirst = await store.WritesOfAsync("a1");
+
+        // Nothing changed and the same cursor (a feed's 304): another instance's quick-path mark stays good.
+        await store.ApplyAsync("a1", Changes("c1"));
+        var afterUnchanged = await store.WritesOfAsync("a1");
+
+        // Only the cursor moved, then an item changed, then the pull counted a response with resources.
+        await store.ApplyAsync("a1", Changes("c2"));
+        var afterCursor = await store.WritesOfAsync("a1");
+        await store.ApplyAsync("a1", Changes("c2", Item("k1", "v2")));
+        var afterItem = await store.WritesOfAsync("a1");
+        await using (var connection = await database.OpenAsync())
+        {
+            await store.CountWriteAsync(connection, null, "a1");
+        }
+
+        Assert.That(afterFirst, Is.GreaterThan(0));
+        Assert.That(afterUnchanged, Is.EqualTo(afterFirst), "a read that stored nothing");
+        Assert.That(afterCursor, Is.EqualTo(afterUnchanged + 1));
+        Assert.That(afterItem, Is.EqualTo(afterCursor + 1));
+        Assert.That(await store.WritesOfAsync("a1"), Is.EqualTo(afterItem + 1));
+        Assert.That(await store.GetCursorAsync("a1"), Is.EqualTo("c2"));
+    }
+
+    [Test]
     public async Task Accounts_Are_Separate_And_Deletion_Keeps_A_Tombstone_With_First_Seen()
     {
         var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);

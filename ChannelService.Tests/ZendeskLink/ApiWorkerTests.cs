@@ -49,6 +49,35 @@ public sealed class ApiWorkerTests
     }
 
     [Test]
+    public async Task An_Events_Start_Date_Field_Is_Set_Once_And_Moved_Through_The_Queue_When_The_Event_Moves()
+    {
+        await using var host = LinkTestHost.Start();
+        var unit = LinkTestHost.UnitKey(7);
+        host.Api.CreateTicket(107, ExternalIds.Opening(LinkTestHost.ThreadId(unit)));
+        var start = DateTimeOffset.UtcNow.AddDays(5);
+        var meeting = new TicketIntent { ThreadId = LinkTestHost.ThreadId(unit), Kind = CalendarItemKind.Event, Start = start, End = start.AddHours(1), StartDateField = 360000000042, StartDate = "2031-05-06" };
+        await host.EnqueueAsync((unit, meeting));
+        await host.LinkAsync(unit, 107);
+
+        await host.RunWorkerAsync();
+
+        Assert.That(host.Api.Ticket(107)!["custom_fields"]!.ToJsonString(), Is.EqualTo("""[{"id":360000000042,"value":"2031-05-06"}]"""));
+
+        // An agent sets another date; the next pull re-queues the event unchanged: the agent's date stays.
+        host.Api.AgentSets(107, "custom_fields", JsonNode.Parse("""[{"id":360000000042,"value":"2031-05-01"}]"""));
+        await host.EnqueueAsync((unit, meeting));
+        await host.RunWorkerAsync();
+        Assert.That(host.Api.Ticket(107)!["custom_fields"]!.ToJsonString(), Does.Contain("2031-05-01"));
+
+        // The event moves two days later: the date field moves with it (and the schema accepted every body).
+        await host.EnqueueAsync((unit, meeting with { Start = start.AddDays(2), End = start.AddDays(2).AddHours(1), StartDate = "2031-05-08" }));
+        await host.RunWorkerAsync();
+
+        Assert.That(host.Api.Ticket(107)!["custom_fields"]!.ToJsonString(), Is.EqualTo("""[{"id":360000000042,"value":"2031-05-08"}]"""));
+        Assert.That(host.Updates(107).Count(u => u.Body.Contains("custom_fields", StringComparison.Ordinal)), Is.EqualTo(2));
+    }
+
+    [Test]
     public async Task A_Forged_Event_Does_Not_Make_The_Service_Edit_Somebody_Elses_Ticket()
     {
         await using var host = LinkTestHost.Start();

@@ -32,11 +32,16 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
     private readonly Dictionary<long, JsonObject> tickets = [];
     private readonly Dictionary<long, JsonObject> users = [];
     private readonly Dictionary<string, (JsonObject Job, List<JsonObject> Updates, int Polls)> jobs = new(StringComparer.Ordinal);
+    private readonly List<(long Seq, JsonObject Ticket)> changes = [];
+    private readonly Dictionary<long, List<JsonObject>> comments = [];
     private long nextUserId = 9000;
     private int nextJob;
+    private long seq;
+    private long nextTriggerId = 9000;
 
-    public FakeZendeskApi()
+    public FakeZendeskApi(TimeProvider? clock = null)
     {
+        Clock = clock ?? TimeProvider.System;
         _ = Schemas.Value;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -50,11 +55,28 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
         app.MapGet("/api/v2/search", c => Guard(c, Search));
         app.MapGet("/api/v2/users/search", c => Guard(c, SearchUsers));
         app.MapPost("/api/v2/users/create_or_update", c => Guard(c, CreateOrUpdateUser));
+        app.MapPost("/api/v2/webhooks", c => Guard(c, CreateWebhook));
+        app.MapGet("/api/v2/webhooks/{id}/signing_secret", c => Guard(c, SigningSecret));
+        app.MapDelete("/api/v2/webhooks/{id}", c => Guard(c, (context, requestBody) => Webhooks.TryRemove((string)context.Request.RouteValues["id"]!, out _) ? (204, null) : (404, null)));
+        app.MapPost("/api/v2/triggers", c => Guard(c, CreateTrigger));
+        app.MapDelete("/api/v2/triggers/{id}", c => Guard(c, (context, requestBody) => Triggers.TryRemove(long.Parse((string)context.Request.RouteValues["id"]!, CultureInfo.InvariantCulture), out _) ? (204, null) : (404, null)));
+        app.MapGet("/api/v2/incremental/tickets/cursor.json", c => Guard(c, Export));
         app.StartAsync().GetAwaiter().GetResult();
         BaseUrl = app.Urls.First();
     }
 
     public string BaseUrl { get; }
+
+    /// <summary>Zendesk's clock: tickets' updated_at, and the export's "changed in the last minute" cut-off.</summary>
+    public TimeProvider Clock { get; }
+
+    /// <summary>Webhooks the service made (id → endpoint, signing secret).</summary>
+    public ConcurrentDictionary<string, (string Endpoint, string Secret)> Webhooks { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentDictionary<long, JsonObject> Triggers { get; } = new();
+
+    /// <summary>Answer PUTs to these tickets with 422 (an agent made the ticket unsolvable, e.g. no assignee).</summary>
+    public ConcurrentDictionary<long, bool> RefuseUpdates { get; } = new();
 
     public ConcurrentDictionary<string, bool> ValidTokens { get; } = new(StringComparer.Ordinal);
 
@@ -121,7 +143,9 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
                 ["due_at"] = null,
                 ["tags"] = new JsonArray(),
                 ["requester_id"] = requesterId,
+                ["assignee_id"] = 7001,
             };
+            Stamp(tickets[id]);
         }
     }
 
@@ -131,8 +155,64 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
         lock (gate)
         {
             tickets[id][property] = value;
+            Stamp(tickets[id]);
         }
     }
+
+    /// <summary>An agent's bulk edit: one status for many tickets at once (each a new version).</summary>
+    public void AgentSetsMany(IEnumerable<long> ids, string property, JsonNode? value)
+    {
+        lock (gate)
+        {
+            foreach (var id in ids)
+            {
+                tickets[id][property] = value?.DeepClone();
+                Stamp(tickets[id]);
+            }
+        }
+    }
+
+    /// <summary>The comments added to a ticket through updates, oldest first (body and public).</summary>
+    public IReadOnlyList<(string Body, bool Public)> Comments(long id)
+    {
+        lock (gate)
+        {
+            return comments.TryGetValue(id, out var list) ? list.Select(c => ((string)c["body"]!, (bool?)c["public"] ?? true)).ToList() : [];
+        }
+    }
+
+    /// <summary>Posts a trigger's notification for the ticket to the service, signed as Zendesk signs (base64 HMAC-SHA256 of timestamp + body).</summary>
+    public async Task<HttpResponseMessage> DeliverAsync(HttpClient client, long ticketId)
+    {
+        var (id, hook) = Webhooks.Single();
+        var body = System.Text.Encoding.UTF8.GetBytes(ChannelService.ZendeskLink.Changes.ChangeFeedApi.DeliveryBody.Replace("{{ticket.id}}", ticketId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        var stamp = Iso(Clock.GetUtcNow());
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(hook.Endpoint).AbsolutePath) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        request.Headers.Add("x-zendesk-webhook-id", id);
+        request.Headers.Add("x-zendesk-webhook-invocation-id", Guid.NewGuid().ToString("N"));
+        request.Headers.Add("X-Zendesk-Webhook-Signature-Timestamp", stamp);
+        request.Headers.Add("X-Zendesk-Webhook-Signature", ChannelService.ZendeskLink.Changes.WebhookSignature.Sign(hook.Secret, stamp, body));
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>
+    /// A new version of the ticket (under the lock): updated_at (whole seconds, as Zendesk writes it) later than the
+    /// ticket's previous one, and a row of the export. Different tickets may share a second.
+    /// </summary>
+    private void Stamp(JsonObject ticket)
+    {
+        var now = DateTimeOffset.FromUnixTimeSeconds(Clock.GetUtcNow().ToUnixTimeSeconds());
+        if ((string?)ticket["updated_at"] is { } text && DateTimeOffset.Parse(text, CultureInfo.InvariantCulture) is var before && now <= before)
+        {
+            now = before.AddSeconds(1);
+        }
+
+        ticket["updated_at"] = Iso(now);
+        changes.Add((++seq, (JsonObject)ticket.DeepClone()));
+    }
+
+    private static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     public JsonObject? User(long id)
     {
@@ -254,7 +334,14 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
                 return (404, new JsonObject { ["error"] = "RecordNotFound" });
             }
 
+            // Closed tickets can't be updated (https://support.zendesk.com/hc/en-us/articles/4408894213018).
+            if ((string?)ticket["status"] == "closed" || RefuseUpdates.ContainsKey(id))
+            {
+                return (422, new JsonObject { ["error"] = "RecordInvalid", ["description"] = "Record validation errors" });
+            }
+
             Apply(ticket, fields);
+            Stamp(ticket);
             return (200, new JsonObject { ["ticket"] = ticket.DeepClone() });
         }
     }
@@ -311,6 +398,7 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
                         var fields = (JsonObject)update.DeepClone();
                         fields.Remove("id");
                         Apply(ticket, fields);
+                        Stamp(ticket);
                         results.Add(new JsonObject { ["id"] = ticketId, ["action"] = "update", ["success"] = true, ["status"] = "Updated" });
                     }
                     else
@@ -398,12 +486,16 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
         }
     }
 
-    private static void Apply(JsonObject ticket, JsonObject fields)
+    private void Apply(JsonObject ticket, JsonObject fields)
     {
         foreach (var (name, value) in fields)
         {
             switch (name)
             {
+                case "comment":
+                    var id = (long)ticket["id"]!;
+                    (comments.TryGetValue(id, out var list) ? list : comments[id] = []).Add((JsonObject)value!.DeepClone());
+                    break;
                 case "additional_tags":
                     var tags = ticket["tags"]!.AsArray();
                     foreach (var tag in value!.AsArray().Select(t => (string)t!))
@@ -424,6 +516,75 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
                     ticket[name] = value?.DeepClone();
                     break;
             }
+        }
+    }
+
+    private (int, JsonNode?) CreateWebhook(HttpContext context, string body)
+    {
+        var hook = JsonNode.Parse(body)?["webhook"];
+        if ((string?)hook?["endpoint"] is not { } endpoint || (string?)hook["http_method"] != "POST" || (string?)hook["request_format"] != "json")
+        {
+            return (400, new JsonObject { ["errors"] = new JsonArray(new JsonObject { ["code"] = "InvalidValue" }) });
+        }
+
+        var id = "01" + Convert.ToHexString(Guid.NewGuid().ToByteArray())[..24];
+        Webhooks[id] = (endpoint, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        return (201, new JsonObject { ["webhook"] = new JsonObject { ["id"] = id, ["endpoint"] = endpoint, ["status"] = "active" } });
+    }
+
+    private (int, JsonNode?) SigningSecret(HttpContext context, string body) =>
+        Webhooks.TryGetValue((string)context.Request.RouteValues["id"]!, out var hook)
+            ? (200, new JsonObject { ["signing_secret"] = new JsonObject { ["algorithm"] = "sha256", ["secret"] = hook.Secret } })
+            : (404, null);
+
+    private (int, JsonNode?) CreateTrigger(HttpContext context, string body)
+    {
+        var trigger = JsonNode.Parse(body)?["trigger"] as JsonObject;
+        if (trigger?["actions"] is not JsonArray { Count: > 0 })
+        {
+            return (422, new JsonObject { ["error"] = "RecordInvalid" });
+        }
+
+        var id = Interlocked.Increment(ref nextTriggerId);
+        Triggers[id] = (JsonObject)trigger.DeepClone();
+        return (201, new JsonObject { ["trigger"] = new JsonObject { ["id"] = id, ["active"] = true } });
+    }
+
+    /// <summary>The cursor-based incremental export; tickets changed in the minute before the request are left out.</summary>
+    private (int, JsonNode?) Export(HttpContext context, string body)
+    {
+        long after;
+        var cursorText = context.Request.Query["cursor"].ToString();
+        lock (gate)
+        {
+            if (cursorText.Length > 0)
+            {
+                after = long.Parse(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(cursorText))["seq:".Length..], CultureInfo.InvariantCulture);
+            }
+            else if (long.TryParse(context.Request.Query["start_time"], CultureInfo.InvariantCulture, out var start))
+            {
+                after = changes.Where(c => DateTimeOffset.Parse((string)c.Ticket["updated_at"]!, CultureInfo.InvariantCulture).ToUnixTimeSeconds() < start).Select(c => c.Seq).DefaultIfEmpty(0).Max();
+            }
+            else
+            {
+                return (400, new JsonObject { ["error"] = "InvalidPaginationParameter" });
+            }
+
+            var cutoff = Clock.GetUtcNow().AddMinutes(-1);
+            var page = changes.Where(c => c.Seq > after)
+                .TakeWhile(c => DateTimeOffset.Parse((string)c.Ticket["updated_at"]!, CultureInfo.InvariantCulture) <= cutoff)
+                .ToList();
+            var last = page.Count > 0 ? page[^1].Seq : after;
+            var cursor = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"seq:{last}"));
+            return (200, new JsonObject
+            {
+                ["tickets"] = new JsonArray([.. page.Select(p => (JsonNode)p.Ticket.DeepClone())]),
+                ["after_url"] = $"{BaseUrl}/api/v2/incremental/tickets/cursor.json?cursor={cursor}",
+                ["after_cursor"] = cursor,
+                ["before_url"] = null,
+                ["before_cursor"] = null,
+                ["end_of_stream"] = true,
+            });
         }
     }
 

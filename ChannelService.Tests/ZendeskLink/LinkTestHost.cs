@@ -21,18 +21,19 @@ internal sealed class LinkTestHost : IAsyncDisposable
     public const string Subdomain = "acme";
     public const string AccountId = "abcdefghijkm";
 
-    private LinkTestHost(FakeZendeskApi api, ServiceFactory factory, WebApplicationFactory<Program> host)
+    private LinkTestHost(FakeZendeskApi api, ServiceFactory factory)
     {
         Api = api;
         Factory = factory;
-        Host = host;
     }
+
+    private Func<WebApplicationFactory<Program>> build = null!;
 
     public FakeZendeskApi Api { get; }
 
     public ServiceFactory Factory { get; }
 
-    public WebApplicationFactory<Program> Host { get; }
+    public WebApplicationFactory<Program> Host { get; private set; } = null!;
 
     public TestLinkTokens Tokens { get; } = new() { Token = "access-token-1" };
 
@@ -40,9 +41,11 @@ internal sealed class LinkTestHost : IAsyncDisposable
 
     public ApiWorker Worker => Services.GetRequiredService<ApiWorker>();
 
-    public static LinkTestHost Start(int requestsPerMinute = 2500, Action<ApiWorkOptions>? work = null, IDictionary<string, string?>? settings = null)
+    public static LinkTestHost Start(
+        int requestsPerMinute = 2500, Action<ApiWorkOptions>? work = null, IDictionary<string, string?>? settings = null, TimeProvider? clock = null,
+        Action<IServiceCollection>? services = null)
     {
-        var api = new FakeZendeskApi();
+        var api = new FakeZendeskApi(clock);
         api.ValidTokens["access-token-1"] = true;
         var all = new Dictionary<string, string?>
         {
@@ -56,10 +59,16 @@ internal sealed class LinkTestHost : IAsyncDisposable
         }
 
         var factory = new ServiceFactory(all);
-        LinkTestHost? self = null;
-        var host = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
+        var self = new LinkTestHost(api, factory);
+        self.build = () => factory.WithWebHostBuilder(b => b.ConfigureTestServices(s =>
         {
-            s.AddSingleton<IZendeskLinkTokens>(_ => self!.Tokens);
+            if (clock is not null)
+            {
+                s.AddSingleton(clock);
+            }
+
+            services?.Invoke(s);
+            s.AddSingleton<IZendeskLinkTokens>(_ => self.Tokens);
             s.Configure<ApiWorkOptions>(o =>
             {
                 o.Background = false;
@@ -68,9 +77,17 @@ internal sealed class LinkTestHost : IAsyncDisposable
                 work?.Invoke(o);
             });
         }));
-        self = new LinkTestHost(api, factory, host);
-        _ = host.Services;
+        self.Host = self.build();
+        _ = self.Host.Services;
         return self;
+    }
+
+    /// <summary>Stops the service and starts it again on the same database (a restart of the process).</summary>
+    public async Task RestartAsync()
+    {
+        await Host.DisposeAsync();
+        Host = build();
+        _ = Host.Services;
     }
 
     public static string UnitKey(int n) => ExternalIds.Hash("unit", n.ToString(System.Globalization.CultureInfo.InvariantCulture));

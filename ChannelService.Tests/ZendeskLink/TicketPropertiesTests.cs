@@ -128,4 +128,61 @@ public sealed class TicketPropertiesTests
         Assert.That(cancelled.Fields["additional_tags"]!.AsArray().Select(t => (string)t!), Is.EqualTo(new[] { "event_cancelled" }));
         Assert.That(cancelled.Fields["remove_tags"]!.AsArray().Select(t => (string)t!), Is.EqualTo(new[] { "event_upcoming" }));
     }
+
+    [Test]
+    public void An_Events_Start_Date_Is_Its_Date_In_The_Accounts_Zone_And_An_All_Day_Start_Its_Own_Date()
+    {
+        var tokyo = DateTimeZoneProviders.Tzdb["Asia/Tokyo"];
+        var honolulu = DateTimeZoneProviders.Tzdb["Pacific/Honolulu"];
+        Assert.That(TicketIntent.StartDateOf(new SnapshotTime(Instant.FromUtc(2026, 12, 24, 20, 0), false), tokyo), Is.EqualTo("2026-12-25"));
+        Assert.That(TicketIntent.StartDateOf(new SnapshotTime(Instant.FromUtc(2026, 12, 24, 5, 0), false), honolulu), Is.EqualTo("2026-12-23"));
+        Assert.That(TicketIntent.StartDateOf(new SnapshotTime(Instant.FromUtc(2026, 12, 24, 0, 0), true), honolulu), Is.EqualTo("2026-12-24"));
+    }
+
+    [TestCase("0")]
+    [TestCase("-5")]
+    [TestCase("12ab")]
+    [TestCase("1.5")]
+    [TestCase("99999999999999999999")]
+    public void The_Start_Date_Field_Must_Be_A_Positive_Ticket_Field_Id(string value) =>
+        Assert.That(() => AccountOptions.Default.With("start_date_field", value), Throws.TypeOf<AccountOptionsException>().With.Message.Contains("start_date_field"));
+
+    [Test]
+    public void The_Start_Date_Field_Is_Set_For_Events_Only_And_Round_Trips()
+    {
+        var options = AccountOptions.Default.With("start_date_field", " 360000000042 ").With("time_zone", "Asia/Tokyo");
+        Assert.That(options.StartDateField, Is.EqualTo(360000000042));
+        Assert.That(AccountOptions.Parse(options.ToDictionary()), Is.EqualTo(options), "round trip through metadata");
+        Assert.That(AccountOptions.Default.With("start_date_field", "").StartDateField, Is.Null);
+
+        var zone = DateTimeZoneProviders.Tzdb["Asia/Tokyo"];
+        var meeting = new ItemSnapshot { Kind = CalendarItemKind.Event, Summary = "Meeting", Start = new SnapshotTime(Instant.FromUtc(2026, 12, 24, 20, 0), false) };
+        var intent = TicketIntent.From("t", meeting, null, options, zone)!;
+        Assert.That((intent.StartDateField, intent.StartDate), Is.EqualTo(((long?)360000000042, "2026-12-25")));
+        Assert.That(TicketIntent.From("t", TaskSnapshot(), null, options, zone)!.StartDate, Is.Null, "a task's DUE goes to due_at");
+        Assert.That(TicketIntent.From("t", meeting, null, AccountOptions.Default, zone)!.StartDateField, Is.Null, "no field configured");
+    }
+
+    [Test]
+    public void The_Start_Date_Is_Sent_Once_And_Again_Only_When_The_Event_Moves_To_Another_Day()
+    {
+        var e = new TicketIntent { ThreadId = "t", Kind = CalendarItemKind.Event, Start = Now.AddDays(1), End = Now.AddDays(1).AddHours(1), StartDateField = 42, StartDate = "2026-12-07" };
+
+        var first = TicketPropertyPlanner.Plan(e, null, Now);
+        Assert.That(first.Fields["custom_fields"]!.ToJsonString(), Is.EqualTo("""[{"id":42,"value":"2026-12-07"}]"""));
+
+        // An agent may have changed the date in Zendesk since: an unchanged start sends nothing that would undo it.
+        var unchanged = TicketPropertyPlanner.Plan(e with { Priority = "high" }, first.Applied, Now);
+        Assert.That(unchanged.Fields.ContainsKey("custom_fields"), Is.False);
+
+        var laterSameDay = TicketPropertyPlanner.Plan(e with { Start = Now.AddDays(1).AddHours(2) }, first.Applied, Now);
+        Assert.That(laterSameDay.Fields.ContainsKey("custom_fields"), Is.False, "moved within the day: the date is the same");
+
+        var moved = TicketPropertyPlanner.Plan(e with { Start = Now.AddDays(3), StartDate = "2026-12-09" }, first.Applied, Now);
+        Assert.That(moved.Fields["custom_fields"]!.ToJsonString(), Is.EqualTo("""[{"id":42,"value":"2026-12-09"}]"""));
+        Assert.That(moved.Applied.StartDate, Is.EqualTo("2026-12-09"));
+
+        var otherField = TicketPropertyPlanner.Plan(e with { StartDateField = 43 }, first.Applied, Now);
+        Assert.That(otherField.Fields["custom_fields"]!.ToJsonString(), Is.EqualTo("""[{"id":43,"value":"2026-12-07"}]"""), "a newly configured field gets the date");
+    }
 }

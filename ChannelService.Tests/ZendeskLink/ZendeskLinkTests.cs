@@ -314,6 +314,30 @@ public sealed partial class ZendeskLinkTests(TestStore testStore)
     }
 
     [Test]
+    public async Task Token_Renewals_And_The_Token_Calls_Are_Counted_In_The_Metrics()
+    {
+        await ConnectAsync();
+        zendesk.TokenEndpointStatus = 503;
+        clock.Advance(TimeSpan.FromMinutes(9));
+        await Tokens.AccessTokenAsync("acme", CancellationToken.None);
+        zendesk.TokenEndpointStatus = null;
+        var renewed = await Tokens.AccessTokenAsync("acme", CancellationToken.None);
+
+        using var request = Metrics.MetricsEndpointTests.Scrape("ops:dash-pass");
+        using var response = await client.SendAsync(request);
+        var scrape = Metrics.MetricsEndpointTests.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.That(renewed, Is.Not.Null);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Metrics.MetricsEndpointTests.Value(scrape, "channelservice_zendesk_token_refreshes_total", ("outcome", "unavailable")), Is.EqualTo(1));
+            Assert.That(Metrics.MetricsEndpointTests.Value(scrape, "channelservice_zendesk_token_refreshes_total", ("outcome", "renewed")), Is.EqualTo(1));
+            Assert.That(Metrics.MetricsEndpointTests.Value(scrape, "channelservice_zendesk_calls_total", ("method", "POST"), ("endpoint", "oauth/tokens"), ("status", "503")), Is.EqualTo(1));
+            Assert.That(Metrics.MetricsEndpointTests.Value(scrape, "channelservice_zendesk_calls_total", ("method", "POST"), ("endpoint", "oauth/tokens"), ("status", "200")), Is.EqualTo(2), "the code exchange and the renewal");
+        });
+    }
+
+    [Test]
     public async Task A_Transient_5xx_Keeps_The_Link_And_Renewal_Succeeds_Later()
     {
         await ConnectAsync();
@@ -409,10 +433,51 @@ public sealed partial class ZendeskLinkTests(TestStore testStore)
         Assert.That(german.GetProperty("text").GetString(), Does.StartWith("Seit 2026-12-06 09:00 UTC mit Zendesk verbunden."));
     }
 
-    private string NewFlow(string subdomain = "acme")
+    [Test]
+    public async Task The_Connect_Window_Speaks_The_Admin_Uis_Language_From_Start_To_Callback()
+    {
+        // The admin page posts its locale with the flow; the opening page is German.
+        using var start = await client.PostAsync("/zendesk/oauth/start", Form(("flow", NewFlow(locale: "de")), ("locale", "de")));
+        var opening = WebUtility.HtmlDecode(await start.Content.ReadAsStringAsync());
+        Assert.That(opening, Does.Contain("<html lang=\"de\">").And.Contain("Zendesk wird geöffnet").And.Contain(">Weiter zu Zendesk</a>"));
+
+        // Zendesk's redirect carries only code and state: the callback finds the language through the state.
+        var authorize = Regex.Match(opening, "href=\"([^\"]+)\">Weiter zu Zendesk").Groups[1].Value;
+        using var browser = new HttpClient();
+        var allow = new Uri(WebUtility.HtmlDecode(AllowLink().Match(await browser.GetStringAsync(authorize)).Groups[1].Value));
+        using (var callback = await client.GetAsync(allow.PathAndQuery))
+        {
+            var page = WebUtility.HtmlDecode(await callback.Content.ReadAsStringAsync());
+            Assert.That(callback.StatusCode, Is.EqualTo(HttpStatusCode.OK), page);
+            Assert.That(page, Does.Contain("<html lang=\"de\">").And.Contain("Mit Zendesk verbunden").And.Contain("Sie können dieses Fenster schließen").And.Contain("data-zendesk-linked=\"acme\""));
+        }
+
+        // Replayed, it is refused in German too.
+        using (var replay = await client.GetAsync(allow.PathAndQuery))
+        {
+            Assert.That(replay.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(WebUtility.HtmlDecode(await replay.Content.ReadAsStringAsync()), Does.Contain("Diese Antwort von Zendesk gehört zu keinem hier gestarteten"));
+        }
+
+        // A state nobody issued has no language of its own: the browser's is used (Spanish here), else English.
+        using var forged = new HttpRequestMessage(HttpMethod.Get, "/zendesk/oauth/callback?code=abc&state=forged-state");
+        forged.Headers.AcceptLanguage.ParseAdd("es-MX,es;q=0.9");
+        using var refused = await client.SendAsync(forged);
+        Assert.That(WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()), Does.Contain("<html lang=\"es\">").And.Contain("Esta página no puede continuar"));
+        using var english = await client.GetAsync("/zendesk/oauth/callback?code=abc&state=forged-state");
+        Assert.That(await english.Content.ReadAsStringAsync(), Does.Contain("This page cannot continue"));
+
+        // A denied grant in Spanish, from a Spanish admin page.
+        using var startEs = await client.PostAsync("/zendesk/oauth/start", Form(("flow", NewFlow(locale: "es")), ("locale", "es-419")));
+        var state = Regex.Match(WebUtility.HtmlDecode(await startEs.Content.ReadAsStringAsync()), "[?&]state=([^&\"]+)").Groups[1].Value;
+        using var denied = await client.GetAsync("/zendesk/oauth/callback?error=access_denied&state=" + state);
+        Assert.That(WebUtility.HtmlDecode(await denied.Content.ReadAsStringAsync()), Does.Contain("No conectado").And.Contain("Zendesk no concedió el acceso"));
+    }
+
+    private string NewFlow(string subdomain = "acme", string locale = "en")
     {
         var flows = app.Services.GetRequiredService<AdminFlowTokenCodec>();
-        return flows.Seal(flows.Start("https://acme.zendesk.com/admin/return", subdomain, "en", null, null, null, null, null));
+        return flows.Seal(flows.Start("https://acme.zendesk.com/admin/return", subdomain, locale, null, null, null, null, null));
     }
 
     /// <summary>Start in the admin UI, follow to the fake's authorisation page, press Allow: the callback address it sends back.</summary>

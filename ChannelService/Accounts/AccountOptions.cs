@@ -30,6 +30,18 @@ internal enum ReplyTarget
     Both,
 }
 
+/// <summary>
+/// <c>status_sync</c>: how a task's status travels between the source and its Zendesk ticket, and who wins when both
+/// sides changed it since they last agreed (ZendeskLink/Status).
+/// </summary>
+internal enum StatusSyncMode
+{
+    Off,
+    ZendeskWins,
+    SourceWins,
+    NewestWins,
+}
+
 /// <summary>Thrown when account options are unknown or out of range; the message names the key.</summary>
 internal sealed class AccountOptionsException(string message) : Exception(message);
 
@@ -99,6 +111,20 @@ internal sealed record AccountOptions
     /// <summary><c>default_requester</c>: the requester e-mail for items that name none; null keeps the channel identity.</summary>
     public string? DefaultRequester { get; init; }
 
+    /// <summary>
+    /// <c>start_date_field</c>: the id of a Zendesk custom ticket field of type date that holds an event's start date
+    /// (its date in the account's zone, <c>YYYY-MM-DD</c>): set when the ticket is created and, with a Zendesk link,
+    /// moved when the event moves (ZendeskLink/Tickets/TicketPropertyPlanner.cs). Null: no such field.
+    /// </summary>
+    public long? StartDateField { get; init; }
+    /// <c>status_sync</c>: with a Zendesk link, solving a task's ticket completes the task and completing the task solves
+    /// the ticket; when both sides changed the status since they last agreed, this decides (ZendeskLink/Status).
+    /// </summary>
+    public StatusSyncMode StatusSync { get; init; } = StatusSyncMode.NewestWins;
+
+    /// <summary><c>due_sync</c>: with a Zendesk link and <c>status_sync</c> on, a due date an agent moves in Zendesk moves the task's DUE.</summary>
+    public bool DueSync { get; init; } = true;
+
     /// <summary>Every option key, in the order help texts list them.</summary>
     public static IReadOnlyList<string> Keys => Setters.Keys;
 
@@ -150,6 +176,9 @@ internal sealed record AccountOptions
             ("ticket_properties", OnOff(TicketProperties), OnOff(Default.TicketProperties)),
             ("task_requester", TaskRequesterText(TaskRequester), TaskRequesterText(Default.TaskRequester)),
             ("default_requester", DefaultRequester ?? "", ""),
+            ("start_date_field", StartDateField is { } field ? field.ToString(CultureInfo.InvariantCulture) : "", ""),
+            ("status_sync", StatusSyncText(StatusSync), StatusSyncText(Default.StatusSync)),
+            ("due_sync", OnOff(DueSync), OnOff(Default.DueSync)),
         };
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value, defaultValue) in all)
@@ -179,10 +208,13 @@ internal sealed record AccountOptions
         && CustomFields.SequenceEqual(other.CustomFields)
         && TicketProperties == other.TicketProperties
         && TaskRequester == other.TaskRequester
-        && DefaultRequester == other.DefaultRequester;
+        && DefaultRequester == other.DefaultRequester
+        && StartDateField == other.StartDateField
+        && StatusSync == other.StatusSync
+        && DueSync == other.DueSync;
 
     public override int GetHashCode() =>
-        HashCode.Combine(Tasks, WindowPastDays, WindowFutureDays, Recurring, TimeZone, AuthorName, HashCode.Combine(ChangeNotes, ReplyCommands, ReplyTarget, EventReplies, Locale, CustomFields.Count, TicketProperties, TaskRequester));
+        HashCode.Combine(Tasks, WindowPastDays, WindowFutureDays, Recurring, TimeZone, AuthorName, HashCode.Combine(ChangeNotes, ReplyCommands, ReplyTarget, EventReplies, Locale, CustomFields.Count, TicketProperties, HashCode.Combine(TaskRequester, DefaultRequester, StartDateField, StatusSync, DueSync)));
 
     private static readonly OptionSetters Setters = new()
     {
@@ -201,6 +233,27 @@ internal sealed record AccountOptions
         ["ticket_properties"] = (o, v) => o with { TicketProperties = Switch("ticket_properties", v) },
         ["task_requester"] = (o, v) => o with { TaskRequester = ParseTaskRequester(v) },
         ["default_requester"] = (o, v) => o with { DefaultRequester = ParseDefaultRequester(v) },
+        ["start_date_field"] = (o, v) => o with { StartDateField = ParseTicketFieldId("start_date_field", v) },
+        ["status_sync"] = (o, v) => o with { StatusSync = ParseStatusSync(v) },
+        ["due_sync"] = (o, v) => o with { DueSync = Switch("due_sync", v) },
+    };
+
+    /// <summary>The option's words: <c>off</c>, <c>zendesk_wins</c>, <c>source_wins</c>, <c>newest_wins</c>.</summary>
+    public static string StatusSyncText(StatusSyncMode mode) => mode switch
+    {
+        StatusSyncMode.Off => "off",
+        StatusSyncMode.ZendeskWins => "zendesk_wins",
+        StatusSyncMode.SourceWins => "source_wins",
+        _ => "newest_wins",
+    };
+
+    private static StatusSyncMode ParseStatusSync(string value) => value switch
+    {
+        "off" => StatusSyncMode.Off,
+        "zendesk_wins" => StatusSyncMode.ZendeskWins,
+        "source_wins" => StatusSyncMode.SourceWins,
+        "newest_wins" => StatusSyncMode.NewestWins,
+        _ => throw new AccountOptionsException("Option 'status_sync' must be one of off|zendesk_wins|source_wins|newest_wins."),
     };
 
     /// <summary>An e-mail address as a requester may carry it: one local part, one domain with a dot, no spaces or controls, ≤ 254.</summary>
@@ -231,6 +284,12 @@ internal sealed record AccountOptions
         value.Length == 0 ? null
         : IsEmailAddress(value) ? value
         : throw new AccountOptionsException("Option 'default_requester' must be an e-mail address such as calendar@example.com.");
+
+    /// <summary>A Zendesk ticket field id: a positive whole number (Zendesk's ids are 64-bit integers); empty for none.</summary>
+    private static long? ParseTicketFieldId(string key, string value) =>
+        value.Length == 0 ? null
+        : value.Length <= 19 && value.All(char.IsAsciiDigit) && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id
+        : throw new AccountOptionsException($"Option '{key}' must be the id of a Zendesk ticket field (a positive whole number such as 360001234567), or empty.");
 
     private static string TaskRequesterText(string value) => value is "ORGANIZER" or "ATTENDEE" ? value.ToLowerInvariant() : value;
 

@@ -53,6 +53,14 @@ internal sealed record AdminForm
 
     public string? DefaultRequester { get; init; }
 
+    /// <summary>The Zendesk custom date field for an event's start: a ticket field id, or empty.</summary>
+    public string? StartDateField { get; init; }
+    /// <summary><c>off</c>, <c>zendesk_wins</c>, <c>source_wins</c> or <c>newest_wins</c>: the two-way task status (task lists only).</summary>
+    public string? StatusSync { get; init; }
+
+    /// <summary><c>on</c> or <c>off</c>: a due date moved in Zendesk moves the task's DUE.</summary>
+    public string? DueSync { get; init; }
+
     public bool SaveAnyway { get; init; }
 
     public override string ToString() => $"AdminForm {{ Kind = {Kind} }}";
@@ -76,6 +84,9 @@ internal sealed record AdminForm
             TicketProperties = o.TicketProperties ? "on" : "off",
             TaskRequester = o.ToDictionary(includeDefaults: true)["task_requester"],
             DefaultRequester = o.DefaultRequester,
+            StartDateField = o.StartDateField?.ToString(CultureInfo.InvariantCulture),
+            StatusSync = AccountOptions.StatusSyncText(o.StatusSync),
+            DueSync = o.DueSync ? "on" : "off",
         };
     }
 
@@ -88,6 +99,8 @@ internal sealed record AdminForm
         Recurring = "occurrence",
         TicketProperties = "on",
         TaskRequester = "organizer",
+        StatusSync = AccountOptions.StatusSyncText(AccountOptions.Default.StatusSync),
+        DueSync = "on",
     };
 
     /// <summary>The URL to use: the picked collection when there is one.</summary>
@@ -122,6 +135,13 @@ internal sealed record AdminForm
         pairs["ticket_properties"] = TicketProperties == "off" ? "off" : "on";
         pairs["task_requester"] = string.IsNullOrWhiteSpace(TaskRequester) ? "organizer" : TaskRequester.Trim();
         pairs["default_requester"] = (DefaultRequester ?? "").Trim();
+        pairs["start_date_field"] = (StartDateField ?? "").Trim();
+        if (Kind == "caldav-tasks")
+        {
+            // Only a task list's page shows the two-way status; other kinds keep what they had.
+            pairs["status_sync"] = string.IsNullOrWhiteSpace(StatusSync) ? AccountOptions.StatusSyncText(AccountOptions.Default.StatusSync) : StatusSync;
+            pairs["due_sync"] = DueSync == "off" ? "off" : "on";
+        }
 
         // The form shows every custom field: emptied lines remove the kept ones.
         var fields = CustomFieldLines();
@@ -213,6 +233,10 @@ internal sealed class AdminFormValidator : AbstractValidator<AdminForm>
             .OverridePropertyName("custom_fields")
             .WithMessage(t["Write one mapping per line: a Zendesk ticket field id, '=', an iCalendar property (e.g. 360001234567=X-PRIORITY-CLASS); at most {0}.", AccountOptions.MaxCustomFields]);
         RuleFor(f => f.TicketProperties).Must(v => v is null or "on" or "off").OverridePropertyName("ticket_properties").WithMessage(t["Choose whether tickets get their native properties."]);
+        RuleFor(f => f.StatusSync)
+            .Must(v => v is null or "off" or "zendesk_wins" or "source_wins" or "newest_wins")
+            .OverridePropertyName("status_sync").WithMessage(t["Choose how a task's status follows its ticket."]);
+        RuleFor(f => f.DueSync).Must(v => v is null or "on" or "off").OverridePropertyName("due_sync").WithMessage(t["Choose whether a due date moved in Zendesk moves the task."]);
         RuleFor(f => f.TaskRequester)
             .Must(v => string.IsNullOrWhiteSpace(v) || OptionAccepted("task_requester", v.Trim()))
             .When(f => f.Kind != "inbox")
@@ -221,6 +245,10 @@ internal sealed class AdminFormValidator : AbstractValidator<AdminForm>
             .Must(v => string.IsNullOrWhiteSpace(v) || AccountOptions.IsEmailAddress(v.Trim()))
             .When(f => f.Kind != "inbox")
             .OverridePropertyName("default_requester").WithMessage(t["Enter an e-mail address such as calendar@example.com, or leave it empty."]);
+        RuleFor(f => f.StartDateField)
+            .Must(v => string.IsNullOrWhiteSpace(v) || OptionAccepted("start_date_field", v.Trim()))
+            .When(f => f.Kind != "inbox")
+            .OverridePropertyName("start_date_field").WithMessage(t["Enter the id of a Zendesk date field (a positive whole number such as 360001234567), or leave it empty."]);
     }
 
     private static bool OptionAccepted(string key, string value)

@@ -117,6 +117,9 @@ internal sealed record AdminStepRequest : IFormModel<AdminStepRequest>
                 TicketProperties = S("ticket_properties"),
                 TaskRequester = S("task_requester"),
                 DefaultRequester = S("default_requester"),
+                StartDateField = S("start_date_field"),
+                StatusSync = S("status_sync"),
+                DueSync = S("due_sync"),
                 SaveAnyway = form["save_anyway"] == "on",
             },
         };

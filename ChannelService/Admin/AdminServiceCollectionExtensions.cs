@@ -40,12 +40,44 @@ internal static class AdminServiceCollectionExtensions
             o.RequestCultureProviders = [new PostedLocaleProvider()];
         }));
 
+    /// <summary>
+    /// The "Connect to Zendesk" window's pages in the admin UI's language: <c>/zendesk/oauth/start</c> is posted with the
+    /// admin page's <c>locale</c>; Zendesk's redirect to <c>/zendesk/oauth/callback</c> carries only code and state, so
+    /// its language is the one stored with the pending authorisation that state names, else the browser's.
+    /// </summary>
+    public static IApplicationBuilder UseZendeskOAuthLocalization(this IApplicationBuilder app) =>
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/zendesk/oauth", StringComparison.OrdinalIgnoreCase), oauth => oauth.UseRequestLocalization(o =>
+        {
+            o.DefaultRequestCulture = new RequestCulture("en");
+            o.SupportedCultures = Cultures;
+            o.SupportedUICultures = Cultures;
+            o.FallBackToParentCultures = true;
+            o.FallBackToParentUICultures = true;
+            o.RequestCultureProviders = [new PostedLocaleProvider(), new PendingStateLocaleProvider(), new AcceptLanguageHeaderRequestCultureProvider { MaximumAcceptLanguageHeaderValuesToTry = 3 }];
+        }));
+
+    private sealed class PendingStateLocaleProvider : RequestCultureProvider
+    {
+        public override async Task<ProviderCultureResult?> DetermineProviderCultureResult(HttpContext httpContext)
+        {
+            var request = httpContext.Request;
+            if (!HttpMethods.IsGet(request.Method) || !request.Path.StartsWithSegments("/zendesk/oauth/callback", StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+
+            var pending = httpContext.RequestServices.GetRequiredService<ZendeskLink.OAuth.PendingAuthorizations>();
+            return await pending.LocaleAsync(request.Query["state"].ToString(), httpContext.RequestAborted) is { } locale ? new ProviderCultureResult(locale) : null;
+        }
+    }
+
     private sealed class PostedLocaleProvider : RequestCultureProvider
     {
         public override async Task<ProviderCultureResult?> DetermineProviderCultureResult(HttpContext httpContext)
         {
             var request = httpContext.Request;
-            if (!HttpMethods.IsPost(request.Method) || !request.Path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase) || !request.HasFormContentType)
+            if (!HttpMethods.IsPost(request.Method) || !request.HasFormContentType
+                || !(request.Path.StartsWithSegments("/admin", StringComparison.OrdinalIgnoreCase) || request.Path.StartsWithSegments("/zendesk/oauth/start", StringComparison.OrdinalIgnoreCase)))
             {
                 return null;
             }

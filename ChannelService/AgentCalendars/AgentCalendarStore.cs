@@ -107,7 +107,7 @@ internal sealed record AgentCalendarSummary
 }
 
 /// <summary>
-/// Owner of the agents' calendar tables (Data/Migrations/0015_agent_calendars.sql): feed tokens (hash only), the task
+/// Owner of the agents' calendar tables (Data/Migrations/0017_agent_calendars.sql): feed tokens (hash only), the task
 /// tickets the feeds list, and the first sync of each linked subdomain.
 /// </summary>
 internal sealed class AgentCalendarStore(Database database)

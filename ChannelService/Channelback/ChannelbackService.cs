@@ -3,6 +3,7 @@ using System.Text;
 using ChannelService.Accounts;
 using ChannelService.Data;
 using ChannelService.Inbox;
+using ChannelService.Metrics;
 using ChannelService.Pull;
 using ChannelService.Sources;
 using ChannelService.Sources.Http;
@@ -29,12 +30,26 @@ internal abstract record ChannelbackOutcome
 /// A request id seen before answers the recorded id and writes nothing.
 /// </summary>
 internal sealed class ChannelbackService(
-    ChannelbackRequestStore requests, PullMirrorStore mirror, ISourceFactory sources, SourceItemStore items, InboxReplySender inbox, ServiceErrors errors, INamedLocks locks, TimeProvider time)
+    ChannelbackRequestStore requests, PullMirrorStore mirror, ISourceFactory sources, SourceItemStore items, InboxReplySender inbox, ServiceErrors errors, INamedLocks locks, TimeProvider time, ServiceMetrics metrics)
 {
     /// <summary>Zendesk's own timeout is undocumented (spec §4); the issue asks for an answer within 30 s.</summary>
     internal static readonly TimeSpan Budget = TimeSpan.FromSeconds(25);
 
     public async Task<ChannelbackOutcome> ReplyAsync(AccountMetadata account, ChannelbackRequest request, CancellationToken cancellationToken)
+    {
+        var outcome = await AnswerAsync(account, request, cancellationToken);
+
+        // accepted (written now, or a repeat answered from the record), rejected (4xx: the request), failed (5xx: the source).
+        metrics.Channelback(account.Kind, outcome switch
+        {
+            ChannelbackOutcome.Accepted => "accepted",
+            ChannelbackOutcome.Failed { StatusCode: < 500 } => "rejected",
+            _ => "failed",
+        });
+        return outcome;
+    }
+
+    private async Task<ChannelbackOutcome> AnswerAsync(AccountMetadata account, ChannelbackRequest request, CancellationToken cancellationToken)
     {
         if (account.Kind == SourceKind.Ics)
         {

@@ -109,6 +109,18 @@ public sealed class ChannelOptions
     public string? DashboardPassword { get; set; }
 
     /// <summary>
+    /// Where to send the metrics by OTLP as well (OTLP/HTTP with protobuf): the collector's full metrics URL, e.g.
+    /// <c>http://otel-collector:4318/v1/metrics</c>. Empty (the default): no OTLP export; <c>/metrics</c> serves Prometheus either way.
+    /// </summary>
+    public string? OtlpEndpoint { get; set; }
+
+    /// <summary>How often the metrics are sent to <see cref="OtlpEndpoint"/> (and once more when the service stops).</summary>
+    public TimeSpan OtlpExportInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary><see cref="OtlpEndpoint"/> as a URL; null when not set (validated at start).</summary>
+    public Uri? OtlpEndpointUri => string.IsNullOrWhiteSpace(OtlpEndpoint) ? null : new Uri(OtlpEndpoint.Trim(), UriKind.Absolute);
+
+    /// <summary>
     /// How long an answered channelback's <c>request_unique_identifier</c> is remembered, so a repeat is answered from
     /// the record and the reply is not written twice. Zendesk repeats a channelback with the same identifier after
     /// network errors and documents no window (channel-framework.md §4); 7 days is far beyond any retry. At least 1 day.

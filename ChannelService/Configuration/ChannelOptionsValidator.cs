@@ -96,6 +96,14 @@ internal sealed class ChannelOptionsValidator : AbstractValidator<ChannelOptions
             .OverridePropertyName("DashboardUser")
             .WithMessage("Channel:DashboardUser and Channel:DashboardPassword must be set together (or neither, which turns the dashboard off).");
 
+        RuleFor(o => o.OtlpEndpoint)
+            .Must(url => Uri.TryCreate(url!.Trim(), UriKind.Absolute, out var otlp) && (otlp.Scheme == Uri.UriSchemeHttps || otlp.Scheme == Uri.UriSchemeHttp)
+                && string.IsNullOrEmpty(otlp.UserInfo) && string.IsNullOrEmpty(otlp.Fragment))
+            .When(o => !string.IsNullOrWhiteSpace(o.OtlpEndpoint))
+            .WithMessage("Channel:OtlpEndpoint must be an absolute http(s) URL of an OTLP/HTTP collector such as http://otel-collector:4318/v1/metrics, without a user name (the value is not repeated here: it may hold one).");
+        RuleFor(o => o.OtlpExportInterval).InclusiveBetween(TimeSpan.FromSeconds(1), TimeSpan.FromHours(1))
+            .WithMessage("Channel:OtlpExportInterval must be 00:00:01 to 01:00:00 (default 00:01:00).");
+
         RuleFor(o => o.ChannelbackRequestRetention).GreaterThanOrEqualTo(TimeSpan.FromDays(1))
             .WithMessage("Channel:ChannelbackRequestRetention must be at least 1.00:00:00 (1 day): Zendesk may repeat a channelback after a network error, and a repeat must find its answer.");
         RuleFor(o => o.EventLogRetention).Must(AtLeastAnHour).WithMessage(o => HourMessage("EventLogRetention", o.EventLogRetention));

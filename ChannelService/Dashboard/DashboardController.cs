@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using ChannelService.Accounts;
 using ChannelService.Configuration;
 using ChannelService.Data;
@@ -50,6 +48,9 @@ internal sealed record DashboardModel(
     /// <summary>The Zendesk change feed per linked subdomain.</summary>
     public IReadOnlyList<DashboardChangeFeedRow> ChangeFeed { get; init; } = [];
 
+    /// <summary>The two-way task status per task account.</summary>
+    public IReadOnlyList<DashboardStatusRow> StatusSync { get; init; } = [];
+
     /// <summary>Agents' calendars: each linked subdomain's first sync, and each agent's feed.</summary>
     public IReadOnlyList<DashboardCalendarSyncRow> CalendarSyncs { get; init; } = [];
 
@@ -59,6 +60,9 @@ internal sealed record DashboardModel(
 internal sealed record DashboardCalendarSyncRow(string Subdomain, string Synced, long Tasks, string? LastError);
 
 internal sealed record DashboardAgentCalendarRow(string Subdomain, long AgentId, string? Email, long Tasks, string LastFetch, string Feed);
+
+/// <summary>Two-way task status per task account with a subdomain (issue 18 §5).</summary>
+internal sealed record DashboardStatusRow(string AccountId, string Subdomain, string LastWebhook, string CursorAge, long ConflictsLastDay, long WaitingForPull, string? LastConflict, string? LastError);
 
 internal sealed record DashboardChangeFeedRow(string Subdomain, string State, string LastDelivery, string LastReconciliation, long Nudges, long Waiting, long Failing, string? LastError);
 
@@ -77,9 +81,11 @@ internal sealed class DashboardController(
     PullMirrorStore pulls,
     TableSizes tableSizes,
     ZendeskLink.ZendeskLinkStore links,
+    ZendeskLink.ZendeskApiCallLog linkCalls,
     ChannelService.Data.InstanceRegistry instances,
     ChannelService.Data.Database database,
     ChangeFeedStore changeFeed,
+    ZendeskLink.Status.StatusSyncStore statusSync,
     AgentCalendars.AgentCalendarStore agentCalendars,
     TimeProvider time,
     IOptions<ChannelOptions> options) : Controller
@@ -90,15 +96,13 @@ internal sealed class DashboardController(
     public async Task<IActionResult> Index(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (string.IsNullOrEmpty(settings.DashboardUser) || string.IsNullOrEmpty(settings.DashboardPassword))
+        switch (DashboardAccess.Check(Request.Headers.Authorization, settings))
         {
-            return NotFound();
-        }
-
-        if (!Authorized(Request.Headers.Authorization, settings.DashboardUser, settings.DashboardPassword))
-        {
-            Response.Headers.WWWAuthenticate = "Basic realm=\"ChannelService dashboard\", charset=\"UTF-8\"";
-            return Unauthorized();
+            case DashboardAccess.Verdict.Off:
+                return NotFound();
+            case DashboardAccess.Verdict.Denied:
+                Response.Headers.WWWAuthenticate = DashboardAccess.Challenge;
+                return Unauthorized();
         }
 
         Response.Headers.CacheControl = "no-store";
@@ -145,7 +149,8 @@ internal sealed class DashboardController(
             ignored.Latest.Select(e => new DashboardUnverifiedRow(Format(e.At), e.TypeId, e.Subdomain, e.Error, e.Summary)).ToList());
         var sizes = await tableSizes.SnapshotAsync(cancellationToken);
         var storage = new DashboardStorage(sizes.Tables.Select(t => new DashboardTableRow(t.Table, t.Rows)).ToList(), sizes.DatabaseBytes, sizes.WalBytes);
-        var linkRows = (await links.ListAsync(cancellationToken)).Select(l => new DashboardLinkRow(
+        // API calls are written to the link's row on a change of outcome and once a minute; this process's newer one is shown.
+        var linkRows = (await links.ListAsync(cancellationToken)).Select(linkCalls.Overlay).Select(l => new DashboardLinkRow(
             l.Subdomain,
             l.Broken ? "broken: reconnect to Zendesk" : "linked",
             l.Grant,
@@ -161,7 +166,27 @@ internal sealed class DashboardController(
             Format(i.LastSeenAt),
             i.Name == instances.Name,
             now - i.LastSeenAt > 3 * ChannelService.Data.InstanceHeartbeat.Interval)).ToList();
-        var feed = (await changeFeed.SummaryAsync(cancellationToken))
+        var feedSummary = await changeFeed.SummaryAsync(cancellationToken);
+        var feedBySubdomain = feedSummary.ToDictionary(f => f.Subdomain, StringComparer.OrdinalIgnoreCase);
+        var statusSummary = await statusSync.SummaryAsync(now - TimeSpan.FromDays(1), cancellationToken);
+        var statusRows = accounts
+            .Where(a => a.Kind == "caldav-tasks" && a.Subdomain is not null)
+            .Select(a =>
+            {
+                feedBySubdomain.TryGetValue(a.Subdomain!, out var f);
+                statusSummary.TryGetValue(a.AccountId, out var st);
+                return new DashboardStatusRow(
+                    a.AccountId,
+                    a.Subdomain!,
+                    f?.LastDeliveryAt is { } delivered ? $"{Format(delivered)} ({Age(now - delivered)} ago)" : f is null ? "not linked" : "never",
+                    f?.LastExportAt is { } exported ? Age(now - exported) : f is null ? "not linked" : "not yet",
+                    st?.ConflictsLastDay ?? 0,
+                    st?.WaitingForPull ?? 0,
+                    st?.LastConflict,
+                    st?.LastError);
+            })
+            .ToList();
+        var feed = feedSummary
             .Select(f => new DashboardChangeFeedRow(
                 f.Subdomain,
                 f.State,
@@ -191,44 +216,11 @@ internal sealed class DashboardController(
         return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(now))
         {
             ChangeFeed = feed,
+            StatusSync = statusRows,
             CalendarSyncs = calendarSyncs,
             AgentCalendars = agentRows,
         });
     }
-
-    /// <summary>
-    /// HTTP Basic (RFC 7617). Both parts are hashed before the constant-time comparison so neither the content nor
-    /// the length of the configured credential leaks through timing.
-    /// </summary>
-    internal static bool Authorized(string? header, string user, string password)
-    {
-        if (header is null || !header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        string decoded;
-        try
-        {
-            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim()));
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-
-        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0)
-        {
-            return false;
-        }
-
-        var userOk = CryptographicOperations.FixedTimeEquals(Hash(decoded[..colon]), Hash(user));
-        var passwordOk = CryptographicOperations.FixedTimeEquals(Hash(decoded[(colon + 1)..]), Hash(password));
-        return userOk & passwordOk;
-    }
-
-    private static byte[] Hash(string text) => SHA256.HashData(Encoding.UTF8.GetBytes(text));
 
     private static string Age(TimeSpan age) =>
         age < TimeSpan.FromMinutes(1) ? $"{Math.Max(0, (int)age.TotalSeconds)} s" : age < TimeSpan.FromHours(2) ? $"{(int)age.TotalMinutes} min" : $"{(int)age.TotalHours} h";

@@ -46,6 +46,7 @@ internal sealed class TableSizes(Database database)
             tables.AddRange(await ZendeskLink.Work.ApiWorkStore.RowCountsAsync(connection));
             tables.AddRange(await ZendeskLink.Tickets.TicketPropertyStore.RowCountsAsync(connection));
             tables.AddRange(await ZendeskLink.Changes.ChangeFeedStore.RowCountsAsync(connection));
+            tables.AddRange(await ZendeskLink.Status.StatusSyncStore.RowCountsAsync(connection));
             tables.AddRange(await InstanceRegistry.RowCountsAsync(connection));
             tables.AddRange(await AgentCalendars.AgentCalendarStore.RowCountsAsync(connection));
             if (database.Dialect == SqlDialect.PostgreSql)

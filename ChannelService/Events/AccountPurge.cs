@@ -11,7 +11,7 @@ namespace ChannelService.Events;
 /// <summary>
 /// Deletes what is stored about an account (destroy_integration_instance) in one transaction, each table through its
 /// owner: the outbox, push credentials, the inbox registration, answered channelbacks, its dashboard errors, its
-/// queued Zendesk API work and remembered ticket properties, and its registry row. Source items and the pull mirror stay: their ids are deterministic, and an account added again with
+/// queued Zendesk API work, remembered ticket properties and two-way task status, and its registry row. Source items and the pull mirror stay: their ids are deterministic, and an account added again with
 /// the same metadata resumes from them.
 /// </summary>
 internal sealed class AccountPurge(
@@ -23,7 +23,8 @@ internal sealed class AccountPurge(
     ChannelbackRequestStore channelbackRequests,
     ServiceErrors errors,
     ApiWorkStore apiWork,
-    TicketPropertyStore ticketProperties)
+    TicketPropertyStore ticketProperties,
+    ZendeskLink.Status.StatusSyncStore statusSync)
 {
     public async Task PurgeAsync(string accountId, CancellationToken cancellationToken = default)
     {
@@ -36,6 +37,7 @@ internal sealed class AccountPurge(
         await errors.DeleteAccountAsync(connection, transaction, accountId);
         await apiWork.DeleteAccountAsync(connection, transaction, accountId);
         await ticketProperties.DeleteAccountAsync(connection, transaction, accountId);
+        await statusSync.DeleteAccountAsync(connection, transaction, accountId);
         await registry.DeleteAsync(connection, transaction, accountId);
         await transaction.CommitAsync(cancellationToken);
     }

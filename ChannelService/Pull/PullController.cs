@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using ChannelService.Accounts;
+using ChannelService.Metrics;
 using ChannelService.Web;
 using Microsoft.AspNetCore.Mvc;
 
@@ -9,7 +11,7 @@ namespace ChannelService.Pull;
 /// query string. The metadata scheme answers for the account first; no source is contacted for an undecryptable one.
 /// </summary>
 [ApiController]
-internal sealed class PullController(PullService pulls, InboxPull inboxPulls, PullStateCodec states) : ControllerBase
+internal sealed class PullController(PullService pulls, InboxPull inboxPulls, PullStateCodec states, ServiceMetrics metrics) : ControllerBase
 {
     [HttpPost("/pull")]
     [IgnoreAntiforgeryToken]
@@ -20,6 +22,7 @@ internal sealed class PullController(PullService pulls, InboxPull inboxPulls, Pu
         [FromQuery(Name = "state")] string? queryState,
         CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var account = caller.Account;
         var stateText = postedState ?? queryState;
         PullState? state;
@@ -29,15 +32,25 @@ internal sealed class PullController(PullService pulls, InboxPull inboxPulls, Pu
         }
         catch (PullStateRejectedException ex)
         {
+            metrics.Pull(account.Kind, PullResults.BadState, Stopwatch.GetElapsedTime(started));
             return BadRequest(new ErrorResponse(ex.Message));
         }
 
         if (account.Kind == SourceKind.Inbox)
         {
-            return Content((await inboxPulls.PullAsync(account, state, cancellationToken)).ToJsonString(), "application/json; charset=utf-8");
+            var answer = await inboxPulls.PullAsync(account, state, cancellationToken);
+            metrics.ItemsSent("pull", (answer["external_resources"] as System.Text.Json.Nodes.JsonArray)?.Count ?? 0);
+            metrics.Pull(account.Kind, PullResults.Ok, Stopwatch.GetElapsedTime(started));
+            return Content(answer.ToJsonString(), "application/json; charset=utf-8");
         }
 
         var outcome = await pulls.PullAsync(account, state, cancellationToken, stateText, quickTried: HttpContext.Items.ContainsKey(QuickPullMiddleware.QuickPathTried));
+        if (outcome is PullOutcome.Ok sent)
+        {
+            metrics.ItemsSent("pull", sent.Response.ExternalResources.Count);
+        }
+
+        metrics.Pull(account.Kind, Result(outcome), Stopwatch.GetElapsedTime(started));
         return outcome switch
         {
             PullOutcome.Ok ok => Ok(ok.Response),
@@ -48,4 +61,12 @@ internal sealed class PullController(PullService pulls, InboxPull inboxPulls, Pu
             _ => StatusCode(StatusCodes.Status503ServiceUnavailable, new ErrorResponse("Another pull for this account is still running; try again.")),
         };
     }
+
+    private static string Result(PullOutcome outcome) => outcome switch
+    {
+        PullOutcome.Ok => PullResults.Ok,
+        PullOutcome.CredentialsRejected => PullResults.CredentialsRejected,
+        PullOutcome.SourceFailed => PullResults.SourceFailed,
+        _ => PullResults.Busy,
+    };
 }

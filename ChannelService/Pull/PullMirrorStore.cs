@@ -58,6 +58,15 @@ internal sealed record PendingUnit(string UnitKey, string ItemKey, string? Serie
 {
     /// <summary>The ticket's native properties for the Zendesk link (ZendeskLink/Tickets/TicketIntent.cs, JSON), if the account wants them.</summary>
     public string? Intent { get; init; }
+
+    /// <summary>A task's state in this snapshot (<c>open</c>, <c>completed</c>, <c>cancelled</c>) for the two-way status; null for events.</summary>
+    public string? TaskState { get; init; }
+
+    /// <summary>When the item set that state: COMPLETED when done, else LAST-MODIFIED, else when the service saw the change.</summary>
+    public DateTimeOffset? TaskStateAt { get; init; }
+
+    /// <summary>The task's state in the snapshot Zendesk acknowledged before (null for a new ticket).</summary>
+    public string? TaskStateBefore { get; init; }
 }
 
 /// <summary>

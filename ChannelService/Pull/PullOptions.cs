@@ -16,8 +16,13 @@ internal sealed class PullOptions
     /// <summary>How long storing the rest of a first read may take after its first answer went out.</summary>
     public TimeSpan CompletionBudget { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How long a pull that found nothing to do lets identical pulls answer from one conditional request.</summary>
-    public TimeSpan UnchangedValidity { get; set; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// The longest a pull that found nothing to do lets identical pulls answer from one conditional request each. The
+    /// shortcut ends earlier when an item enters or leaves the window (<see cref="PlanHorizon"/>), the account is
+    /// written to, or the source changes; this bound only caps how long the service trusts that list of reasons: with
+    /// 10,000 accounts an hour costs about three full no-change pulls a second.
+    /// </summary>
+    public TimeSpan UnchangedValidity { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How often quick no-change pulls are written to the dashboard's last pull (<see cref="QuickPullActivity"/>).</summary>
     public TimeSpan ActivityFlushInterval { get; set; } = TimeSpan.FromSeconds(5);

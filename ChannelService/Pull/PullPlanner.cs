@@ -12,7 +12,8 @@ using NodaTime;
 namespace ChannelService.Pull;
 
 /// <summary>What a response carries: its resources and, per ticket, what to record as pending.</summary>
-internal sealed record PlannedResponse(List<ExternalResource> Resources, List<PendingUnit> Pending);
+/// <param name="StableUntil">Until when the same plan would come out if only the clock moved (see <see cref="PlanHorizon"/>).</param>
+internal sealed record PlannedResponse(List<ExternalResource> Resources, List<PendingUnit> Pending, DateTimeOffset StableUntil);
 
 /// <summary>A first answer made from the first items of a first read, and the whole items it carries (to store now).</summary>
 internal sealed record PlannedFirstAnswer(List<ExternalResource> Resources, List<PendingUnit> Pending, IReadOnlyDictionary<string, SourceItem> Sent);
@@ -28,12 +29,26 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
     public const int MaxResources = 200;
 
     /// <summary>The backlog: units whose ticket differs from what Zendesk acknowledged, oldest change first, at most 200 resources.</summary>
+    /// <param name="stableAtMost">The latest <see cref="PlannedResponse.StableUntil"/> to report, whatever the items say.</param>
+    /// <param name="statusWrittenBySync">
+    /// Per task unit, the state the two-way status sync wrote to the source itself (ZendeskLink/Status): a change to
+    /// exactly that state came from the ticket, so it is not told back to the ticket as a "Status" change.
+    /// </param>
     public PlannedResponse PlanBacklog(
-        AccountMetadata account, bool sourceTakesReplies, IReadOnlyList<StoredSourceItem> stored, Dictionary<string, MirrorRow> acked, PullAccountRow row, DateTimeOffset nowOffset)
+        AccountMetadata account,
+        bool sourceTakesReplies,
+        IReadOnlyList<StoredSourceItem> stored,
+        Dictionary<string, MirrorRow> acked,
+        PullAccountRow row,
+        DateTimeOffset nowOffset,
+        DateTimeOffset? stableAtMost = null,
+        IReadOnlyDictionary<string, string>? statusWrittenBySync = null)
     {
         var now = Instant.FromDateTimeOffset(nowOffset);
         var diagnostics = new List<string>();
-        var units = TicketPlanner.Plan(stored, account.Options, now, diagnostics, cache: parsedItems, accountId: account.AccountId);
+        var horizon = new PlanHorizon(now, Instant.FromDateTimeOffset(stableAtMost ?? nowOffset));
+        var seriesOccurrences = new HashSet<string>(StringComparer.Ordinal);
+        var units = TicketPlanner.Plan(stored, account.Options, now, diagnostics, cache: parsedItems, accountId: account.AccountId, horizon: horizon, seriesOccurrences: seriesOccurrences);
         var builder = Builder(account, sourceTakesReplies, now);
         var zone = Zone(account);
         var firstSyncDone = row.FirstSyncedAt;
@@ -52,10 +67,17 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
                 }
 
                 var before = ItemSnapshot.FromJson(mirror.AckedSnapshot!);
+                var acknowledged = before;
+                if (statusWrittenBySync is not null && statusWrittenBySync.TryGetValue(unit.UnitKey, out var written) && TaskState(unit.Snapshot) == written)
+                {
+                    // The status came from the ticket (the sync wrote it): the rest of the change is still told.
+                    before = before with { Status = unit.Snapshot.Status, PercentComplete = unit.Snapshot.PercentComplete, Completed = unit.Snapshot.Completed, Cancelled = unit.Snapshot.Cancelled };
+                }
+
                 work.Add((unit.Source.ChangedAt, unit.UnitKey, () =>
                 {
                     var ordinal = mirror.AckedOrdinal + 1;
-                    return (builder.Change(unit, threadId, before, mirror.AckedVersion!, ordinal), Pending(account, zone, threadId, unit, ordinal));
+                    return (builder.Change(unit, threadId, before, mirror.AckedVersion!, ordinal), Pending(account, zone, threadId, unit, ordinal, acknowledged));
                 }));
                 continue;
             }
@@ -94,7 +116,14 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
             }
 
             var gone = deletedItems.TryGetValue(mirror.ItemKey, out var deleted) || !liveItems.Contains(mirror.ItemKey);
-            var occurrenceDropped = !gone && mirror.OccurrenceDate is { } date && IsInWindow(date, account.Options, now);
+            // Removed from its series: the series no longer has it. One the series still has merely left the window.
+            var occurrenceDropped = !gone && mirror.OccurrenceDate is { } date && IsInWindow(date, account.Options, now) && !seriesOccurrences.Contains(key);
+            if (!gone && mirror.OccurrenceDate is not null)
+            {
+                // IsInWindow compares with today's UTC date, which changes at midnight.
+                horizon.Note(now.InUtc().Date.PlusDays(1).AtMidnight().InUtc().ToInstant());
+            }
+
             if (!gone && !occurrenceDropped)
             {
                 continue;
@@ -130,7 +159,7 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
             pending.Add(unitPending);
         }
 
-        return new PlannedResponse(resources, pending);
+        return new PlannedResponse(resources, pending, horizon.Until.ToDateTimeOffset());
     }
 
     /// <summary>
@@ -235,11 +264,22 @@ internal sealed class PullPlanner(SourceItemStore store, ParsedItemCache parsedI
     /// What a response records for a unit, with the intent for its ticket's native properties when the account has a
     /// subdomain the Zendesk link could serve (queued by the pull, applied by ZendeskLink/Work/ApiWorker.cs).
     /// </summary>
-    private static PendingUnit Pending(AccountMetadata account, DateTimeZone zone, string threadId, TicketUnit unit, long ordinal) =>
+    private static PendingUnit Pending(AccountMetadata account, DateTimeZone zone, string threadId, TicketUnit unit, long ordinal, ItemSnapshot? before = null) =>
         new(unit.UnitKey, unit.ItemKey, unit.SeriesUid, unit.OccurrenceDate, unit.Version, unit.Snapshot.ToJson(), ordinal)
         {
             Intent = account.Subdomain is null ? null : TicketIntent.From(threadId, unit.Snapshot, unit.Item, account.Options, zone)?.ToJson(),
+            TaskState = unit.Item.Kind == CalendarItemKind.Task ? TaskState(unit.Snapshot) : null,
+            TaskStateAt = unit.Item.Kind == CalendarItemKind.Task
+                ? (unit.Snapshot.IsClosedTask ? unit.Snapshot.Completed?.ToDateTimeOffset() : null) ?? Utc(unit.Item.LastModified) ?? unit.Source.ChangedAt
+                : null,
+            TaskStateBefore = unit.Item.Kind == CalendarItemKind.Task && before is not null ? TaskState(before) : null,
         };
+
+    /// <summary>A task's state as the two-way status sees it: <c>cancelled</c>, <c>completed</c> (STATUS or COMPLETED) or <c>open</c>.</summary>
+    public static string TaskState(ItemSnapshot snapshot) =>
+        snapshot.Cancelled || snapshot.Status == "CANCELLED" ? "cancelled" : snapshot.IsClosedTask ? "completed" : "open";
+
+    private static DateTimeOffset? Utc(IcalDateTime? value) => value is { Kind: IcalDateKind.Utc } v ? v.Local.InUtc().ToInstant().ToDateTimeOffset() : null;
 
     private static bool IsInWindow(string date, AccountOptions options, Instant now)
     {

@@ -3,6 +3,7 @@ using ChannelService.Accounts;
 using ChannelService.Configuration;
 using ChannelService.Data;
 using ChannelService.Files;
+using ChannelService.Metrics;
 using ChannelService.Sources;
 using ChannelService.Sources.Http;
 using ChannelService.ZendeskLink.Work;
@@ -49,9 +50,11 @@ internal sealed partial class PullService
     private readonly PullPlanner planner;
     private readonly ApiWorkStore apiWork;
     private readonly ApiWorkSignal apiWorkSignal;
+    private readonly ZendeskLink.Status.TaskStatusSync? statusSync;
     private readonly TimeProvider time;
     private readonly PullOptions options;
     private readonly ILogger<PullService> logger;
+    private readonly ServiceMetrics? metrics;
 
     public PullService(
         Database database,
@@ -67,7 +70,9 @@ internal sealed partial class PullService
         ApiWorkSignal apiWorkSignal,
         TimeProvider time,
         IOptions<PullOptions> options,
-        ILogger<PullService> logger)
+        ILogger<PullService> logger,
+        ServiceMetrics? metrics = null,
+        ZendeskLink.Status.TaskStatusSync? statusSync = null)
     {
         this.database = database;
         this.mirror = mirror;
@@ -80,9 +85,11 @@ internal sealed partial class PullService
         this.planner = planner;
         this.apiWork = apiWork;
         this.apiWorkSignal = apiWorkSignal;
+        this.statusSync = statusSync;
         this.time = time;
         this.options = options.Value;
         this.logger = logger;
+        this.metrics = metrics;
     }
 
     /// <summary>
@@ -177,6 +184,7 @@ internal sealed partial class PullService
                 {
                     if (await AnswerFirstReadEarlyAsync(account, source, firstRead, epoch, now, budget.Token) is { } early)
                     {
+                        metrics?.SourceFetch(account.Kind, SourceFetches.Changed);
                         return early;
                     }
 
@@ -185,21 +193,32 @@ internal sealed partial class PullService
                 }
                 else
                 {
+                    // Two-way task status: the tickets' moves go to the source first, so this read already carries them.
+                    if (statusSync is not null && cursor is not null && ZendeskLink.Status.TaskStatusSync.Applies(account, source))
+                    {
+                        await statusSync.ApplyTicketMovesAsync(account, source, options.SourceBudget / 2, budget.Token);
+                    }
+
                     changes = await source.ReadChangesAsync(cursor, budget.Token);
                 }
+
+                metrics?.SourceFetch(account.Kind, changes.Upserts.Count + changes.Deletions.Count > 0 ? SourceFetches.Changed : SourceFetches.Unchanged);
             }
             catch (SourceException ex) when (ex.Kind is SourceErrorKind.Unauthorized or SourceErrorKind.Forbidden)
             {
+                metrics?.SourceFetch(account.Kind, ServiceMetrics.SourceFailure(ex.Kind));
                 await mirror.RecordResultAsync(accountId, now, "credentials rejected", cancellationToken);
                 return (new PullOutcome.CredentialsRejected(ex.Message), null);
             }
             catch (SourceException ex)
             {
+                metrics?.SourceFetch(account.Kind, ServiceMetrics.SourceFailure(ex.Kind));
                 await mirror.RecordResultAsync(accountId, now, ex.Message, cancellationToken);
                 return (new PullOutcome.SourceFailed(ex.Kind is SourceErrorKind.Unreachable or SourceErrorKind.Timeout ? 503 : 502, ex.Message), null);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
+                metrics?.SourceFetch(account.Kind, ServiceMetrics.SourceFailure(SourceErrorKind.Timeout));
                 await mirror.RecordResultAsync(accountId, now, "source timed out", cancellationToken);
                 return (new PullOutcome.SourceFailed(503, "The source did not answer in time."), null);
             }
@@ -212,7 +231,9 @@ internal sealed partial class PullService
         var row = await mirror.GetAccountAsync(c, t, accountId);
         var acked = await mirror.GetAckedAsync(c, t, accountId);
         var stored = await planner.ListForPlanningAsync(c, t, accountId, changes, cancellationToken);
-        var (resources, pending) = planner.PlanBacklog(account, source.Capabilities.CanComment, stored, acked, row, now);
+        var writtenBySync = statusSync is null ? null : await ZendeskLink.Status.StatusSyncStore.WrittenToSourceAsync(c, t, accountId);
+        var (resources, pending, stableUntil) = planner.PlanBacklog(
+            account, source.Capabilities.CanComment, stored, acked, row, now, stableAtMost: now + options.UnchangedValidity, statusWrittenBySync: writtenBySync);
 
         // Generations only grow, so a late or repeated request can never acknowledge a response it did not carry.
         // With nothing pending the generation stays as it is: there is nothing for the next pull to acknowledge.
@@ -220,7 +241,20 @@ internal sealed partial class PullService
         var result = $"{resources.Count} resources; {changes.Upserts.Count} changed and {changes.Deletions.Count} deleted in the source"
             + (changes.Warnings.Count > 0 ? "; " + string.Join("; ", changes.Warnings) : string.Empty);
         await mirror.RecordPendingAsync(c, t, accountId, generation, pending, now, result);
+        if (pending.Count > 0)
+        {
+            // A new generation with resources pending: another instance's "nothing new" mark for the account no longer
+            // holds (Zendesk may lose this answer and send that instance the old state). A pull that found nothing to
+            // do changes no answer and counts nothing (SourceItemStore.ApplyAsync).
+            await store.CountWriteAsync(c, t, accountId, cancellationToken);
+        }
+
         var queued = await QueueApiWorkAsync(c, t, account, pending, now);
+        if (statusSync is not null)
+        {
+            queued |= await statusSync.RecordSourceAsync(c, t, account, pending, now);
+        }
+
         var cursorNow = await store.GetCursorAsync(c, t, accountId, cancellationToken);
         var writes = await store.WritesOfAsync(accountId, c, t, cancellationToken);
         await t.CommitAsync(cancellationToken);
@@ -229,7 +263,7 @@ internal sealed partial class PullService
             apiWorkSignal.Wake();
         }
 
-        unchanged.Record(account, resources.Count == 0 && pending.Count == 0, epoch, generation, cursorNow, writes, now, source);
+        unchanged.Record(account, resources.Count == 0 && pending.Count == 0, epoch, generation, cursorNow, writes, stableUntil, source);
         var newState = new PullState(accountId, epoch, generation, Truncate(cursorNow), row.EarliestFirstSync);
         return (new PullOutcome.Ok(new PullResponse(resources, stateCodec.Encode(newState))), null);
     }

@@ -1,4 +1,5 @@
 using ChannelService.Accounts;
+using ChannelService.Metrics;
 using ChannelService.Web;
 
 namespace ChannelService.Pull;
@@ -11,7 +12,8 @@ namespace ChannelService.Pull;
 /// an inbox account, no mark, a source that changed or failed) goes on to <see cref="PullController"/> unchanged,
 /// which answers it in full; the source is then not asked a second time for the same request.
 /// </summary>
-internal sealed class QuickPullMiddleware(RequestDelegate next, MetadataCodec metadata, PullStateCodec states, UnchangedPulls unchanged)
+/// <remarks>A quick answer is counted (<c>channelservice.pulls</c>, result <c>unchanged</c>) and not timed: a counter add is all it costs.</remarks>
+internal sealed class QuickPullMiddleware(RequestDelegate next, MetadataCodec metadata, PullStateCodec states, UnchangedPulls unchanged, ServiceMetrics metrics)
 {
     /// <summary>Set in <see cref="HttpContext.Items"/> when this request already asked the source in vain.</summary>
     public static readonly object QuickPathTried = new();
@@ -51,6 +53,7 @@ internal sealed class QuickPullMiddleware(RequestDelegate next, MetadataCodec me
         }
 
         context.SetLogAccount(account.AccountId);
+        metrics.Pull(account.Kind, PullResults.Unchanged);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";

@@ -183,6 +183,16 @@ internal sealed class ResourceBuilder(AccountMetadata account, bool sourceTakesR
             }
         }
 
+        // start_date_field: the event's start date in a custom date field (YYYY-MM-DD in the account's zone; format and
+        // sources at ZendeskLink/Tickets/TicketIntent.cs, StartDateOf). Channel Framework fields take custom fields by id
+        // and apply only when the ticket is created; a moved start goes through the Zendesk link's API work. A field the
+        // custom_fields mapping already fills keeps that mapping's value.
+        if (account.Options.StartDateField is { } dateField && !account.Options.CustomFields.ContainsKey(dateField)
+            && unit.Snapshot.Kind == CalendarItemKind.Event && unit.Snapshot.Start is { } start)
+        {
+            fields.Add(new ExternalField(dateField, JsonValue.Create(ZendeskLink.Tickets.TicketIntent.StartDateOf(start, zone))));
+        }
+
         return fields;
     }
 

@@ -57,6 +57,13 @@ internal sealed record TicketUnit
 /// </summary>
 internal static class TicketPlanner
 {
+    /// <summary>
+    /// Days beyond each end of the window in which a series' occurrences are still listed (see <c>seriesOccurrences</c>
+    /// of <see cref="Plan"/>): the planner compares an occurrence's date, in the series' zone, with today's UTC date,
+    /// which can be a day and 14 hours away from the window's instants.
+    /// </summary>
+    public const int SeriesMarginDays = 3;
+
     /// <summary>One resolver per calendar a read parsed (its VTIMEZONEs and X-WR-TIMEZONE), shared by its items.</summary>
     internal sealed class ResolverCache : Dictionary<(IReadOnlyDictionary<string, CalendarComponent>, string?), TimeZoneResolver>;
 
@@ -65,13 +72,27 @@ internal static class TicketPlanner
 
     /// <param name="resolvers">Resolvers for parsed items, by the calendar they came from; pass the same one to plan a read in parts.</param>
     /// <param name="cache">Parses kept between pulls, for items without <see cref="SourceItem.Parsed"/>; with <paramref name="accountId"/>.</param>
+    /// <param name="horizon">When given, told every instant at which an item enters or leaves the window (for the no-change shortcut).</param>
+    /// <param name="seriesOccurrences">When given, receives the unit key of every occurrence each series has from
+    /// <see cref="SeriesMarginDays"/> before the window to as long after it: an acknowledged occurrence missing from
+    /// the window but listed here has left the window; one not listed was removed from its series.</param>
     public static List<TicketUnit> Plan(
-        IReadOnlyList<StoredSourceItem> stored, AccountOptions options, Instant now, List<string> diagnostics, ResolverCache? resolvers = null, ParsedItemCache? cache = null, string accountId = "")
+        IReadOnlyList<StoredSourceItem> stored,
+        AccountOptions options,
+        Instant now,
+        List<string> diagnostics,
+        ResolverCache? resolvers = null,
+        ParsedItemCache? cache = null,
+        string accountId = "",
+        PlanHorizon? horizon = null,
+        HashSet<string>? seriesOccurrences = null)
     {
         resolvers ??= new ResolverCache();
         var units = new List<TicketUnit>();
-        var windowStart = now - Duration.FromDays(options.WindowPastDays);
-        var windowEnd = now + Duration.FromDays(options.WindowFutureDays);
+        var past = Duration.FromDays(options.WindowPastDays);
+        var future = Duration.FromDays(options.WindowFutureDays);
+        var windowStart = now - past;
+        var windowEnd = now + future;
         var zoneOption = options.TimeZone is { Length: > 0 } z ? DateTimeZoneProviders.Tzdb.GetZoneOrNull(z) : null;
         var resolverOptions = new TimeZoneResolverOptions { DefaultZone = zoneOption };
 
@@ -142,14 +163,42 @@ internal static class TicketPlanner
                 var expansion = RecurrenceExpander.ExpandSeries(item.Component, overrides, calendar.Resolver, windowStart, windowEnd, new RecurrenceExpansionOptions { MaxOccurrences = 400 });
                 diagnostics.AddRange(expansion.Diagnostics);
                 var seriesZone = calendar.Resolver.ZoneOf(item.Start ?? IcalDateTime.ForUtc(now));
+                LocalDate DateOf(Occurrence o) => o.OriginalStart.IsDate ? o.OriginalStart.Date : calendar.Resolver.ToInstant(o.OriginalStart).InZone(seriesZone).Date;
                 var perDay = new Dictionary<LocalDate, int>();
                 foreach (var occurrence in expansion.Occurrences)
                 {
-                    var date = occurrence.OriginalStart.IsDate ? occurrence.OriginalStart.Date : calendar.Resolver.ToInstant(occurrence.OriginalStart).InZone(seriesZone).Date;
+                    var date = DateOf(occurrence);
                     var ordinal = perDay.TryGetValue(date, out var n) ? n + 1 : 0;
                     perDay[date] = ordinal;
                     var occurrenceItem = occurrence.Override is { } o ? CalendarItemReader.Read(o) : item;
                     units.Add(Unit(s, calendar with { Item = occurrenceItem }, occurrence, item.Uid, date, wanted: true, ordinal));
+                    horizon?.NoteSpan(occurrence.Start, occurrence.End, past, future);
+                }
+
+                if (horizon is not null || seriesOccurrences is not null)
+                {
+                    // The series a little beyond the window on both sides: the next occurrences to enter (those starting
+                    // at or after the window's end, up to the horizon's limit; one under way at the window's end is in
+                    // it now), and every occurrence whose date the planner may still compare with today's.
+                    var margin = Duration.FromDays(SeriesMarginDays);
+                    var to = windowEnd + (horizon is null ? margin : Duration.Max(margin, horizon.Until - now));
+                    var wide = RecurrenceExpander.ExpandSeries(item.Component, overrides, calendar.Resolver, windowStart - margin, to, new RecurrenceExpansionOptions { MaxOccurrences = 2000 });
+                    var wideDay = new Dictionary<LocalDate, int>();
+                    foreach (var other in wide.Occurrences)
+                    {
+                        if (horizon is not null && other.Start >= windowEnd)
+                        {
+                            horizon.Note(other.Start - future);
+                        }
+
+                        var date = DateOf(other);
+                        var ordinal = wideDay.TryGetValue(date, out var n) ? n + 1 : 0;
+                        wideDay[date] = ordinal;
+                        if (item.Uid is not null)
+                        {
+                            seriesOccurrences?.Add(ExternalIds.OccurrenceKey(item.Uid, DateOnly.FromDateTime(date.ToDateTimeUnspecified()), ordinal));
+                        }
+                    }
                 }
 
                 continue;
@@ -158,6 +207,11 @@ internal static class TicketPlanner
             var start = item.StartInstant(calendar.Resolver);
             var end = item.EndInstant(calendar.Resolver) ?? start;
             var inWindow = start is null || (start < windowEnd && (end > windowStart || start >= windowStart));
+            if (start is { } at)
+            {
+                horizon?.NoteSpan(at, end ?? at, past, future);
+            }
+
             units.Add(Unit(s, calendar, null, item.Uid, null, inWindow, cached: cached, zoneKey: zoneKey));
         }
 

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using ChannelService.Accounts;
+using ChannelService.Metrics;
 using ChannelService.Sources;
 using ChannelService.Sources.Http;
 using ChannelService.Web;
@@ -14,13 +15,15 @@ namespace ChannelService.Pull;
 /// The quick path of a pull that has nothing new to say. A pull can be answered "nothing new" without the account
 /// lock or the database (on PostgreSQL, one indexed read of the account's write count, since another instance may have
 /// written) when the previous pull of this account found nothing to send and nothing pending, Zendesk
-/// sends the state that pull answered, nothing was written for the account since, the metadata is the same, at most
-/// <see cref="PullOptions.UnchangedValidity"/> has passed (the event window moves with the clock, so a full pull
-/// re-evaluates it at least that often), and the source itself says nothing changed (a feed's 304). Anything else,
-/// including a failing source, takes the full path, which reports it properly.
+/// sends the state that pull answered, nothing was written for the account since (by any instance: the store's write
+/// count), the metadata is the same, the clock has not reached the first instant at which an item enters or leaves the
+/// account's window (<see cref="PlanHorizon"/>; at most <see cref="PullOptions.UnchangedValidity"/> after that pull),
+/// and the source itself says nothing changed (a feed's 304, asked on every pull). Anything else, including a failing
+/// source, takes the full path, which reports it properly and sets the mark again.
 /// </summary>
 /// <param name="activity">Where a quick answer is noted for the dashboard (batched); null outside the web host.</param>
-internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec stateCodec, TimeProvider time, IOptions<PullOptions> options, QuickPullActivity? activity = null)
+/// <param name="metrics">Counts the source's answers to the conditional request; null outside the web host.</param>
+internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec stateCodec, TimeProvider time, IOptions<PullOptions> options, QuickPullActivity? activity = null, ServiceMetrics? metrics = null)
 {
     /// <summary>Per decoded metadata instance (the codec hands out the same instance for the same string).</summary>
     private static readonly ConditionalWeakTable<AccountMetadata, string> Fingerprints = new();
@@ -86,18 +89,23 @@ internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec state
         {
             if (!await check.IsUnchangedSinceAsync(mark.Cursor, budget.Token))
             {
+                metrics?.SourceFetch(account.Kind, SourceFetches.Changed);
                 return null;
             }
+
+            metrics?.SourceFetch(account.Kind, SourceFetches.Unchanged);
 
             activity?.Note(account.AccountId, time.GetUtcNow());
             return mark;
         }
-        catch (SourceException)
+        catch (SourceException ex)
         {
+            metrics?.SourceFetch(account.Kind, ServiceMetrics.SourceFailure(ex.Kind));
             return null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            metrics?.SourceFetch(account.Kind, ServiceMetrics.SourceFailure(SourceErrorKind.Timeout));
             return null;
         }
     }
@@ -107,12 +115,13 @@ internal sealed class UnchangedPulls(SourceItemStore store, PullStateCodec state
     /// identical pulls take the quick path; any other outcome takes that away.
     /// </summary>
     /// <param name="storeWrites">The store's write count for the account, read inside the pull's transaction.</param>
+    /// <param name="until">Until when the pull's plan holds if only the clock moves (<see cref="PlannedResponse.StableUntil"/>).</param>
     /// <param name="source">The source this pull read (same metadata, so the same source): asked again by the next pull.</param>
-    public void Record(AccountMetadata account, bool nothingToDo, string epoch, long generation, string? cursor, long storeWrites, DateTimeOffset now, ISource source)
+    public void Record(AccountMetadata account, bool nothingToDo, string epoch, long generation, string? cursor, long storeWrites, DateTimeOffset until, ISource source)
     {
         if (nothingToDo && cursor is not null)
         {
-            marks[account.AccountId] = new Mark(Fingerprint(account), epoch, generation, cursor, storeWrites, now + options.Value.UnchangedValidity, source as IUnchangedCheckSource);
+            marks[account.AccountId] = new Mark(Fingerprint(account), epoch, generation, cursor, storeWrites, until, source as IUnchangedCheckSource);
         }
         else
         {

@@ -12,7 +12,7 @@ namespace ChannelService.Sandbox;
 /// <c>/channelback</c> over HTTP, applying Zendesk's rules (<see cref="SandboxZendesk"/>). Off unless
 /// <see cref="ChannelOptions.Sandbox"/> (or Development) turns it on; it then answers 404.
 /// </summary>
-internal sealed class SandboxController(SandboxStore store, IOptions<ChannelOptions> options, IWebHostEnvironment environment, IHttpClientFactory clients) : Controller
+internal sealed class SandboxController(SandboxStore store, SandboxZendeskOAuth oauth, IOptions<ChannelOptions> options, IWebHostEnvironment environment, IHttpClientFactory clients) : Controller
 {
     private const int MaxMessageLength = 65535;
 
@@ -49,6 +49,65 @@ internal sealed class SandboxController(SandboxStore store, IOptions<ChannelOpti
         // Shown inside the iframe, which only the sandbox page itself frames.
         Response.Headers.ContentSecurityPolicy = "frame-ancestors 'self'; default-src 'none'; style-src 'self'; script-src 'self'";
         return View("Saved", saved);
+    }
+
+    /// <summary>
+    /// The sandbox's Zendesk sign-in and authorisation page, where "Connect to Zendesk" sends the admin for the
+    /// sandbox's subdomain (<see cref="SandboxZendeskOAuth"/>): it checks the request as Zendesk's
+    /// <c>/oauth/authorizations/new</c> does (response_type, client, the registered redirect URL, an S256 PKCE
+    /// challenge, a state) and asks to allow or deny. Like Zendesk's, it refuses to be framed (the service's default
+    /// framing policy).
+    /// </summary>
+    [HttpGet("/sandbox/oauth/authorizations/new")]
+    public IActionResult Authorize(
+        [FromQuery(Name = "response_type")] string? responseType,
+        [FromQuery(Name = "client_id")] string? clientId,
+        [FromQuery(Name = "redirect_uri")] string? redirectUri,
+        [FromQuery(Name = "scope")] string? scope,
+        [FromQuery(Name = "state")] string? state,
+        [FromQuery(Name = "code_challenge")] string? codeChallenge,
+        [FromQuery(Name = "code_challenge_method")] string? codeChallengeMethod)
+    {
+        if (!Enabled)
+        {
+            return NotFound();
+        }
+
+        var request = new SandboxAuthorizeRequest(responseType, clientId, redirectUri, scope, state, codeChallenge, codeChallengeMethod);
+        var problem = SandboxZendeskOAuth.Problem(request, ZendeskLink.OAuth.ZendeskOAuthController.CallbackUrl(options.Value, Request));
+        Response.Headers.CacheControl = "no-store";
+        Response.StatusCode = problem is null ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest;
+        return View("Authorize", new SandboxAuthorizePage(request, problem));
+    }
+
+    /// <summary>Allow or Deny: back to the redirect URL (only ever this service's own callback) with a code or access_denied.</summary>
+    [HttpPost("/sandbox/oauth/authorizations")]
+    [ValidateAntiForgeryToken]
+    public IActionResult Decide(
+        [FromForm(Name = "decision")] string? decision,
+        [FromForm(Name = "client_id")] string? clientId,
+        [FromForm(Name = "redirect_uri")] string? redirectUri,
+        [FromForm(Name = "scope")] string? scope,
+        [FromForm(Name = "state")] string? state,
+        [FromForm(Name = "code_challenge")] string? codeChallenge)
+    {
+        if (!Enabled)
+        {
+            return NotFound();
+        }
+
+        var request = new SandboxAuthorizeRequest("code", clientId, redirectUri, scope, state, codeChallenge, "S256");
+        if (SandboxZendeskOAuth.Problem(request, ZendeskLink.OAuth.ZendeskOAuthController.CallbackUrl(options.Value, Request)) is { } problem)
+        {
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return View("Authorize", new SandboxAuthorizePage(request, problem));
+        }
+
+        // RFC 6749 §4.1.2: code and state on success; §4.1.2.1: error=access_denied and state when the owner denies.
+        var query = decision == "allow"
+            ? $"code={Uri.EscapeDataString(oauth.IssueCode(request))}&state={Uri.EscapeDataString(state!)}"
+            : $"error=access_denied&state={Uri.EscapeDataString(state!)}";
+        return Redirect(redirectUri + "?" + query);
     }
 
     [HttpPost("/sandbox/pull")]
@@ -154,6 +213,9 @@ internal sealed class SandboxController(SandboxStore store, IOptions<ChannelOpti
         }
     }
 }
+
+/// <summary>The sandbox's authorisation page: the request to allow, or why it is refused.</summary>
+internal sealed record SandboxAuthorizePage(SandboxAuthorizeRequest Request, string? Problem);
 
 /// <summary>The sandbox page: accounts with their tickets, and the address the admin UI posts back to.</summary>
 internal sealed record SandboxPage(IReadOnlyList<SandboxAccount> Accounts, string ReturnUrl);

@@ -11,13 +11,14 @@ namespace ChannelService.Sandbox;
 internal sealed record SandboxUser(long Id, string Email, string Name);
 
 /// <summary>
-/// The sandbox's Zendesk REST API for the subdomain <c>sandbox</c>, in process (<see cref="IZendeskApiLoopback"/>): the
+/// The sandbox's Zendesk REST API for the subdomain <c>sandbox</c>, in process (<see cref="IZendeskApiLoopback"/>), for
+/// the access tokens its OAuth issued ("Connect to Zendesk" in the sandbox's admin UI, <see cref="SandboxZendeskOAuth"/>): the
 /// calls the Zendesk link makes, with Zendesk's documented shapes (README, "Zendesk link: ticket properties and
 /// requesters"): tickets show_many, update and update_many (a job that completes at once), job_statuses, search by
 /// external_id, users search and create_or_update. It works on the sandbox's own tickets, so the page shows type,
 /// due date, priority, tags and requester as the service set them. Only while the sandbox is on.
 /// </summary>
-internal sealed class SandboxZendeskApi(SandboxStore store, IOptions<ChannelOptions> options, IWebHostEnvironment environment) : IZendeskApiLoopback
+internal sealed class SandboxZendeskApi(SandboxStore store, SandboxZendeskOAuth oauth, IOptions<ChannelOptions> options, IWebHostEnvironment environment) : IZendeskApiLoopback
 {
     public const string Subdomain = "sandbox";
 
@@ -36,8 +37,19 @@ internal sealed class SandboxZendeskApi(SandboxStore store, IOptions<ChannelOpti
         }
     }
 
-    public ZendeskOutcome Send(ZendeskRequest request)
+    public ZendeskOutcome Send(ZendeskRequest request, string? bearerToken)
     {
+        // OAuth first (the token endpoint takes no bearer token); every other call needs a token the sandbox issued.
+        if (oauth.Send(request, bearerToken) is { } answered)
+        {
+            return answered;
+        }
+
+        if (!oauth.IsValid(bearerToken))
+        {
+            return new ZendeskOutcome(ZendeskOutcomeKind.Rejected, 401, "Zendesk answered HTTP 401: invalid_token.");
+        }
+
         var path = string.Join('/', request.Path);
         var query = request.Query.ToDictionary(q => q.Key, q => q.Value, StringComparer.Ordinal);
         lock (gate)

@@ -39,9 +39,11 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
         WHERE account_id = @AccountId AND item_key = @Key AND deleted = 0
         """;
 
+    /// <summary>Stores the cursor when it moved; affects no row when the source answered with the cursor it had (a 304).</summary>
     private const string CursorSql = """
         INSERT INTO source_cursors (account_id, cursor, updated_at) VALUES (@AccountId, @Cursor, @Now)
         ON CONFLICT (account_id) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at
+        WHERE COALESCE(source_cursors.cursor, '') <> COALESCE(excluded.cursor, '')
         """;
 
     /// <summary>A list parameter: Dapper spreads it into <c>IN (…)</c> for SQLite and passes a PostgreSQL array, compared with <c>ANY</c>.</summary>
@@ -244,7 +246,24 @@ internal sealed class SourceItemStore(Database database, TimeProvider? timeProvi
             await connection.ExecuteAsync(new CommandDefinition(DeleteSql, new { AccountId = accountId, deletion.Key, Now = now }, transaction, cancellationToken: cancellationToken));
         }
 
-        await connection.ExecuteAsync(new CommandDefinition(CursorSql, new { AccountId = accountId, changes.Cursor, Now = now }, transaction, cancellationToken: cancellationToken));
+        var cursorMoved = await connection.ExecuteAsync(new CommandDefinition(CursorSql, new { AccountId = accountId, changes.Cursor, Now = now }, transaction, cancellationToken: cancellationToken)) > 0;
+
+        // Only a read that stored something counts as a write. A pull that found nothing (the feed's 304, an empty
+        // sync) leaves the count alone: on PostgreSQL another instance's quick-path mark for the account stays good,
+        // where counting it would void the marks of two instances behind a balancer in turn, sending every pull down
+        // the full path (benchmarks/postgres-scale.sh measured 53% quick answers and a sixth of one instance's rate).
+        if (changes.Upserts.Count > 0 || changes.Deletions.Count > 0 || cursorMoved)
+        {
+            await CountWriteAsync(connection, transaction, accountId, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Counts a write for the account inside the caller's transaction: what the store wrote, and what the pull records
+    /// for Zendesk beside it when that changes the answer an identical pull would get (a response with resources).
+    /// </summary>
+    public async Task CountWriteAsync(DbConnection connection, DbTransaction? transaction, string accountId, CancellationToken cancellationToken = default)
+    {
         await connection.ExecuteAsync(new CommandDefinition(CountWriteSql, new { accountId }, transaction, cancellationToken: cancellationToken));
 
         // Counted once written: a pull that reads the count after its own write sees every write that could be

@@ -163,7 +163,15 @@ internal enum SourceTaskStatus
 }
 
 /// <summary>A status change for a task (<c>#done</c>, <c>#reopen</c>), idempotent per <paramref name="RequestId"/>.</summary>
-internal sealed record SourceTaskStatusWrite(string ItemKey, string RequestId, SourceTaskStatus Status, string? ExpectedVersion);
+internal sealed record SourceTaskStatusWrite(string ItemKey, string RequestId, SourceTaskStatus Status, string? ExpectedVersion)
+{
+    /// <summary>
+    /// The task's status as the caller read it when deciding (<c>CalDavObjectEditor.StatusFingerprint</c>); when set,
+    /// the write is refused as a <see cref="SourceWriteOutcome.Conflict"/> if the status changed meanwhile, so the caller
+    /// reads again and decides again (the two-way status sync) instead of overwriting a newer change.
+    /// </summary>
+    public string? DecidedOn { get; init; }
+}
 
 /// <summary>
 /// A new due date for a task (<c>#due</c>), idempotent per <paramref name="RequestId"/>. A zoned value needs a

@@ -57,8 +57,11 @@ public static partial class RequestLogScopeExtensions
     public static void SetLogAccount(this HttpContext context, string accountId) =>
         context.Features.Get<RequestLogScope>()?.SetAccount(accountId);
 
-    public static IApplicationBuilder UseZendeskLogScope(this IApplicationBuilder app) =>
-        app.Use(async (context, next) =>
+    public static IApplicationBuilder UseZendeskLogScope(this IApplicationBuilder app)
+    {
+        // One logger for the life of the host: the factory hands out the same one anyway, after a lock and a look-up.
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("ChannelService.Requests");
+        return app.Use(async (context, next) =>
         {
             var path = context.Request.Path.Value ?? string.Empty;
             var endpoint = ZendeskPaths.FirstOrDefault(p => path.StartsWith(p, StringComparison.OrdinalIgnoreCase));
@@ -70,13 +73,13 @@ public static partial class RequestLogScopeExtensions
 
             var scope = new RequestLogScope(endpoint, context.RequestServices.GetRequiredService<CurrentAccount>());
             context.Features.Set(scope);
-            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ChannelService.Requests");
             using (logger.BeginScope(scope))
             {
                 await next(context);
                 LogAnswered(logger, context.Request.Method, endpoint, context.Response.StatusCode);
             }
         });
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Endpoint} answered {StatusCode}")]
     private static partial void LogAnswered(ILogger logger, string method, string endpoint, int statusCode);

@@ -10,12 +10,14 @@ using ChannelService.Files;
 using ChannelService.Health;
 using ChannelService.Inbox;
 using ChannelService.Manifest;
+using ChannelService.Metrics;
 using ChannelService.Pull;
 using ChannelService.Sources;
 using ChannelService.Sources.CalDav;
 using ChannelService.Sources.Http;
 using ChannelService.Zendesk;
 using ChannelService.ZendeskLink.Changes;
+using ChannelService.ZendeskLink.Status;
 using ChannelService.ZendeskLink;
 using FluentValidation;
 using Microsoft.AspNetCore.DataProtection;
@@ -71,6 +73,7 @@ public static class ServiceSetup
         services.AddEvents();
         services.AddServiceHealthChecks();
         services.AddSingleton<TableSizes>();
+        services.AddServiceMetrics();
         services.AddSingleton<ChannelService.Retention.RetentionService>();
         services.AddHostedService(sp => sp.GetRequiredService<ChannelService.Retention.RetentionService>());
 
@@ -79,6 +82,7 @@ public static class ServiceSetup
         services.AddZendeskLinkApi();
         services.AddZendeskChangeFeed();
         services.AddAgentCalendars();
+        services.AddTaskStatusSync();
         services.AddAccountAuthentication();
         services.AddJsonErrors();
 
@@ -137,9 +141,13 @@ public static class ServiceSetup
         app.UseStaticFiles();
         app.UseZendeskLogScope();
 
+        // Operators' scrape, before the pull's quick path; behind the dashboard's credentials.
+        app.UseMetricsEndpoint();
+
         // A no-change pull is answered here, before routing, authentication and MVC; anything else goes on.
         app.UseMiddleware<QuickPullMiddleware>();
         app.UseAdminLocalization();
+        app.UseZendeskOAuthLocalization();
 
         // Routing after the admin UI's locale: that reads the posted form asynchronously, and the admin steps are
         // picked by the button in that form (AdminStepAttribute). Authentication (the metadata scheme) runs inside

@@ -25,6 +25,14 @@ internal sealed record OutboxCounts
     public string? LastError { get; init; }
 }
 
+/// <summary>The outbox's backlog (properties: Dapper maps an aggregate row by name).</summary>
+internal sealed record OutboxBacklogRow
+{
+    public long Pending { get; init; }
+
+    public DateTimeOffset? Oldest { get; init; }
+}
+
 /// <summary>A parked item: Zendesk refused it (processing_error, unknown parent); an operator may retry it.</summary>
 internal sealed record ParkedItem
 {
@@ -149,6 +157,18 @@ internal sealed class Outbox(Database database, TimeProvider time) : IInboxBackl
         const string Sql = "SELECT COUNT(*) FROM outbox WHERE account_id = @accountId AND status = 'pending'";
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(Sql, new { accountId });
+    }
+
+    /// <summary>
+    /// Items waiting across all accounts and the creation time of the oldest (null when none waits), in one aggregate
+    /// query over the <c>status</c> index: what the outbox gauges of the metrics read per scrape.
+    /// </summary>
+    public async Task<(long Pending, DateTimeOffset? Oldest)> BacklogAsync(CancellationToken cancellationToken = default)
+    {
+        const string Sql = "SELECT COUNT(*) AS Pending, MIN(created_at) AS Oldest FROM outbox WHERE status = 'pending'";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleAsync<OutboxBacklogRow>(new CommandDefinition(Sql, cancellationToken: cancellationToken));
+        return (row.Pending, row.Oldest);
     }
 
     /// <summary>

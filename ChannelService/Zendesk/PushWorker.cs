@@ -2,6 +2,7 @@ using System.Globalization;
 using ChannelService.Configuration;
 using ChannelService.Data;
 using Microsoft.Extensions.Options;
+using ChannelService.Metrics;
 
 namespace ChannelService.Zendesk;
 
@@ -27,12 +28,14 @@ internal sealed partial class PushWorker : BackgroundService
     private readonly TimeProvider time;
     private readonly INamedLocks locks;
     private readonly ILogger<PushWorker> logger;
+    private readonly ServiceMetrics metrics;
     private readonly SemaphoreSlim wake = new(0);
     private readonly Dictionary<string, (DateTimeOffset Until, int Failures)> paused = [];
     private long lastEnqueueTicks;
 
-    public PushWorker(Outbox outbox, PushCredentialsStore credentials, ZendeskClient zendesk, ServiceErrors errors, IOptions<ChannelOptions> options, INamedLocks locks, TimeProvider time, ILogger<PushWorker> logger)
+    public PushWorker(Outbox outbox, PushCredentialsStore credentials, ZendeskClient zendesk, ServiceErrors errors, IOptions<ChannelOptions> options, INamedLocks locks, TimeProvider time, ILogger<PushWorker> logger, ServiceMetrics metrics)
     {
+        this.metrics = metrics;
         this.locks = locks;
         this.outbox = outbox;
         this.credentials = credentials;
@@ -187,12 +190,14 @@ internal sealed partial class PushWorker : BackgroundService
             else
             {
                 await outbox.ParkAsync(batch[i].Seq, $"{code}: {results[i].Description ?? "(no description)"}", cancellationToken);
+                metrics.ItemParked();
                 await errors.RecordAsync(batch[i].AccountId, "push", $"{batch[i].ExternalId} parked: {code} {results[i].Description}", cancellationToken);
                 progressed = true;
             }
         }
 
         await outbox.AcknowledgeAsync(batch[0].AccountId, delivered, cancellationToken);
+        metrics.ItemsSent("push", delivered.Count);
         return progressed || delivered.Count > 0;
     }
 

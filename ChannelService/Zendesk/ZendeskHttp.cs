@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChannelService.Configuration;
+using ChannelService.Metrics;
 using Flurl;
 using Flurl.Http;
 using Flurl.Http.Configuration;
@@ -60,7 +61,7 @@ internal sealed record ZendeskRequest(HttpMethod Method, IReadOnlyList<string> P
 /// The bearer token goes only into the Authorization header: outcome messages carry the status and Zendesk's error
 /// text, and Flurl's exceptions (which name the URL) are never passed on.
 /// </summary>
-internal sealed class ZendeskHttp(IFlurlClientCache clients, IOptions<ChannelOptions> options, TimeProvider time)
+internal sealed class ZendeskHttp(IFlurlClientCache clients, IOptions<ChannelOptions> options, TimeProvider time, ServiceMetrics? metrics = null)
 {
     /// <summary>
     /// The largest answer read. A push answer is one short status per item; an incremental export page of 1,000
@@ -128,6 +129,7 @@ internal sealed class ZendeskHttp(IFlurlClientCache clients, IOptions<ChannelOpt
         catch (FlurlHttpException ex)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            metrics?.ZendeskCall(request.Method.Method, EndpointTemplate(request.Path), null, ex is FlurlHttpTimeoutException ? "timeout" : "unreachable");
             return ex is FlurlHttpTimeoutException
                 ? new ZendeskOutcome(ZendeskOutcomeKind.Transient, null, $"Zendesk did not answer within {options.ZendeskTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s.")
                 : new ZendeskOutcome(ZendeskOutcomeKind.Transient, null, $"Zendesk could not be reached ({ex.InnerException?.GetType().Name ?? ex.GetType().Name}).");
@@ -136,6 +138,7 @@ internal sealed class ZendeskHttp(IFlurlClientCache clients, IOptions<ChannelOpt
         using (response)
         {
             var status = response.StatusCode;
+            metrics?.ZendeskCall(request.Method.Method, EndpointTemplate(request.Path), status, "");
             var text = await response.ResponseMessage.Content.ReadAsStringAsync(cancellationToken);
             if (status is >= 200 and < 300)
             {
@@ -151,6 +154,26 @@ internal sealed class ZendeskHttp(IFlurlClientCache clients, IOptions<ChannelOpt
                 _ => new ZendeskOutcome(ZendeskOutcomeKind.Rejected, status, summary) { Body = text },
             };
         }
+    }
+
+    /// <summary>
+    /// The request's path as a metric label (<c>api/v2/tickets/{id}</c>): pieces made of lower-case letters, <c>_</c> and
+    /// <c>.</c> are Zendesk's own words (<c>any_channel</c>, <c>cursor.json</c>) and stay, as does the API version
+    /// (<c>v2</c>); anything else (ticket, webhook, trigger and job ids, which carry digits or capitals) becomes
+    /// <c>{id}</c>, so the label never carries data and its values stay few.
+    /// </summary>
+    internal static string EndpointTemplate(IReadOnlyList<string> path)
+    {
+        var pieces = new string[path.Count];
+        for (var i = 0; i < path.Count; i++)
+        {
+            var piece = path[i];
+            var word = piece.Length is > 0 and <= 40 && piece.All(c => c is (>= 'a' and <= 'z') or '_' or '.');
+            var version = piece.Length is >= 2 and <= 4 && piece[0] == 'v' && piece.Skip(1).All(char.IsAsciiDigit);
+            pieces[i] = word || version ? piece : "{id}";
+        }
+
+        return string.Join('/', pieces);
     }
 
     private IFlurlClient ClientFor(string subdomain)

@@ -18,6 +18,7 @@ internal sealed partial class ZendeskLinkManager(
     ZendeskOAuthClient oauth,
     IEnumerable<IZendeskLinkObserver> observers,
     INamedLocks locks,
+    ZendeskApiCallLog calls,
     TimeProvider time,
     ILogger<ZendeskLinkManager> logger)
 {
@@ -35,6 +36,9 @@ internal sealed partial class ZendeskLinkManager(
             replaced = await store.GetAsync(subdomain, cancellationToken);
             await store.SaveAsync(subdomain, grant, clientId, clientSecret, tokens, time.GetUtcNow(), cancellationToken);
         }
+
+        // A new link starts with a clean call log: the old link's last error is not this one's.
+        calls.Forget(subdomain);
 
         // A link connected again leaves no working token behind at Zendesk (best effort: it expires anyway).
         if (replaced is { Broken: false } && replaced.Tokens.AccessToken != tokens.AccessToken && !(replaced.Tokens.AccessExpiresAt <= time.GetUtcNow()))
@@ -104,6 +108,8 @@ internal sealed partial class ZendeskLinkManager(
 
             await store.DeleteAsync(subdomain, cancellationToken);
         }
+
+        calls.Forget(subdomain);
 
         LogUnlinked(logger, subdomain, problem ?? "token revoked or already unusable");
         return new UnlinkResult(true, problem);

@@ -17,6 +17,11 @@ internal static class ZendeskLinkServiceCollectionExtensions
         services.AddSingleton<IZendeskLinkTokens>(sp => sp.GetRequiredService<ZendeskTokenProvider>());
         services.AddSingleton<ZendeskLinkManager>();
         services.AddSingleton<ZendeskLinkPanel>();
+        services.AddSingleton<ZendeskApiCallLog>();
+
+        // The sandbox plays Zendesk's OAuth for its pretend subdomain (only while /sandbox is on).
+        services.AddSingleton<Sandbox.SandboxZendeskOAuth>();
+        services.AddHostedService<ZendeskApiCallFlusher>();
         return services;
     }
 

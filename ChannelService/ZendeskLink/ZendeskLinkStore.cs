@@ -208,6 +208,21 @@ internal sealed class ZendeskLinkStore(Database database, SecretSealer sealer)
         await connection.ExecuteAsync(new CommandDefinition(Sql, new { subdomain, status, error = error is null ? null : Short(error), now }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// Notes the newest REST API call (<see cref="ZendeskApiCallLog"/>): its time and outcome, and the last API error
+    /// (null keeps the one stored). An older call than the stored one (another instance wrote later) changes nothing.
+    /// </summary>
+    public async Task RecordApiCallAsync(string subdomain, string status, string? error, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        subdomain = Checked(subdomain);
+        const string Sql = """
+            UPDATE zendesk_links SET last_call_at = @at, last_call_status = @status, last_error = COALESCE(@error, last_error)
+            WHERE subdomain = @subdomain AND (last_call_at IS NULL OR last_call_at <= @at)
+            """;
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(Sql, new { subdomain, status, error = error is null ? null : Short(error), at }, cancellationToken: cancellationToken));
+    }
+
     public async Task<bool> DeleteAsync(string subdomain, CancellationToken cancellationToken = default)
     {
         subdomain = Checked(subdomain);

@@ -3,6 +3,7 @@ using ChannelService.Data;
 using ChannelService.Zendesk;
 using ChannelService.ZendeskLink.OAuth;
 using Microsoft.Extensions.Options;
+using ChannelService.Metrics;
 
 namespace ChannelService.ZendeskLink;
 
@@ -27,7 +28,8 @@ internal sealed partial class ZendeskTokenProvider(
     INamedLocks locks,
     IOptions<ChannelOptions> options,
     TimeProvider time,
-    ILogger<ZendeskTokenProvider> logger) : IZendeskLinkTokens
+    ILogger<ZendeskTokenProvider> logger,
+    ServiceMetrics metrics) : IZendeskLinkTokens
 {
     /// <summary>Renew at most this long before expiry (and at most a quarter of the token's life before, for short-lived tokens).</summary>
     public static readonly TimeSpan RenewalMargin = TimeSpan.FromMinutes(2);
@@ -126,15 +128,18 @@ internal sealed partial class ZendeskTokenProvider(
             case TokenGrantResult.Granted granted:
                 if (await store.TryRenewAsync(subdomain, link.Version, granted.Tokens, afterRejection, now, cancellationToken))
                 {
+                    metrics.TokenRefresh("renewed");
                     LogRenewed(logger, subdomain, link.Grant.ToWire(), granted.Tokens.AccessExpiresAt);
                     return granted.Tokens.AccessToken;
                 }
 
                 // The link changed under us (linked anew or removed by another process): what is stored now wins.
+                metrics.TokenRefresh("superseded");
                 var current = await store.GetAsync(subdomain, cancellationToken);
                 return current is null || current.Broken ? null : Usable(current, now);
 
             case TokenGrantResult.Refused refused:
+                metrics.TokenRefresh("refused");
                 if (await store.MarkBrokenAsync(subdomain, link.Version, "refused", refused.Message + " Reconnect to Zendesk.", now, cancellationToken))
                 {
                     LogBroken(logger, subdomain, refused.Message);
@@ -143,6 +148,7 @@ internal sealed partial class ZendeskTokenProvider(
                 return null;
 
             case TokenGrantResult.Unavailable unavailable:
+                metrics.TokenRefresh("unavailable");
                 await store.RecordCallAsync(subdomain, "renewal failed", unavailable.Message, now, cancellationToken);
                 LogRenewalFailed(logger, subdomain, unavailable.Message);
                 return Usable(link, now);

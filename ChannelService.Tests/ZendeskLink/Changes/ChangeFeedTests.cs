@@ -524,9 +524,8 @@ public sealed class ChangeFeedTests
         {
             s.AddSingleton<TimeProvider>(clock);
             s.AddSingleton<IZendeskLinkTokens>(tokens);
-
-            // Only the handlers under test: the service's own consumers (agents' calendars, which wants every ticket)
-            // would change which deliveries cost an API call.
+            // Only the handlers of the test: the service's own (two-way task status, agents' calendars, which wants every
+            // ticket) would consume the feed too and change which deliveries cost an API call.
             s.RemoveAll<ITicketChangeHandler>();
             foreach (var handler in handlers)
             {

@@ -18,6 +18,9 @@ internal enum CalDavEditOutcome
 
     /// <summary>The change must not be written (see <see cref="CalDavEdit.Message"/>).</summary>
     Rejected,
+
+    /// <summary>The item is no longer as the caller decided on (its status changed meanwhile): read it again and decide again.</summary>
+    Stale,
 }
 
 /// <summary>What an edit of one calendar object resource came to.</summary>
@@ -130,7 +133,7 @@ internal static class CalDavObjectEditor
     /// a UTC date-time). NeedsAction: STATUS:NEEDS-ACTION, COMPLETED removed, PERCENT-COMPLETE 0 if it was 100.
     /// Already applied when STATUS carries this request id, or when the task is already in the target state.
     /// </summary>
-    public static CalDavEdit SetTaskStatus(string body, string objectUrl, string itemKey, string requestId, SourceTaskStatus status, DateTimeOffset now)
+    public static CalDavEdit SetTaskStatus(string body, string objectUrl, string itemKey, string requestId, SourceTaskStatus status, DateTimeOffset now, string? decidedOn = null)
     {
         var (parse, component) = Find(body, objectUrl, itemKey);
         if (component is null)
@@ -151,6 +154,13 @@ internal static class CalDavObjectEditor
 
         var statusText = current?.RawValue.Trim().ToUpperInvariant();
         var item = CalendarItemReader.Read(component);
+        if (decidedOn is not null && StatusFingerprint(item) != decidedOn)
+        {
+            // The status sync decided on another version of the task (someone changed it since, e.g. between our read
+            // and a 412): it reads and decides again rather than overwrite that change.
+            return new CalDavEdit(CalDavEditOutcome.Stale, Message: "The task's status changed since it was read.");
+        }
+
         var holds = status == SourceTaskStatus.Completed ? statusText == "COMPLETED" : !item.IsClosedTask;
         if (holds)
         {
@@ -177,6 +187,10 @@ internal static class CalDavObjectEditor
         Touch(component, now);
         return new CalDavEdit(CalDavEditOutcome.Changed, IcalWriter.WriteToString(parse.Roots));
     }
+
+    /// <summary>What a status decision depends on: STATUS, COMPLETED and PERCENT-COMPLETE as the item has them.</summary>
+    public static string StatusFingerprint(CalendarItem item) =>
+        string.Join('|', item.Status?.Trim().ToUpperInvariant() ?? "", item.Completed?.ToString() ?? "", item.PercentComplete?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "");
 
     /// <summary>
     /// Sets a task's DUE (RFC 5545 §3.8.2.3), tagged with the request id. DURATION goes (DUE and DURATION must not

@@ -262,7 +262,7 @@ internal sealed class CalDavSource : ISource
         var done = change.Status == SourceTaskStatus.Completed;
         return UpdateAsync(
             change.ItemKey,
-            (body, url) => CalDavObjectEditor.SetTaskStatus(body, url, change.ItemKey, change.RequestId, change.Status, time.GetUtcNow()),
+            (body, url) => CalDavObjectEditor.SetTaskStatus(body, url, change.ItemKey, change.RequestId, change.Status, time.GetUtcNow(), change.DecidedOn),
             done ? "The task was marked as completed." : "The task was reopened.",
             done ? "The task was already completed." : "The task was already open.",
             cancellationToken);
@@ -477,6 +477,7 @@ internal sealed class CalDavSource : ISource
             {
                 CalDavEditOutcome.ItemNotFound => new SourceWriteResult(SourceWriteOutcome.NotFound, last.Message ?? "The item is not in the source (any more)."),
                 CalDavEditOutcome.Rejected => new SourceWriteResult(SourceWriteOutcome.Rejected, last.Message ?? "The change was refused."),
+                CalDavEditOutcome.Stale => new SourceWriteResult(SourceWriteOutcome.Conflict, last.Message ?? "The item changed since it was read."),
                 _ => new SourceWriteResult(SourceWriteOutcome.AlreadyApplied, already, result.ETag),
             },
             CalDavWriteStatus.PreconditionFailed => new SourceWriteResult(

@@ -3,17 +3,17 @@ using ChannelService.Zendesk;
 namespace ChannelService.ZendeskLink.Api;
 
 /// <summary>
-/// A Zendesk REST API inside this process for one pretend subdomain: the sandbox (<c>/sandbox</c>, subdomain
-/// <c>sandbox</c>) plays Zendesk's API there, so a person can watch type, due date, priority and requester change
-/// without a Zendesk account. <see cref="ZendeskApiClient"/> sends a served subdomain's calls here (still through the
-/// rate gate and the call log) with a pretend link token, and everything else over HTTP as usual.
+/// A Zendesk inside this process for one pretend subdomain: the sandbox (<c>/sandbox</c>, subdomain <c>sandbox</c>)
+/// plays Zendesk's OAuth (its sign-in page, <c>/oauth/tokens</c>) and REST API there, so a person can connect the
+/// service to "Zendesk" and watch type, due date, priority and requester change without a Zendesk account.
+/// <see cref="ZendeskApiClient"/>, <see cref="OAuth.ZendeskOAuthClient"/> and the change feed send a served
+/// subdomain's calls here, with the link's real access token (still through the rate gate and the call log), and
+/// everything else over HTTP as usual.
 /// </summary>
 internal interface IZendeskApiLoopback
 {
-    /// <summary>The pretend access token a served subdomain's link hands out.</summary>
-    const string PretendToken = "sandbox-pretend-link-token";
-
     bool Serves(string subdomain);
 
-    ZendeskOutcome Send(ZendeskRequest request);
+    /// <summary>Answers one request as Zendesk would; <paramref name="bearerToken"/> is the link's access token (null for <c>/oauth/tokens</c>).</summary>
+    ZendeskOutcome Send(ZendeskRequest request, string? bearerToken);
 }

@@ -47,7 +47,7 @@ internal sealed record ApiResult(ApiStatus Status, int? HttpStatus, string Messa
 /// same values, create_or_update by e-mail); a 401 is reported to the link once, which renews the token, and the
 /// call is repeated with the new one.
 /// </summary>
-internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTokens tokens, ApiRateGate gate, TimeProvider time, ILogger<ZendeskApiClient> logger, IEnumerable<IZendeskApiLoopback> loopbacks)
+internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTokens tokens, ApiRateGate gate, ZendeskApiCallLog calls, TimeProvider time, ILogger<ZendeskApiClient> logger, IEnumerable<IZendeskApiLoopback> loopbacks)
 {
     private readonly IZendeskApiLoopback[] loopbacks = [.. loopbacks];
 
@@ -65,7 +65,7 @@ internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTok
         while (true)
         {
             var loopback = Array.Find(loopbacks, l => l.Serves(subdomain));
-            var token = loopback is not null ? IZendeskApiLoopback.PretendToken : await tokens.AccessTokenAsync(subdomain, cancellationToken);
+            var token = await tokens.AccessTokenAsync(subdomain, cancellationToken);
             if (token is null)
             {
                 return new ApiResult(ApiStatus.NotLinked, null, $"{subdomain} is not linked to the Zendesk API.");
@@ -73,8 +73,9 @@ internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTok
 
             await gate.WaitTurnAsync(subdomain, cancellationToken);
             var started = Stopwatch.GetTimestamp();
-            var outcome = loopback?.Send(request) ?? await http.SendAsync(subdomain, token, request, cancellationToken);
+            var outcome = loopback?.Send(request, token) ?? await http.SendAsync(subdomain, token, request, cancellationToken);
             LogCall(logger, subdomain, request.Method.Method, endpoint, outcome.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "no answer", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            await calls.RecordAsync(subdomain, request.Method.Method, endpoint, outcome, cancellationToken);
             switch (outcome.Kind)
             {
                 case ZendeskOutcomeKind.Accepted:
@@ -101,7 +102,7 @@ internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTok
                     return new ApiResult(ApiStatus.Transient, outcome.StatusCode, outcome.Message);
 
                 default:
-                    if (outcome.StatusCode == 401 && loopback is null)
+                    if (outcome.StatusCode == 401)
                     {
                         if (rejectedToken is null)
                         {

@@ -35,7 +35,14 @@ internal sealed record JobStatus(string Id, string Status, IReadOnlyList<JobResu
 /// polls right after it queued the job.</item>
 /// <item><c>GET /api/v2/search?query=type:ticket external_id:…</c>
 /// (https://developer.zendesk.com/api-reference/ticketing/ticket-management/search/): "it can take up to a few minutes
-/// for new tickets … to be indexed", so a miss is not an answer: the worker searches again later.</item>
+/// for new tickets … to be indexed", so a miss is not an answer: the worker searches again later. Re-checked
+/// 2026-12-07: Zendesk's search guide (https://developer.zendesk.com/documentation/ticketing/using-the-zendesk-api/searching-with-the-zendesk-api/)
+/// lists the query syntax but not an <c>external_id</c> keyword among its examples, so whether search matches it is
+/// still unconfirmed. Zendesk also has "List Tickets by External Id", <c>GET /api/v2/tickets?external_id=</c>
+/// (https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#list-tickets-by-external-id, known only from
+/// API clients that cite it, e.g. MEDIGO/go-zendesk#77, facetoe/zenpy#254; several tickets may share an id), which
+/// reads tickets rather than the index; it is not used until its page is confirmed. Either way a ticket found is
+/// edited only when <see cref="Work.ApiWorker.IsOurs"/> holds, and a miss is retried with back-off.</item>
 /// </list>
 /// </summary>
 internal sealed class ZendeskTicketsApi(ZendeskApiClient api)

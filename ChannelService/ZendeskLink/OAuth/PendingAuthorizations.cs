@@ -27,15 +27,17 @@ internal sealed class PendingAuthorizations(Database database, SecretSealer seal
 
     private const string VerifierPurpose = "zendesk-oauth-pkce-verifier/v1";
 
-    public async Task<PendingAuthorization> StartAsync(string subdomain, CancellationToken cancellationToken = default)
+    /// <summary>Starts one; <paramref name="locale"/> is the admin UI's language, for the callback page (a culture name, else none).</summary>
+    public async Task<PendingAuthorization> StartAsync(string subdomain, string? locale = null, CancellationToken cancellationToken = default)
     {
+        locale = locale is { Length: > 0 and <= 35 } && locale.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? locale : null;
         var state = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var verifier = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var now = time.GetUtcNow();
         const string Purge = "DELETE FROM zendesk_oauth_pending WHERE expires_at < @old";
         const string Sql = """
-            INSERT INTO zendesk_oauth_pending (state_hash, subdomain, verifier_sealed, created_at, expires_at, used_at)
-            VALUES (@hash, @subdomain, @verifier, @now, @expires, NULL)
+            INSERT INTO zendesk_oauth_pending (state_hash, subdomain, verifier_sealed, created_at, expires_at, used_at, locale)
+            VALUES (@hash, @subdomain, @verifier, @now, @expires, NULL, @locale)
             """;
         await using var connection = await database.OpenAsync(cancellationToken);
 
@@ -43,7 +45,7 @@ internal sealed class PendingAuthorizations(Database database, SecretSealer seal
         await connection.ExecuteAsync(new CommandDefinition(Purge, new { old = now - TimeSpan.FromDays(1) }, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(
             Sql,
-            new { hash = Hash(state), subdomain, verifier = sealer.Seal(VerifierPurpose, subdomain, verifier), now, expires = now + Lifetime },
+            new { hash = Hash(state), subdomain, verifier = sealer.Seal(VerifierPurpose, subdomain, verifier), now, expires = now + Lifetime, locale },
             cancellationToken: cancellationToken));
         return new PendingAuthorization(subdomain, state, Challenge(verifier));
     }
@@ -73,6 +75,22 @@ internal sealed class PendingAuthorizations(Database database, SecretSealer seal
         }
 
         return (taken.Subdomain, verifier);
+    }
+
+    /// <summary>
+    /// The admin UI's language of the authorisation <paramref name="state"/> names, used or not, for the callback page
+    /// (read before the callback takes the state; a state nobody issued has none). Changes nothing.
+    /// </summary>
+    public async Task<string?> LocaleAsync(string? state, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(state) || state.Length > 100)
+        {
+            return null;
+        }
+
+        const string Sql = "SELECT locale FROM zendesk_oauth_pending WHERE state_hash = @hash";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<string?>(new CommandDefinition(Sql, new { hash = Hash(state) }, cancellationToken: cancellationToken));
     }
 
     /// <summary>RFC 7636 §4.2, S256: base64url(SHA-256(ASCII(verifier))) without padding.</summary>

@@ -45,8 +45,10 @@ internal abstract record TokenGrantResult
 /// 400 <c>{"error":"invalid_grant","error_description":…}</c> or 401 (RFC 6749 §5.2). Neither tokens nor Zendesk's
 /// whole answer ever reach a message: only the status and the OAuth error code.
 /// </summary>
-internal sealed class ZendeskOAuthClient(ZendeskHttp http, TimeProvider time)
+internal sealed class ZendeskOAuthClient(ZendeskHttp http, TimeProvider time, IEnumerable<Api.IZendeskApiLoopback> loopbacks)
 {
+    private readonly Api.IZendeskApiLoopback[] loopbacks = [.. loopbacks];
+
     public const int MaxTokenLength = ZendeskLinkStore.MaxSecretLength;
 
     /// <summary>The longest expiry believed (ten years); a larger or negative one is read as "no expiry given".</summary>
@@ -89,7 +91,7 @@ internal sealed class ZendeskOAuthClient(ZendeskHttp http, TimeProvider time)
     /// only reported.
     /// </summary>
     public async Task<ZendeskOutcome> RevokeCurrentAsync(string subdomain, string accessToken, CancellationToken cancellationToken) =>
-        await http.SendAsync(subdomain, accessToken, new ZendeskRequest(HttpMethod.Delete, ["api", "v2", "oauth", "tokens", "current.json"]), cancellationToken);
+        await SendAsync(subdomain, accessToken, new ZendeskRequest(HttpMethod.Delete, ["api", "v2", "oauth", "tokens", "current.json"]), cancellationToken);
 
     /// <summary>
     /// The role of the user a token acts for (<c>end-user</c>, <c>agent</c> or <c>admin</c>): <c>GET /api/v2/users/me.json</c>
@@ -98,7 +100,7 @@ internal sealed class ZendeskOAuthClient(ZendeskHttp http, TimeProvider time)
     /// </summary>
     public async Task<string?> RoleAsync(string subdomain, string accessToken, CancellationToken cancellationToken)
     {
-        var outcome = await http.SendAsync(subdomain, accessToken, new ZendeskRequest(HttpMethod.Get, ["api", "v2", "users", "me.json"]), cancellationToken);
+        var outcome = await SendAsync(subdomain, accessToken, new ZendeskRequest(HttpMethod.Get, ["api", "v2", "users", "me.json"]), cancellationToken);
         if (outcome.Kind != ZendeskOutcomeKind.Accepted)
         {
             return null;
@@ -117,7 +119,7 @@ internal sealed class ZendeskOAuthClient(ZendeskHttp http, TimeProvider time)
     private async Task<TokenGrantResult> GrantAsync(string subdomain, JsonObject body, CancellationToken cancellationToken)
     {
         var grant = (string)body["grant_type"]!;
-        var outcome = await http.SendAsync(subdomain, bearerToken: null, new ZendeskRequest(HttpMethod.Post, ["oauth", "tokens"], body), cancellationToken);
+        var outcome = await SendAsync(subdomain, null, new ZendeskRequest(HttpMethod.Post, ["oauth", "tokens"], body), cancellationToken);
         switch (outcome.Kind)
         {
             case ZendeskOutcomeKind.Accepted:
@@ -139,6 +141,12 @@ internal sealed class ZendeskOAuthClient(ZendeskHttp http, TimeProvider time)
                     : $"{outcome.Message} Will try again.");
         }
     }
+
+    /// <summary>The sandbox's subdomain is answered in process (<see cref="Api.IZendeskApiLoopback"/>); every other over HTTP.</summary>
+    private async Task<ZendeskOutcome> SendAsync(string subdomain, string? bearerToken, ZendeskRequest request, CancellationToken cancellationToken) =>
+        Array.Find(loopbacks, l => l.Serves(subdomain)) is { } loopback
+            ? loopback.Send(request, bearerToken)
+            : await http.SendAsync(subdomain, bearerToken, request, cancellationToken);
 
     /// <summary>The tokens of a 2xx answer; null when it has no usable access token.</summary>
     internal static ZendeskTokenSet? Read(string body, DateTimeOffset now)

@@ -3,6 +3,7 @@ using ChannelService.Configuration;
 using ChannelService.Zendesk;
 using Flurl;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 
 namespace ChannelService.ZendeskLink.OAuth;
@@ -24,7 +25,8 @@ internal sealed record ZendeskOAuthPage(string Title, string Message, string? Su
 /// the server-side pending authorisation <c>state</c> names (single use, expiring, <see cref="PendingAuthorizations"/>),
 /// exchanges the code, stores the link and tells the admin UI through <c>window.opener.postMessage</c> to this
 /// service's own origin. The admin UI also asks <c>POST /admin/zendesk-link</c> for the link's state (no cookies
-/// anywhere: the admin UI lives in a third-party iframe).
+/// anywhere: the admin UI lives in a third-party iframe). The pages speak the admin UI's language
+/// (<see cref="AdminServiceCollectionExtensions.UseZendeskOAuthLocalization"/>, resx in Resources/Admin).
 /// </summary>
 [IgnoreAntiforgeryToken]
 internal sealed partial class ZendeskOAuthController(
@@ -35,6 +37,8 @@ internal sealed partial class ZendeskOAuthController(
     ZendeskLinkPanel panel,
     ZendeskHttp http,
     IOptions<ChannelOptions> options,
+    Sandbox.SandboxZendeskOAuth sandbox,
+    IStringLocalizer<AdminText> t,
     ILogger<ZendeskOAuthController> logger) : Controller
 {
     private const string PageView = "/ZendeskLink/OAuth/OAuthPage.cshtml";
@@ -45,34 +49,34 @@ internal sealed partial class ZendeskOAuthController(
     {
         SecureHeaders();
         var settings = options.Value;
-        if (!settings.ZendeskConnectEnabled)
+        var subdomain = flows.TryOpen(request.Flow, out var flow, out _) && PushCredentialsStore.IsValidSubdomain(flow.Subdomain) ? flow.Subdomain : null;
+        if (!settings.ZendeskConnectEnabled && !sandbox.Serves(subdomain))
         {
-            return Page(StatusCodes.Status404NotFound, "Connect to Zendesk is not set up", "The operator has not configured an OAuth client (Channel:ZendeskOAuthClientId and Channel:ZendeskOAuthClientSecret).");
+            return Page(StatusCodes.Status404NotFound, t["Connect to Zendesk is not set up"], t["The operator has not configured an OAuth client (Channel:ZendeskOAuthClientId and Channel:ZendeskOAuthClientSecret)."]);
         }
 
-        if (!flows.TryOpen(request.Flow, out var flow, out _) || !PushCredentialsStore.IsValidSubdomain(flow.Subdomain))
+        if (subdomain is null || ClientFor(subdomain) is not { } client)
         {
-            return Page(StatusCodes.Status400BadRequest, "This page cannot continue", "This request did not come from an open admin page of this service, or that page has expired. Open the account again from Zendesk.");
+            return Page(StatusCodes.Status400BadRequest, t["This page cannot continue"], t["This request did not come from an open admin page of this service, or that page has expired. Open the account again from Zendesk."]);
         }
 
-        var authorization = await pending.StartAsync(flow.Subdomain, cancellationToken);
+        var authorization = await pending.StartAsync(subdomain, System.Globalization.CultureInfo.CurrentUICulture.Name, cancellationToken);
 
         // https://developer.zendesk.com/documentation/api-basics/authentication/oauth-pkce (step 1 with code_challenge),
         // https://support.zendesk.com/hc/en-us/articles/4408845965210 (response_type, redirect_uri, client_id, scope, state).
-        var authorize = new Url(http.BaseFor(flow.Subdomain).AbsoluteUri)
-            .AppendPathSegments("oauth", "authorizations", "new")
+        var authorize = new Url(client.AuthorizeUrl)
             .SetQueryParam("response_type", "code")
             .SetQueryParam("redirect_uri", CallbackUrl())
-            .SetQueryParam("client_id", settings.ZendeskOAuthClientId)
+            .SetQueryParam("client_id", client.Id)
             .SetQueryParam("scope", settings.ZendeskOAuthScopes)
             .SetQueryParam("state", authorization.State)
             .SetQueryParam("code_challenge", authorization.CodeChallenge)
             .SetQueryParam("code_challenge_method", "S256");
-        LogStarted(logger, flow.Subdomain);
+        LogStarted(logger, subdomain);
 
         // A page that moves on to Zendesk (meta refresh, and a link without it) rather than a redirect: the admin page's
         // form-action policy ('self') would also govern a redirect of its own form post to another origin.
-        return View(PageView, new ZendeskOAuthPage("Opening Zendesk", "Zendesk asks you to sign in and to allow this service access.", flow.Subdomain, authorize.ToString()));
+        return View(PageView, new ZendeskOAuthPage(t["Opening Zendesk"], t["Zendesk asks you to sign in and to allow this service access."], subdomain, authorize.ToString()));
     }
 
     /// <summary>Zendesk's redirect after the admin allowed (or denied) access.</summary>
@@ -83,21 +87,21 @@ internal sealed partial class ZendeskOAuthController(
         if (await pending.TakeAsync(state, cancellationToken) is not { } taken)
         {
             LogRefusedCallback(logger);
-            return Page(StatusCodes.Status400BadRequest, "This page cannot continue", "This answer from Zendesk does not belong to a \"Connect to Zendesk\" started here, has expired, or was already used. Nothing was stored. Start again from the admin UI.");
+            return Page(StatusCodes.Status400BadRequest, t["This page cannot continue"], t["This answer from Zendesk does not belong to a \"Connect to Zendesk\" started here, has expired, or was already used. Nothing was stored. Start again from the admin UI."]);
         }
 
         if (!string.IsNullOrEmpty(error) || string.IsNullOrEmpty(code) || code.Length > 1000)
         {
-            return Page(StatusCodes.Status400BadRequest, "Not connected", "Zendesk did not grant access, so nothing was linked. You can close this window and try again.");
+            return Page(StatusCodes.Status400BadRequest, t["Not connected"], t["Zendesk did not grant access, so nothing was linked. You can close this window and try again."]);
         }
 
         var settings = options.Value;
-        if (!settings.ZendeskConnectEnabled)
+        if (ClientFor(taken.Subdomain) is not { } client)
         {
-            return Page(StatusCodes.Status404NotFound, "Connect to Zendesk is not set up", "The operator has not configured an OAuth client.");
+            return Page(StatusCodes.Status404NotFound, t["Connect to Zendesk is not set up"], t["The operator has not configured an OAuth client."]);
         }
 
-        var result = await oauth.ExchangeCodeAsync(taken.Subdomain, settings.ZendeskOAuthClientId!, settings.ZendeskOAuthClientSecret!, code, taken.Verifier, CallbackUrl(), settings.ZendeskOAuthScopes, cancellationToken);
+        var result = await oauth.ExchangeCodeAsync(taken.Subdomain, client.Id, client.Secret, code, taken.Verifier, CallbackUrl(), settings.ZendeskOAuthScopes, cancellationToken);
         switch (result)
         {
             case TokenGrantResult.Granted granted:
@@ -109,16 +113,17 @@ internal sealed partial class ZendeskOAuthController(
                     await oauth.RevokeCurrentAsync(taken.Subdomain, granted.Tokens.AccessToken, cancellationToken);
                     LogNotAdmin(logger, taken.Subdomain, role ?? "unknown");
                     return role is null
-                        ? Page(StatusCodes.Status502BadGateway, "Not connected", "Zendesk did not say who signed in, so nothing was linked. Start again from the admin UI in a moment.")
-                        : Page(StatusCodes.Status403Forbidden, "Not connected", "Only a Zendesk admin can connect this service to Zendesk. Nothing was linked; sign in to Zendesk as an admin and start again from the admin UI.");
+                        ? Page(StatusCodes.Status502BadGateway, t["Not connected"], t["Zendesk did not say who signed in, so nothing was linked. Start again from the admin UI in a moment."])
+                        : Page(StatusCodes.Status403Forbidden, t["Not connected"], t["Only a Zendesk admin can connect this service to Zendesk. Nothing was linked; sign in to Zendesk as an admin and start again from the admin UI."]);
                 }
 
-                await links.LinkAsync(taken.Subdomain, ZendeskGrantKind.AuthorizationCode, settings.ZendeskOAuthClientId!, clientSecret: null, granted.Tokens, cancellationToken);
-                return Page(StatusCodes.Status200OK, "Connected to Zendesk", "This service is now linked to Zendesk. You can close this window.", taken.Subdomain);
+                await links.LinkAsync(taken.Subdomain, ZendeskGrantKind.AuthorizationCode, client.Id, clientSecret: null, granted.Tokens, cancellationToken);
+                return Page(StatusCodes.Status200OK, t["Connected to Zendesk"], t["This service is now linked to Zendesk. You can close this window."], taken.Subdomain);
             case TokenGrantResult.Refused refused:
-                return Page(StatusCodes.Status400BadRequest, "Not connected", refused.Message + " Nothing was linked; start again from the admin UI.");
+                // Zendesk's refusal itself (status and OAuth error code) stays as the OAuth client words it.
+                return Page(StatusCodes.Status400BadRequest, t["Not connected"], t["{0} Nothing was linked; start again from the admin UI.", refused.Message]);
             default:
-                return Page(StatusCodes.Status502BadGateway, "Not connected", ((TokenGrantResult.Unavailable)result).Message.Replace("Will try again.", "", StringComparison.Ordinal).Trim() + " Nothing was linked; start again from the admin UI in a moment.");
+                return Page(StatusCodes.Status502BadGateway, t["Not connected"], t["{0} Nothing was linked; start again from the admin UI in a moment.", ((TokenGrantResult.Unavailable)result).Message.Replace("Will try again.", "", StringComparison.Ordinal).Trim()]);
         }
     }
 
@@ -136,8 +141,36 @@ internal sealed partial class ZendeskOAuthController(
     }
 
     /// <summary>Registered in the OAuth client as its redirect URL: the public address, or this request's in Development.</summary>
-    private string CallbackUrl() =>
-        new Uri(options.Value.BaseUri ?? new Uri($"{Request.Scheme}://{Request.Host}/"), "zendesk/oauth/callback").AbsoluteUri;
+    private string CallbackUrl() => CallbackUrl(options.Value, Request);
+
+    /// <summary>The redirect URL Connect sends (the sandbox's authorisation page accepts only this one).</summary>
+    public static string CallbackUrl(ChannelOptions settings, HttpRequest request) =>
+        new Uri(settings.BaseUri ?? new Uri($"{request.Scheme}://{request.Host}/"), "zendesk/oauth/callback").AbsoluteUri;
+
+    /// <summary>
+    /// The OAuth client Connect uses for <paramref name="subdomain"/> and where its authorisation page is: the sandbox's
+    /// own pretend client and page for its subdomain (<see cref="Sandbox.SandboxZendeskOAuth"/>), else the operator's
+    /// client at Zendesk; null when there is none.
+    /// </summary>
+    private ConnectClient? ClientFor(string subdomain)
+    {
+        if (sandbox.Serves(subdomain))
+        {
+            var site = options.Value.BaseUri ?? new Uri($"{Request.Scheme}://{Request.Host}/");
+            return new ConnectClient(Sandbox.SandboxZendeskOAuth.ClientId, sandbox.ClientSecret, new Uri(site, "sandbox/oauth/authorizations/new").AbsoluteUri);
+        }
+
+        var settings = options.Value;
+        return settings.ZendeskConnectEnabled
+            ? new ConnectClient(settings.ZendeskOAuthClientId!, settings.ZendeskOAuthClientSecret!, new Url(http.BaseFor(subdomain).AbsoluteUri).AppendPathSegments("oauth", "authorizations", "new").ToString())
+            : null;
+    }
+
+    /// <summary>An OAuth client for Connect; <see cref="ToString"/> hides the secret.</summary>
+    private sealed record ConnectClient(string Id, string Secret, string AuthorizeUrl)
+    {
+        public override string ToString() => $"ConnectClient {{ Id = {Id} }}";
+    }
 
     private ViewResult Page(int status, string title, string message, string? subdomain = null)
     {

@@ -28,6 +28,12 @@ internal sealed record TicketIntent
 
     public DateTimeOffset? Start { get; init; }
 
+    /// <summary>The account's <c>start_date_field</c> (a Zendesk custom date field), for events; null: none.</summary>
+    public long? StartDateField { get; init; }
+
+    /// <summary>An event's start date for <see cref="StartDateField"/>, as Zendesk's date fields take it (<see cref="StartDateOf"/>).</summary>
+    public string? StartDate { get; init; }
+
     public DateTimeOffset? End { get; init; }
 
     public bool Cancelled { get; init; }
@@ -46,6 +52,30 @@ internal sealed record TicketIntent
 
     /// <summary>Why an e-mail the item carried was not used (not an address): shown on the dashboard, never sent.</summary>
     public string? RequesterWarning { get; init; }
+
+    /// <summary>
+    /// A status intent of the two-way task status (ZendeskLink/Status), queued under <see cref="StatusUnitKey"/> so it
+    /// never replaces, nor is replaced by, the properties the pull queues: only <see cref="Status"/> and
+    /// <see cref="StatusNote"/> are sent, once per <see cref="StatusChange"/>.
+    /// </summary>
+    public bool StatusOnly { get; init; }
+
+    /// <summary><c>solved</c> or <c>open</c>; null sends only the note (Zendesk's status already won).</summary>
+    public string? Status { get; init; }
+
+    /// <summary>An internal note to add with the change (who and when, or what a conflict overrode).</summary>
+    public string? StatusNote { get; init; }
+
+    /// <summary>Identifies the decision: a status intent is sent once per value.</summary>
+    public string? StatusChange { get; init; }
+
+    /// <summary>The queue key of a unit's status intents (beside its properties' key, the unit key itself).</summary>
+    public static string StatusUnitKey(string unitKey) => unitKey + StatusSuffix;
+
+    /// <summary>The unit a queue key belongs to (a status key without its suffix).</summary>
+    public static string UnitOf(string queueKey) => queueKey.EndsWith(StatusSuffix, StringComparison.Ordinal) ? queueKey[..^StatusSuffix.Length] : queueKey;
+
+    private const string StatusSuffix = "~status";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -69,6 +99,7 @@ internal sealed record TicketIntent
         }
 
         var (requester, warning) = RequesterOf(snapshot, item, options);
+        var startDate = snapshot.Kind == CalendarItemKind.Event && options.StartDateField is not null && snapshot.Start is { } start ? StartDateOf(start, zone) : null;
         return new TicketIntent
         {
             ThreadId = threadId,
@@ -76,6 +107,8 @@ internal sealed record TicketIntent
             DueAt = snapshot.Kind == CalendarItemKind.Task && snapshot.Due is { } due ? DueAtOf(due, zone) : null,
             Start = snapshot.Start?.Instant.ToDateTimeOffset(),
             End = snapshot.End?.Instant.ToDateTimeOffset(),
+            StartDateField = startDate is null ? null : options.StartDateField,
+            StartDate = startDate,
             Cancelled = snapshot.Cancelled,
             Closed = snapshot.IsClosedTask,
             Priority = PriorityOf(snapshot.Priority),
@@ -113,6 +146,21 @@ internal sealed record TicketIntent
         var date = due.Instant.InUtc().Date;
         var endOfDay = date.At(new LocalTime(23, 59, 59));
         return zone.AtLeniently(endOfDay).ToInstant().ToDateTimeOffset();
+    }
+
+    /// <summary>
+    /// An event's start as the value of a Zendesk custom field of type date: <c>YYYY-MM-DD</c>, a date without a time
+    /// (https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_fields/ type <c>date</c>, set through
+    /// https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#setting-custom-field-values; the accepted
+    /// format is yyyy-mm-dd, https://www.ibm.com/docs/en/SSCT62/references/r_data_types_zendesk.html, and Zendesk's own
+    /// help-center theme sends date fields as a date-only ISO string, zendesk/copenhagen_theme#423; a date with a time
+    /// is refused as "not valid", facetoe/zenpy#425). A timed start is the date it falls on in the account's zone; an
+    /// all-day start (a DATE, kept as midnight UTC of its date) is that date wherever the account is.
+    /// </summary>
+    public static string StartDateOf(SnapshotTime start, DateTimeZone zone)
+    {
+        var date = start.AllDay ? start.Instant.InUtc().Date : start.Instant.InZone(zone).Date;
+        return date.ToString("yyyy'-'MM'-'dd", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static (TicketRequester? Requester, string? Warning) RequesterOf(ItemSnapshot snapshot, CalendarItem? item, AccountOptions options)

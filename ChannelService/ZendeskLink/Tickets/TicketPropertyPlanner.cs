@@ -29,11 +29,19 @@ internal sealed record AppliedProperties
 
     public bool Moved { get; init; }
 
+    /// <summary>The custom date field the event's start date was set in, and that date (<c>YYYY-MM-DD</c>).</summary>
+    public long? StartDateField { get; init; }
+
+    public string? StartDate { get; init; }
+
     /// <summary>The requester e-mail (lower case) the ticket was given.</summary>
     public string? RequesterEmail { get; init; }
 
     /// <summary>The requester warning last put on the dashboard for this ticket, so it is shown once, not every pass.</summary>
     public string? Warning { get; init; }
+
+    /// <summary>The last status decision sent (<see cref="TicketIntent.StatusChange"/>), for status intents.</summary>
+    public string? StatusChange { get; init; }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
@@ -65,6 +73,10 @@ internal static class TicketPropertyPlanner
         applied ??= new AppliedProperties();
         var fields = new JsonObject();
         var next = applied;
+        if (intent.StatusOnly)
+        {
+            return PlanStatus(intent, applied);
+        }
 
         if (intent.Kind == CalendarItemKind.Task)
         {
@@ -121,6 +133,16 @@ internal static class TicketPropertyPlanner
             }
 
             next = next with { Start = intent.Start };
+
+            // The ticket was created with this date through the Channel Framework's fields (Pull/ResourceBuilder.cs);
+            // the first pass sends the same date once (tickets created before the option was set get it then, and an
+            // unchanged value sent at once cannot undo an agent's edit); after that only a moved start or another
+            // field is sent, so an agent's own date survives until the event itself moves.
+            if (intent.StartDateField is { } field && intent.StartDate is { } date && (date != applied.StartDate || field != applied.StartDateField))
+            {
+                fields["custom_fields"] = new JsonArray(new JsonObject { ["id"] = field, ["value"] = date });
+                next = next with { StartDateField = field, StartDate = date };
+            }
         }
 
         // A tag added and removed in one update would be a no-op at best: the item's present wins.
@@ -143,6 +165,33 @@ internal static class TicketPropertyPlanner
         }
 
         return new PlannedTicketUpdate(fields, requester, next, nextChange);
+    }
+
+    /// <summary>
+    /// A status intent: <c>status</c> and an internal note (<c>comment</c> with <c>public: false</c>,
+    /// https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket and
+    /// https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_comments/ "public": false is an internal
+    /// note), once per decision.
+    /// </summary>
+    private static PlannedTicketUpdate PlanStatus(TicketIntent intent, AppliedProperties applied)
+    {
+        var fields = new JsonObject();
+        if (intent.StatusChange is null || intent.StatusChange == applied.StatusChange)
+        {
+            return new PlannedTicketUpdate(fields, null, applied, null);
+        }
+
+        if (intent.Status is { } status)
+        {
+            fields["status"] = status;
+        }
+
+        if (intent.StatusNote is { } note)
+        {
+            fields["comment"] = new JsonObject { ["body"] = note, ["public"] = false };
+        }
+
+        return new PlannedTicketUpdate(fields, null, applied with { StatusChange = intent.StatusChange }, null);
     }
 
     /// <summary>The state tag at <paramref name="now"/> and the next time it changes by the clock alone.</summary>

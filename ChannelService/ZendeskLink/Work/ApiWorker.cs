@@ -54,6 +54,7 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
     private readonly ZendeskTicketsApi tickets;
     private readonly ZendeskUsersApi users;
     private readonly ServiceErrors errors;
+    private readonly Changes.IOwnTicketWrites ownWrites;
     private readonly ApiWorkSignal signal;
     private readonly ApiWorkOptions options;
     private readonly TimeProvider time;
@@ -67,6 +68,7 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
         ZendeskTicketsApi tickets,
         ZendeskUsersApi users,
         ServiceErrors errors,
+        Changes.IOwnTicketWrites ownWrites,
         ApiWorkSignal signal,
         IOptions<ApiWorkOptions> options,
         TimeProvider time,
@@ -78,6 +80,7 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
         this.tickets = tickets;
         this.users = users;
         this.errors = errors;
+        this.ownWrites = ownWrites;
         this.signal = signal;
         this.options = options.Value;
         this.time = time;
@@ -311,29 +314,45 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
             await SucceededAsync(unit, cancellationToken);
         }
 
-        if (sending.Count > options.Handful)
+        // Status intents always go alone: each answer's updated_at is recorded, so the change feed knows the version as
+        // ours (an update_many job reports no updated_at), and a note is never applied by a job that may fail half-way.
+        var batched = sending.Count > options.Handful ? sending.Where(u => !u.Intent.StatusOnly).ToList() : [];
+        if (batched.Count > 0)
         {
-            await SendManyAsync(subdomain, sending, cancellationToken);
+            await SendManyAsync(subdomain, batched, cancellationToken);
         }
-        else
+
+        foreach (var unit in sending.Except(batched))
         {
-            foreach (var unit in sending)
+            var result = await tickets.UpdateAsync(subdomain, unit.Ticket!.Value, unit.Plan!.Fields, cancellationToken);
+            if (result.Ok)
             {
-                var result = await tickets.UpdateAsync(subdomain, unit.Ticket!.Value, unit.Plan!.Fields, cancellationToken);
-                if (result.Ok)
-                {
-                    await SucceededAsync(unit, cancellationToken);
-                }
-                else if (result.Status == ApiStatus.NotFound)
-                {
-                    // The ticket was deleted in Zendesk: nothing left to set.
-                    await store.DropAsync(unit.Row, Owner, cancellationToken);
-                }
-                else
-                {
-                    await FailAsync(subdomain, [unit], result, cancellationToken);
-                }
+                await RecordOwnWriteAsync(subdomain, unit.Ticket.Value, result, cancellationToken);
+                await SucceededAsync(unit, cancellationToken);
             }
+            else if (result.Status == ApiStatus.NotFound)
+            {
+                // The ticket was deleted in Zendesk: nothing left to set.
+                await store.DropAsync(unit.Row, Owner, cancellationToken);
+            }
+            else
+            {
+                await FailAsync(subdomain, [unit], result, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes down the <c>updated_at</c> of Zendesk's answer to our update (the ticket object it returns,
+    /// https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#update-ticket), so the change feed passes
+    /// that version on as ours (<c>ChangedByUs</c>) and nobody acts on it as an agent's change.
+    /// </summary>
+    private async Task RecordOwnWriteAsync(string subdomain, long ticketId, ApiResult result, CancellationToken cancellationToken)
+    {
+        if (ZendeskApiClient.Text(result.Body?["ticket"]?["updated_at"]) is { } text
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var updatedAt))
+        {
+            await ownWrites.RecordAsync(subdomain, ticketId, updatedAt, cancellationToken);
         }
     }
 
@@ -452,13 +471,18 @@ internal sealed partial class ApiWorker : BackgroundService, IZendeskLinkObserve
     /// <c>any_channel</c>, https://developer.zendesk.com/documentation/ticketing/reference-guides/via-types/) whose
     /// external_id is one of this thread's ids (the opening, or the resource that opened a follow-up ticket). The docs do
     /// not say that Channel Framework tickets carry the resource's external_id; the safe reading is to edit a ticket only
-    /// when they do: a ticket without it is left alone, whatever an unsigned event claims.
+    /// when they do: a ticket without it is left alone, whatever an unsigned event claims. Re-checked 2026-12-07: the
+    /// Channel Framework reference (https://developer.zendesk.com/rest_api/docs/core/channel_framework, "external_resource
+    /// object") and the pull and push guides describe external_id only as the resource's id that Zendesk de-duplicates
+    /// on; the ticket's own external_id is documented as a field an API client sets
+    /// (https://support.zendesk.com/hc/en-us/articles/4408819890330). Nothing says Zendesk copies one into the other,
+    /// so the safe reading stays.
     /// </summary>
     public static bool IsOurs(ApiTicket ticket, ApiWorkRow row) =>
         ticket.ViaChannel == "any_channel"
         && ExternalIdShape.TryParse(ticket.ExternalId, out var accountId, out var unitKey)
         && accountId == row.AccountId
-        && unitKey == row.UnitKey;
+        && unitKey == TicketIntent.UnitOf(row.UnitKey);
 
     /// <summary>Exponential from <paramref name="first"/>, at most an hour, with jitter so many rows do not retry in step.</summary>
     private static TimeSpan Backoff(int attempts, TimeSpan first)
