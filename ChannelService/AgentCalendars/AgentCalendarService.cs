@@ -68,11 +68,18 @@ internal sealed class AgentCalendarService(AgentCalendarStore store, AgentCalend
         string? problem = null;
         if (last.Ok)
         {
+            // Only new agents and changed e-mails or names are written: the admin page lists every agent on each step.
+            var known = (await store.TokensAsync(subdomain, cancellationToken)).ToDictionary(t => t.AgentId);
             foreach (var user in users.OfType<JsonObject>())
             {
                 if (ZendeskApiClient.Number(user["id"]) is { } id && id > 0 && user["active"]?.GetValueKind() != System.Text.Json.JsonValueKind.False)
                 {
-                    await store.EnsureTokenAsync(tokens.Issue(subdomain, id, Short(ZendeskApiClient.Text(user["email"])), Short(ZendeskApiClient.Text(user["name"])), time.GetUtcNow()), cancellationToken);
+                    var email = Short(ZendeskApiClient.Text(user["email"]));
+                    var name = Short(ZendeskApiClient.Text(user["name"]));
+                    if (!known.TryGetValue(id, out var row) || (email is not null && row.Email != email) || (name is not null && row.Name != name))
+                    {
+                        await store.EnsureTokenAsync(tokens.Issue(subdomain, id, email, name, time.GetUtcNow()), cancellationToken);
+                    }
                 }
             }
         }

@@ -1,4 +1,4 @@
--- PostgreSQL form of ../0015_agent_calendars.sql (integers BIGINT).
+-- PostgreSQL form of ../0017_agent_calendars.sql (integers BIGINT).
 -- Agents' calendars (AgentCalendars/AgentCalendarStore.cs owns every table here): each agent's private feed token,
 -- the open task tickets the feeds list, and each linked subdomain's first sync.
 
