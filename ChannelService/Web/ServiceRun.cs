@@ -36,13 +36,14 @@ public static partial class ServiceRun
             return StartFailed;
         }
 
-        // Asked before the start: a failed RunAsync disposes the host's services.
+        // Asked before the start: a failed start disposes the host's services.
         var testHost = InTestHost(app);
         try
         {
             await app.PrepareAsync();
             app.MapChannelService();
-            await app.RunAsync();
+            await StartAsync(app);
+            await app.WaitForShutdownAsync();
         }
         catch (DatabaseUnavailableException ex)
         {
@@ -67,8 +68,39 @@ public static partial class ServiceRun
             await stderr.WriteLineAsync($"error: cannot listen on {address}: the address is already in use (is another program or service on that port?)");
             return StartFailed;
         }
+        finally
+        {
+            await app.DisposeAsync();
+        }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Starts the host; when the start fails (a busy port), stops what had started before rethrowing. Without the stop,
+    /// disposing the host cancels the background services that were already running, and the host reports each one
+    /// that ends cancelled as a crashed service (a critical log line with a stack trace): it forgives a cancellation
+    /// only after a stop was asked for.
+    /// </summary>
+    private static async Task StartAsync(WebApplication app)
+    {
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            try
+            {
+                await app.StopAsync(CancellationToken.None);
+            }
+            catch (Exception stopFailure) when (stopFailure is AggregateException or InvalidOperationException or OperationCanceledException or IOException)
+            {
+                // The start's own failure is the one to report; what a half-started service says while stopping adds nothing.
+            }
+
+            throw;
+        }
     }
 
     /// <summary>
