@@ -44,6 +44,7 @@ public static partial class ServiceRun
             app.MapChannelService();
             await StartAsync(app);
             await app.WaitForShutdownAsync();
+            await app.DisposeAsync();
         }
         catch (DatabaseUnavailableException ex)
         {
@@ -68,16 +69,13 @@ public static partial class ServiceRun
             await stderr.WriteLineAsync($"error: cannot listen on {address}: the address is already in use (is another program or service on that port?)");
             return StartFailed;
         }
-        finally
-        {
-            await app.DisposeAsync();
-        }
 
         return 0;
     }
 
     /// <summary>
-    /// Starts the host; when the start fails (a busy port), stops what had started before rethrowing. Without the stop,
+    /// Starts the host; when the start fails (a busy port), stops what had started and disposes the host (as
+    /// <c>RunAsync</c> would) before rethrowing. Without the stop,
     /// disposing the host cancels the background services that were already running, and the host reports each one
     /// that ends cancelled as a crashed service (a critical log line with a stack trace): it forgives a cancellation
     /// only after a stop was asked for.
@@ -99,6 +97,7 @@ public static partial class ServiceRun
                 // The start's own failure is the one to report; what a half-started service says while stopping adds nothing.
             }
 
+            await app.DisposeAsync();
             throw;
         }
     }
