@@ -36,6 +36,10 @@ public sealed class HealthTests
 
         Directory.CreateDirectory(Path.Combine(factory.DataDirectory, "channel.db"));
 
+        // Again: a background worker (the API call log's flush, the outbox) may have pooled a connection to the deleted
+        // file in between, which would still answer.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
         using var response = await client.GetAsync("/health");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
