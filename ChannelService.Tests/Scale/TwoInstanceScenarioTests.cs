@@ -21,13 +21,13 @@ public sealed class TwoInstanceScenarioTests
     private string folder = null!;
     private string connectionString = null!;
 
-    private string KeyFile => Path.Combine(folder, "shared", "keys.json");
+    private string KeyFile => Path.Combine(folder, "keyring", "keys.json");
 
     [SetUp]
     public async Task SetUp()
     {
         folder = Directory.CreateTempSubdirectory("channelservice-two-").FullName;
-        Directory.CreateDirectory(Path.Combine(folder, "shared"));
+        Directory.CreateDirectory(Path.Combine(folder, "keyring"));
         connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
     }
 
