@@ -314,7 +314,7 @@ public sealed partial class AgentCalendarFeedTests
         // Assert
         Assert.That(rows.Select(r => r.QuerySelector("input.agent-tasks-url")!.GetAttribute("value")), Is.EqualTo(new[] { TasksUrl(urlA), TasksUrl(urlB) }));
         var label = rows[0].QuerySelector("label.agent-tasks-label")!;
-        Assert.That(label.TextContent, Is.EqualTo("Als Aufgabenliste (Thunderbird, Apple Erinnerungen, Outlook-Aufgaben):"));
+        Assert.That(label.TextContent, Is.EqualTo("Als Aufgabenliste, für Apps mit Aufgaben (Thunderbird):"));
         Assert.That(document.GetElementById(label.GetAttribute("for")!)!.ClassList, Does.Contain("agent-tasks-url"));
         Assert.That(rows[0].QuerySelectorAll("button.agent-feed-copy").Select(b => b.GetAttribute("data-copy-for")), Does.Contain(label.GetAttribute("for")));
         Assert.That((string)answer["tasks_url"]!, Is.EqualTo(TasksUrl((string)answer["feed_url"]!)));
