@@ -35,7 +35,7 @@ internal sealed partial class ChangeFeedWorker : BackgroundService
     private readonly ChannelOptions options;
     private readonly TimeProvider time;
     private readonly ILogger<ChangeFeedWorker> logger;
-    private readonly SemaphoreSlim wake = new(0);
+    private readonly WakeSignal wake = new();
     private readonly ExportRateLimiter exportLimiter;
     private readonly Dictionary<string, DateTimeOffset> nextReconcile = [];
     private readonly Dictionary<string, DateTimeOffset> nextSetUp = [];
@@ -70,13 +70,7 @@ internal sealed partial class ChangeFeedWorker : BackgroundService
     public bool WantsAllTickets => handlerKeys.Any(h => h.Scope == TicketScope.AllTickets);
 
     /// <summary>New work was stored (a delivery): run a pass now rather than at the next poll.</summary>
-    public void Wake()
-    {
-        if (wake.CurrentCount == 0)
-        {
-            wake.Release();
-        }
-    }
+    public void Wake() => wake.Wake();
 
     public override void Dispose()
     {
