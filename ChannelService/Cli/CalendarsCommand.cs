@@ -20,13 +20,15 @@ internal static class CalendarsCommand
         CommandLine.RequireSubcommand(command);
 
         var listSubdomain = Subdomain();
-        var list = new CliCommand("list", "One line per agent of the subdomain (from Zendesk's API): agent id, e-mail, feed URL under Channel:PublicBaseUrl.")
+        var list = new CliCommand("list", "One line per agent of the subdomain (from Zendesk's API): agent id, e-mail, feed URL under Channel:PublicBaseUrl, task list URL.")
         {
             Usage = ["calendars list --subdomain S"],
             Notes = """
                 Agents and admins are read from Zendesk (List Users); each gets a feed token on first sight. When Zendesk
                 cannot be asked, the agents already known are listed and a warning says why. A revoked feed shows
-                "revoked" instead of a URL. Exit 0 listed, 1 nothing could be listed, 2 bad arguments.
+                "revoked" instead of a URL. The fourth column is the same feed as a task list (VTODO, for apps that show
+                tasks): the feed URL with ".ics" replaced by "/tasks.ics". Exit 0 listed, 1 nothing could be listed, 2 bad
+                arguments.
                 """,
         };
         list.Options.Add(listSubdomain);
@@ -38,7 +40,7 @@ internal static class CalendarsCommand
         var rotate = new CliCommand("rotate", "Give an agent a new feed URL; the old one answers 404 from now on (also lifts a revocation).")
         {
             Usage = ["calendars rotate --subdomain S --agent ID"],
-            Notes = "Prints the new feed URL. Calendar apps subscribed to the old URL must subscribe again. Exit 0 rotated, 2 bad arguments.",
+            Notes = "Prints the new feed URL (its task list is the same URL with \".ics\" replaced by \"/tasks.ics\"). Calendar apps subscribed to the old URL must subscribe again. Exit 0 rotated, 2 bad arguments.",
         };
         rotate.Options.Add(rotateSubdomain);
         rotate.Options.Add(rotateAgent);
@@ -88,7 +90,8 @@ internal static class CalendarsCommand
         foreach (var agent in listing.Agents)
         {
             var feed = agent.Revoked ? "revoked" : agent.FeedUrl ?? "(its key left the key ring: rotate)";
-            await context.Stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{agent.AgentId}\t{agent.Email ?? "-"}\t{feed}"));
+            var taskList = agent.Revoked ? "revoked" : agent.TasksUrl ?? feed;
+            await context.Stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{agent.AgentId}\t{agent.Email ?? "-"}\t{feed}\t{taskList}"));
         }
 
         return 0;
