@@ -20,6 +20,12 @@ internal static class AgentCalendarServiceCollectionExtensions
         services.AddSingleton<AgentCalendarSyncWorker>();
         services.AddSingleton<IZendeskLinkObserver>(sp => sp.GetRequiredService<AgentCalendarSyncWorker>());
         services.AddHostedService(sp => sp.GetRequiredService<AgentCalendarSyncWorker>());
+
+        // v2: straight into agents' CalDAV calendars.
+        services.AddSingleton<AgentCalDavStore>();
+        services.AddSingleton<AgentCalDavSignal>();
+        services.AddSingleton<AgentCalDavPusher>();
+        services.AddHostedService<AgentCalDavWorker>();
         return services;
     }
 }
