@@ -400,6 +400,105 @@ public sealed class AgentCalDavPushTests
         }
     }
 
+    [TestCase("en-US", "CalDAV calendar (optional)", "Connect")]
+    [TestCase("de", "CalDAV-Kalender (optional)", "Verbinden")]
+    [TestCase("es", "Calendario CalDAV (opcional)", "Conectar")]
+    public async Task The_Admin_Ui_Connects_And_Disconnects_An_Agents_Calendar_And_Never_Shows_The_Password(string locale, string header, string connectLabel)
+    {
+        // Arrange
+        var calendarA = await radicale.CreateCollectionAsync("alice");
+        SetTask(1234, Due, AgentA);
+        Start();
+        await LinkAndSyncAsync();
+        var fields = ChannelService.Tests.Admin.AdminDriver.ZendeskFields(locale: locale);
+
+        // Act: the admin page, and agent A's connect form sent with the calendar and password
+        var page = await AdminPageAsync(fields);
+        var row = page.QuerySelector("#agent-calendars tr[data-agent-id='7001']")!;
+        var form = row.QuerySelector("form.agent-caldav-connect")!;
+        var post = form.QuerySelectorAll("input[type=hidden]").ToDictionary(i => i.GetAttribute("name")!, i => i.GetAttribute("value")!);
+        post["url"] = "not a url";
+        post["username"] = "alice";
+        post["password"] = "s3cret";
+        var refused = await PostJsonAsync(form.GetAttribute("action")!, post);
+        post["url"] = calendarA.AbsoluteUri;
+        var connected = await PostJsonAsync(form.GetAttribute("action")!, post);
+        var forged = await PostJsonAsync(form.GetAttribute("action")!, new Dictionary<string, string>(post) { ["flow"] = "forged" });
+        await WaitForAsync(calendarA, "alice", c => c.Ours.Count == 1);
+        await WaitForTargetAsync(t => t.LastWriteAt is not null);
+        var after = await AdminPageAsync(fields);
+
+        // Assert
+        Assert.That(page.QuerySelectorAll("#agent-calendars thead th").Last().TextContent, Is.EqualTo(header));
+        Assert.That(form.QuerySelector("button")!.TextContent, Is.EqualTo(connectLabel));
+        Assert.That(form.QuerySelector("input[type=password]")!.GetAttribute("value"), Is.Null);
+        Assert.That(((bool)refused.Body!["ok"]!, (string)refused.Body!["message"]!), Is.EqualTo((false, "The address is not a valid http, https or webcal URL.")));
+        Assert.That((bool)connected.Body!["ok"]!, Is.True, connected.Body.ToJsonString());
+        Assert.That(forged.Status, Is.EqualTo(HttpStatusCode.NotFound));
+        var connectedRow = after.QuerySelector("#agent-calendars tr[data-agent-id='7001']")!;
+        Assert.That(connectedRow.QuerySelector(".agent-caldav-url")!.TextContent, Is.EqualTo(calendarA.AbsoluteUri));
+        Assert.That(connectedRow.QuerySelector("form.agent-caldav-disconnect"), Is.Not.Null);
+        Assert.That(after.DocumentElement.OuterHtml, Does.Not.Contain("s3cret"));
+        Assert.That(connected.Text + refused.Text, Does.Not.Contain("s3cret"));
+
+        // Act: disconnect, removing our events
+        var disconnectForm = connectedRow.QuerySelector("form.agent-caldav-disconnect")!;
+        var disconnect = disconnectForm.QuerySelectorAll("input[type=hidden]").ToDictionary(i => i.GetAttribute("name")!, i => i.GetAttribute("value")!);
+        disconnect["remove_events"] = "true";
+        var disconnected = await PostJsonAsync(disconnectForm.GetAttribute("action")!, disconnect);
+
+        // Assert
+        Assert.That((string)disconnected.Body!["message"]!, Is.EqualTo("Disconnected agent 7001 of acme; removed 1 event(s) written there."));
+        Assert.That((await ReadAsync(calendarA, "alice")).Ours, Is.Empty);
+        Assert.That(logs.AllText(), Does.Not.Contain("s3cret"));
+    }
+
+    [Test]
+    public async Task The_Dashboard_Shows_Each_Agents_Last_CalDav_Write_And_Last_Error()
+    {
+        // Arrange: A writes fine; B's calendar refuses the password
+        var calendarA = await radicale.CreateCollectionAsync("alice");
+        var calendarB = await radicale.CreateCollectionAsync("bob");
+        SetTask(1234, Due, AgentA);
+        SetTask(1235, Due, AgentB);
+        Start(settings: new Dictionary<string, string?> { ["Channel:DashboardUser"] = "ops", ["Channel:DashboardPassword"] = "dashboard-password" });
+        await ConnectAsync(AgentA, calendarA, "alice");
+        await ConnectAsync(AgentB, calendarB, "bob");
+        await radicale.SetPasswordAsync("bob", "changed");
+        try
+        {
+            await LinkAndSyncAsync();
+            await WaitForAsync(calendarA, "alice", c => c.Ours.Count == 1);
+            var until = DateTime.UtcNow.AddSeconds(20);
+            while ((await Store.TargetAsync(Subdomain, AgentB))!.Failures == 0)
+            {
+                Assert.That(DateTime.UtcNow, Is.LessThan(until));
+                await Task.Delay(100);
+            }
+
+            // Act
+            using var request = new HttpRequestMessage(HttpMethod.Get, serviceUrl + "/dashboard");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("ops:dashboard-password"u8.ToArray()));
+            using var response = await client.SendAsync(request);
+            var document = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync());
+
+            // Assert
+            var headers = document.QuerySelectorAll("#agent-calendars thead th").Select(h => h.TextContent).ToList();
+            Assert.That(headers[^3..], Is.EqualTo(new[] { "CalDAV calendar", "Last CalDAV write", "Last CalDAV error" }));
+            var rows = document.QuerySelectorAll("#agent-calendars tbody tr").Select(r => r.QuerySelectorAll("td").Select(c => c.TextContent).ToArray()).ToDictionary(c => c[1]);
+            Assert.That(rows["7001"][6], Is.EqualTo(calendarA.AbsoluteUri + " (1 events, ok)"));
+            Assert.That(rows["7001"][7], Does.EndWith("ago)"));
+            Assert.That(rows["7001"][8], Is.Empty);
+            Assert.That(rows["7002"][6], Does.StartWith(calendarB.AbsoluteUri + " (0 events, failing"));
+            Assert.That(rows["7002"][7], Is.EqualTo("never"));
+            Assert.That(rows["7002"][8], Does.EndWith("UTC: The server rejected the username or password."));
+        }
+        finally
+        {
+            await radicale.SetPasswordAsync("bob", "hunter2");
+        }
+    }
+
     private AgentCalDavPusher Pusher => Host.Services.GetRequiredService<AgentCalDavPusher>();
 
     private AgentCalDavStore Store => Host.Services.GetRequiredService<AgentCalDavStore>();
@@ -412,9 +511,9 @@ public sealed class AgentCalDavPushTests
         zendesk.SetTicket(id, status, version, via: "web", type: type, dueAt: due, assigneeId: assignee, subject: subject ?? $"Task {id}", priority: "normal", requesterId: Requester);
     }
 
-    private void Start(bool allowLoopback = true)
+    private void Start(bool allowLoopback = true, Dictionary<string, string?>? settings = null)
     {
-        var configuration = new Dictionary<string, string?>
+        var configuration = new Dictionary<string, string?>(settings ?? [])
         {
             ["Channel:ZendeskBaseUrl"] = zendesk.BaseUrl,
             ["Channel:ChangeFeedReconcileInterval"] = "00:00:02",
@@ -539,6 +638,20 @@ public sealed class AgentCalDavPushTests
             Assert.That(DateTime.UtcNow, Is.LessThan(until), "the target did not change as expected within 20 s");
             await Task.Delay(100);
         }
+    }
+
+    private async Task<AngleSharp.Dom.IDocument> AdminPageAsync(IEnumerable<KeyValuePair<string, string>> fields)
+    {
+        using var page = await client.PostAsync(serviceUrl + "/admin", new FormUrlEncodedContent(fields));
+        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        return new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await page.Content.ReadAsStringAsync());
+    }
+
+    private async Task<(HttpStatusCode Status, System.Text.Json.Nodes.JsonNode? Body, string Text)> PostJsonAsync(string path, Dictionary<string, string> form)
+    {
+        using var response = await client.PostAsync(serviceUrl + path, new FormUrlEncodedContent(form));
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, response.IsSuccessStatusCode ? System.Text.Json.Nodes.JsonNode.Parse(text) : null, text);
     }
 
     private static string Text(CalendarComponent component, string name) => IcalText.Unescape(component.GetProperty(name)!.RawValue);
