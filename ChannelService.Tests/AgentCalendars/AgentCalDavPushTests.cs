@@ -170,6 +170,31 @@ public sealed class AgentCalDavPushTests
     }
 
     [Test]
+    public async Task Unlinking_The_Zendesk_Deletes_Our_Events_From_The_Agents_Calendar_And_Nothing_Else()
+    {
+        // Arrange
+        var calendarA = await radicale.CreateCollectionAsync("alice");
+        var dentist = await PutByHandAsync(calendarA, "dentist.ics", Unrelated, "alice");
+        SetTask(1234, Due, AgentA);
+        Start();
+        await ConnectAsync(AgentA, calendarA, "alice");
+        await LinkAndSyncAsync();
+        await WaitForAsync(calendarA, "alice", c => c.Ours.Count == 1);
+
+        // Act: every feature is told before the link goes
+        foreach (var observer in host.Services.GetServices<IZendeskLinkObserver>())
+        {
+            await observer.UnlinkingAsync(Subdomain, CancellationToken.None);
+        }
+
+        var after = await WaitForAsync(calendarA, "alice", c => c.Ours.Count == 0);
+
+        // Assert
+        Assert.That(after.Others.Single(), Is.EqualTo(dentist));
+        Assert.That((await Store.TargetAsync(Subdomain, AgentA))!.Events, Is.Zero);
+    }
+
+    [Test]
     public async Task An_Event_The_Agent_Deleted_By_Hand_Stays_Deleted_Until_The_Tickets_Next_Change_Recreates_It()
     {
         // Arrange

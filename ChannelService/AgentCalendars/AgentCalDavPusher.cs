@@ -10,22 +10,7 @@ using ChannelService.Sources.Http;
 namespace ChannelService.AgentCalendars;
 
 /// <summary>Wakes the CalDAV push worker when a task changed here (other instances catch up with their periodic pass).</summary>
-internal sealed class AgentCalDavSignal : IDisposable
-{
-    private readonly SemaphoreSlim wake = new(0);
-
-    public void Wake()
-    {
-        if (wake.CurrentCount == 0)
-        {
-            wake.Release();
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => wake.WaitAsync(timeout, cancellationToken);
-
-    public void Dispose() => wake.Dispose();
-}
+internal sealed class AgentCalDavSignal : WakeSignal;
 
 /// <summary>How connecting or disconnecting an agent's CalDAV calendar went: one plain sentence either way.</summary>
 internal sealed record AgentCalDavResult(bool Ok, string Message);
