@@ -93,7 +93,7 @@ public sealed class CalendarsCommandTests
         Assert.That((wrongPassword.Exit, wrongPassword.Stderr), Is.EqualTo((1, "error: The server rejected the username or password.\n")));
         Assert.That((connected.Exit, connected.Stdout.Trim()), Is.EqualTo((0, $"Connected agent 7001 of acme to {calendar.AbsoluteUri} (Anna's work).")), connected.Stderr);
         var line = listed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single().Split('\t');
-        Assert.That((line[0], line[3], line[4]), Is.EqualTo(("7001", calendar.AbsoluteUri, "ok, 0 event(s), last write none yet")));
+        Assert.That((line[0], line[^2], line[^1]), Is.EqualTo(("7001", calendar.AbsoluteUri, "ok, 0 event(s), last write none yet")), "the CalDAV calendar and its state are the last two columns");
         Assert.That((disconnected.Exit, disconnected.Stdout.Trim()), Is.EqualTo((0, "Disconnected agent 7001 of acme; removed 0 event(s) written there.")));
         Assert.That((again.Exit, again.Stderr.Trim()), Is.EqualTo((1, "error: Agent 7001 of acme has no CalDAV calendar connected.")));
         Assert.That(afterwards.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single(), Does.EndWith("\t-\t-"));

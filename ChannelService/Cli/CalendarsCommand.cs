@@ -27,8 +27,8 @@ internal static class CalendarsCommand
             Notes = """
                 Agents and admins are read from Zendesk (List Users); each gets a feed token on first sight. When Zendesk
                 cannot be asked, the agents already known are listed and a warning says why. A revoked feed shows
-                "revoked" instead of a URL. Columns (tab-separated): agent id, e-mail, feed URL, the connected CalDAV
-                calendar ("-" when none), its state (last write, events written, or the last error). Exit 0 listed, 1
+                "revoked" instead of a URL. Columns are tab-separated; the last two are the connected CalDAV calendar
+                ("-" when none) and its state (last write, events written, or the last error). Exit 0 listed, 1
                 nothing could be listed, 2 bad arguments.
                 """,
         };
