@@ -479,6 +479,45 @@ public sealed class AgentCalDavPushTests
     }
 
     [Test]
+    public async Task In_A_Browser_The_Connect_Form_Says_How_It_Went_And_Empties_The_Password_Field()
+    {
+        // Arrange: the admin page opened in chromium as Zendesk posts it
+        var calendarA = await radicale.CreateCollectionAsync("alice");
+        SetTask(1234, Due, AgentA);
+        Start();
+        await LinkAndSyncAsync();
+        using var playwright = await Microsoft.Playwright.Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"] });
+        var page = await browser.NewPageAsync();
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        var inputs = string.Concat(ChannelService.Tests.Admin.AdminDriver.ZendeskFields().Select(f => $"<input type=hidden name=\"{WebUtility.HtmlEncode(f.Key)}\" value=\"{WebUtility.HtmlEncode(f.Value)}\">"));
+        await page.SetContentAsync($"<form id=zendesk method=post action=\"{serviceUrl}/admin\">{inputs}<button>Open admin UI</button></form>");
+        // The shared build machine can be slow: locators wait for the admin page rather than for a load event.
+        page.SetDefaultTimeout(60_000);
+        await page.ClickAsync("#zendesk button");
+        var row = page.Locator("#agent-calendars tr[data-agent-id='7001']");
+
+        // Act: a wrong password first, then the right one
+        await row.Locator("input[name=url]").FillAsync(calendarA.AbsoluteUri);
+        await row.Locator("input[name=username]").FillAsync("alice");
+        await row.Locator("input[name=password]").FillAsync("wrong");
+        await row.Locator("form.agent-caldav-connect button").ClickAsync();
+        await row.Locator(".agent-caldav-message.error").WaitForAsync();
+        var refused = await row.Locator(".agent-caldav-message").TextContentAsync();
+        var emptied = await row.Locator("input[name=password]").InputValueAsync();
+        await row.Locator("input[name=password]").FillAsync("s3cret");
+        await row.Locator("form.agent-caldav-connect button").ClickAsync();
+        await row.Locator(".agent-caldav-message.ok").WaitForAsync();
+        var connected = await row.Locator(".agent-caldav-message").TextContentAsync();
+
+        // Assert
+        Assert.That(refused, Is.EqualTo("The server rejected the username or password."));
+        Assert.That(emptied, Is.Empty, "the password leaves the field when sent");
+        Assert.That(connected, Does.StartWith("Connected agent 7001 of acme to "));
+        await WaitForAsync(calendarA, "alice", c => c.Ours.Count == 1);
+    }
+
+    [Test]
     public async Task The_Dashboard_Shows_Each_Agents_Last_CalDav_Write_And_Last_Error()
     {
         // Arrange: A writes fine; B's calendar refuses the password

@@ -435,7 +435,12 @@ internal sealed partial class AgentCalDavPusher(
 }
 
 /// <summary>Runs <see cref="AgentCalDavPusher"/>: at once when a task changed here, and every minute (changes made on other instances, retries).</summary>
-internal sealed partial class AgentCalDavWorker(AgentCalDavPusher pusher, AgentCalDavSignal signal, TimeProvider time, ILogger<AgentCalDavWorker> logger) : BackgroundService
+/// <remarks>
+/// The pusher comes lazily: it holds the shared <see cref="SourceHttpClient"/>, whose settings are validated when the
+/// host starts, and building it while the host collects its hosted services would turn a bad setting's one-line
+/// message into a crash.
+/// </remarks>
+internal sealed partial class AgentCalDavWorker(Lazy<AgentCalDavPusher> pusher, AgentCalDavSignal signal, TimeProvider time, ILogger<AgentCalDavWorker> logger) : BackgroundService
 {
     public static readonly TimeSpan ReconcileInterval = TimeSpan.FromMinutes(1);
 
@@ -445,7 +450,7 @@ internal sealed partial class AgentCalDavWorker(AgentCalDavPusher pusher, AgentC
         {
             try
             {
-                await pusher.RunOnceAsync(stoppingToken);
+                await pusher.Value.RunOnceAsync(stoppingToken);
                 await signal.WaitAsync(ReconcileInterval, stoppingToken);
             }
             catch (Exception) when (stoppingToken.IsCancellationRequested)

@@ -25,7 +25,11 @@ internal static class AgentCalendarServiceCollectionExtensions
         services.AddSingleton<AgentCalDavStore>();
         services.AddSingleton<AgentCalDavSignal>();
         services.AddSingleton<AgentCalDavPusher>();
-        services.AddHostedService<AgentCalDavWorker>();
+        services.AddHostedService(sp => new AgentCalDavWorker(
+            new Lazy<AgentCalDavPusher>(sp.GetRequiredService<AgentCalDavPusher>),
+            sp.GetRequiredService<AgentCalDavSignal>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AgentCalDavWorker>>()));
         return services;
     }
 }

@@ -144,7 +144,11 @@ document.addEventListener('DOMContentLoaded', function () {
           message.textContent = answer.message || answer.error || '';
           message.className = 'agent-caldav-message ' + (answer.ok ? 'ok' : 'error');
         })
-        .catch(function () { message.textContent = ''; });
+        .catch(function () { message.textContent = ''; })
+        .then(function () {
+          // The page's submit handler disabled the button against double posts; this form stays on the page.
+          form.querySelectorAll('button[type=submit]').forEach(function (b) { b.disabled = false; });
+        });
     });
   });
 
