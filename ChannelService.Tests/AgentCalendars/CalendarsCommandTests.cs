@@ -48,6 +48,7 @@ public sealed class CalendarsCommandTests
         var lines = first.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).ToList();
         Assert.That(lines.Select(l => (l[0], l[1])), Is.EqualTo(new[] { ("7001", "anna@acme.test"), ("7002", "bert@acme.test") }));
         Assert.That(lines.Select(l => l[2]), Has.All.Match("^https://channel\\.example\\.com/calendars/[A-Za-z0-9_-]{43}\\.ics$"));
+        Assert.That(lines.Select(l => l[3]), Is.EqualTo(lines.Select(l => l[2][..^".ics".Length] + "/tasks.ics")), "the task list's URL beside the feed's");
         Assert.That(again.Stdout, Is.EqualTo(first.Stdout), "the URLs stay the same until rotated");
         Assert.That(rotated.Exit, Is.EqualTo(0), rotated.Stderr);
         var newUrl = rotated.Stdout.Trim();

@@ -104,7 +104,7 @@ internal sealed class AgentCalendarAdminController(AdminFlowTokenCodec flows, Ag
         }
 
         var url = await calendars.RotateAsync(flow.Subdomain, request.AgentId, cancellationToken);
-        return Json(new { agent_id = request.AgentId, feed_url = url });
+        return Json(new { agent_id = request.AgentId, feed_url = url, tasks_url = AgentCalendarTokens.TasksUrl(url) });
     }
 
     [HttpPost("/admin/agent-calendars/caldav/connect")]

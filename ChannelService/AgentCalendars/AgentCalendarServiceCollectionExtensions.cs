@@ -14,6 +14,7 @@ internal static class AgentCalendarServiceCollectionExtensions
         services.AddSingleton<AgentCalendarStore>();
         services.AddSingleton<AgentCalendarTokens>();
         services.AddSingleton<AgentCalendarFeed>();
+        services.AddSingleton<AgentTaskListFeed>();
         services.AddSingleton<AgentTaskUpdater>();
         services.AddSingleton<AgentCalendarService>();
         services.AddSingleton<ITicketChangeHandler, AgentCalendarChangeHandler>();

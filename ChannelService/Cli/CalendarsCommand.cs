@@ -21,15 +21,16 @@ internal static class CalendarsCommand
         CommandLine.RequireSubcommand(command);
 
         var listSubdomain = Subdomain();
-        var list = new CliCommand("list", "One line per agent of the subdomain (from Zendesk's API): agent id, e-mail, feed URL under Channel:PublicBaseUrl, CalDAV calendar and its state.")
+        var list = new CliCommand("list", "One line per agent of the subdomain (from Zendesk's API): agent id, e-mail, feed URL under Channel:PublicBaseUrl, task list URL, CalDAV calendar and its state.")
         {
             Usage = ["calendars list --subdomain S"],
             Notes = """
                 Agents and admins are read from Zendesk (List Users); each gets a feed token on first sight. When Zendesk
                 cannot be asked, the agents already known are listed and a warning says why. A revoked feed shows
-                "revoked" instead of a URL. Columns are tab-separated; the last two are the connected CalDAV calendar
-                ("-" when none) and its state (last write, events written, or the last error). Exit 0 listed, 1
-                nothing could be listed, 2 bad arguments.
+                "revoked" instead of a URL. The fourth column is the same feed as a task list (VTODO, for apps that show
+                tasks): the feed URL with ".ics" replaced by "/tasks.ics". The last two columns are the connected CalDAV
+                calendar ("-" when none) and its state (last write, events written, or the last error). Columns are
+                tab-separated. Exit 0 listed, 1 nothing could be listed, 2 bad arguments.
                 """,
         };
         list.Options.Add(listSubdomain);
@@ -41,7 +42,7 @@ internal static class CalendarsCommand
         var rotate = new CliCommand("rotate", "Give an agent a new feed URL; the old one answers 404 from now on (also lifts a revocation).")
         {
             Usage = ["calendars rotate --subdomain S --agent ID"],
-            Notes = "Prints the new feed URL. Calendar apps subscribed to the old URL must subscribe again. Exit 0 rotated, 2 bad arguments.",
+            Notes = "Prints the new feed URL (its task list is the same URL with \".ics\" replaced by \"/tasks.ics\"). Calendar apps subscribed to the old URL must subscribe again. Exit 0 rotated, 2 bad arguments.",
         };
         rotate.Options.Add(rotateSubdomain);
         rotate.Options.Add(rotateAgent);
@@ -136,8 +137,9 @@ internal static class CalendarsCommand
         foreach (var agent in listing.Agents)
         {
             var feed = agent.Revoked ? "revoked" : agent.FeedUrl ?? "(its key left the key ring: rotate)";
-            var calDav = targets.TryGetValue(agent.AgentId, out var target) ? $"{target.CollectionUrl}\t{State(target)}" : "-\t-";
-            await context.Stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{agent.AgentId}\t{agent.Email ?? "-"}\t{feed}\t{calDav}"));
+            var taskList = agent.Revoked ? "revoked" : agent.TasksUrl ?? feed;
+            var calDav = targets.TryGetValue(agent.AgentId, out var target) ? $"{target.CollectionUrl}	{State(target)}" : "-	-";
+            await context.Stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{agent.AgentId}	{agent.Email ?? "-"}	{feed}	{taskList}	{calDav}"));
         }
 
         return 0;

@@ -167,6 +167,11 @@ document.addEventListener('DOMContentLoaded', function () {
             var input = row.querySelector('.agent-feed-url');
             input.value = answer.feed_url;
             input.placeholder = '';
+            var tasks = row.querySelector('.agent-tasks-url');
+            if (tasks && answer.tasks_url) {
+              tasks.value = answer.tasks_url;
+              tasks.placeholder = '';
+            }
           }
         })
         .catch(function () { })
