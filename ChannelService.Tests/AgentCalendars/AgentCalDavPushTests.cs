@@ -195,6 +195,34 @@ public sealed class AgentCalDavPushTests
     }
 
     [Test]
+    public async Task A_Pass_Compares_Only_Calendars_Whose_Agents_Tasks_Changed_Since_Its_Last_Clean_Pass()
+    {
+        // Arrange: agents with feed versions (listed once), A's calendar in line with A's task
+        var calendarA = await radicale.CreateCollectionAsync("alice");
+        SetTask(1234, Due, AgentA);
+        Start();
+        await ConnectAsync(AgentA, calendarA, "alice");
+        await LinkAndSyncAsync();
+        await host.Services.GetRequiredService<AgentCalendarService>().AgentsAsync(Subdomain, CancellationToken.None);
+        await WaitForAsync(calendarA, "alice", c => c.Ours.Count == 1);
+        await Pusher.RunOnceAsync(CancellationToken.None);
+
+        // Act
+        var unchanged = await Pusher.RunOnceAsync(CancellationToken.None);
+        SetTask(1235, Due.AddDays(1), AgentB);                        // another agent's task: A's version stays
+        await DeliverAsync(1235);
+        await WaitForTaskAsync(1235);
+        var otherAgent = await Pusher.RunOnceAsync(CancellationToken.None);
+        SetTask(1234, Due.AddDays(3), AgentA);
+        await DeliverAsync(1234);
+        var moved = await WaitForAsync(calendarA, "alice", c => c.Ours.Count == 1 && c.Ours.Single().Value.GetProperty("SEQUENCE")!.RawValue == "1");
+
+        // Assert: no comparison while nothing of A's changed; A's change still arrives
+        Assert.That((unchanged, otherAgent), Is.EqualTo((0, 0)));
+        Assert.That(moved.Ours.Single().Value.GetProperty("DTSTART")!.RawValue, Is.EqualTo("20261227T120000Z"));
+    }
+
+    [Test]
     public async Task An_Event_The_Agent_Deleted_By_Hand_Stays_Deleted_Until_The_Tickets_Next_Change_Recreates_It()
     {
         // Arrange
@@ -686,6 +714,17 @@ public sealed class AgentCalDavPushTests
 
             Assert.That(DateTime.UtcNow, Is.LessThan(until), "the calendar did not change as expected within 20 s");
             await Task.Delay(100);
+        }
+    }
+
+    private async Task WaitForTaskAsync(long ticketId)
+    {
+        var tasks = host.Services.GetRequiredService<AgentCalendarStore>();
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (await tasks.TaskAsync(Subdomain, ticketId) is null)
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(until), "the task did not arrive within 20 s");
+            await Task.Delay(50);
         }
     }
 

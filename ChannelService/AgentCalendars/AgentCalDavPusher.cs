@@ -57,6 +57,14 @@ internal sealed partial class AgentCalDavPusher(
     /// <summary>How long a pass waits for another instance's pass of the same calendar before leaving it to that one.</summary>
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Per calendar, the connection and the agent's feed version of its last clean pass on this instance. A pass skips a
+    /// calendar whose pair is unchanged: nothing of the agent's tasks changed since, so comparing them with what was
+    /// written would find nothing (the version is read before the pass, so a change racing it only causes one more pass).
+    /// Only a hint: a restart, another instance or an agent without a feed version simply compares again.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Subdomain, long AgentId), (DateTimeOffset ConnectedAt, long Version)> clean = new();
+
     private const int MaxUserNameLength = 256;
     private const int MaxPasswordLength = 1024;
 
@@ -178,17 +186,41 @@ internal sealed partial class AgentCalDavPusher(
             : string.Create(CultureInfo.InvariantCulture, $"Disconnected agent {agentId} of {subdomain}; the events written there were left in the calendar."));
     }
 
-    /// <summary>One pass over every connected calendar that is not backing off.</summary>
-    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass over every connected calendar that is not backing off and whose agent's tasks changed since its last
+    /// clean pass here; returns how many calendars were compared.
+    /// </summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        var versions = await tasks.FeedVersionsAsync(cancellationToken);
+        var compared = 0;
         foreach (var target in await targets.TargetsAsync(cancellationToken))
         {
-            if (target.NextAttemptAt is not { } next || next <= now)
+            if (target.NextAttemptAt is { } next && next > now)
             {
-                await PushAsync(target.Subdomain, target.AgentId, cancellationToken);
+                continue;
+            }
+
+            var key = (target.Subdomain, target.AgentId);
+            var known = versions.TryGetValue(key, out var version);
+            if (known && target.Failures == 0 && clean.TryGetValue(key, out var seen) && seen == (target.ConnectedAt, version))
+            {
+                continue;
+            }
+
+            compared++;
+            if (await PushAsync(target.Subdomain, target.AgentId, cancellationToken) && known)
+            {
+                clean[key] = (target.ConnectedAt, version);
+            }
+            else
+            {
+                clean.TryRemove(key, out _);
             }
         }
+
+        return compared;
     }
 
     /// <summary>
