@@ -42,6 +42,7 @@ public sealed class CalendarsCommandTests
         var revoked = await RunAsync(zendesk, ["calendars", "revoke", "--subdomain", "acme", "--agent", "7002"]);
         var afterRevocation = await RunAsync(zendesk, ["calendars", "list", "--subdomain", "acme"]);
         var unknown = await RunAsync(zendesk, ["calendars", "revoke", "--subdomain", "acme", "--agent", "5"]);
+        var endUser = await RunAsync(zendesk, ["calendars", "rotate", "--subdomain", "acme", "--agent", "9001"]);
 
         // Assert
         Assert.That(first.Exit, Is.EqualTo(0), first.Stderr);
@@ -57,6 +58,24 @@ public sealed class CalendarsCommandTests
         Assert.That((revoked.Exit, revoked.Stdout.Trim()), Is.EqualTo((0, "Revoked the feed of agent 7002 of acme.")));
         Assert.That(afterRevocation.Stdout, Does.Contain("7002\tbert@acme.test\trevoked"));
         Assert.That((unknown.Exit, unknown.Stderr.Trim()), Is.EqualTo((1, "error: agent 5 of acme has no feed")));
+        Assert.That((endUser.Exit, endUser.Stdout, endUser.Stderr), Is.EqualTo((1, "", "error: acme's Zendesk has no agent or admin 9001\n")), "Zendesk was asked: an end user gets no feed");
+    }
+
+    [Test]
+    public async Task Rotate_Refuses_An_Agent_Nobody_Could_Check_Instead_Of_Making_Up_A_Feed()
+    {
+        // Arrange: acme is not linked, so Zendesk cannot be asked who agent 7001 is.
+        await using var zendesk = new FakeZendeskOAuth();
+
+        // Act
+        var rotated = await RunAsync(zendesk, ["calendars", "rotate", "--subdomain", "acme", "--agent", "7001"]);
+        var listed = await RunAsync(zendesk, ["calendars", "list", "--subdomain", "acme"]);
+
+        // Assert: one line on standard error, exit 1, and no agent appears from nowhere.
+        Assert.That((rotated.Exit, rotated.Stdout), Is.EqualTo((1, "")));
+        Assert.That(rotated.Stderr, Is.EqualTo("error: agent 7001 is not known here and Zendesk could not be asked: acme is not linked to the Zendesk API. Nothing was rotated.\n"));
+        Assert.That((listed.Exit, listed.Stdout), Is.EqualTo((1, "")));
+        Assert.That(listed.Stderr, Is.EqualTo("warning: the agents could not be read from Zendesk: acme is not linked to the Zendesk API. Listing the agents known here.\nerror: no agents of acme are known yet\n"));
     }
 
     [Test]

@@ -106,6 +106,27 @@ public sealed class CommandLineTests
         Assert.That(result.Stdout, Does.StartWith("Usage: ChannelService accounts <command>"));
     }
 
+    [TestCase(new[] { "calendars", "frobnicate", "--help" }, "error: unknown calendars subcommand 'frobnicate' (expected list, rotate, revoke, connect, disconnect, bench; see 'ChannelService calendars --help')\n")]
+    [TestCase(new[] { "db", "upgrade", "--help" }, "error: unknown db subcommand 'upgrade' (expected migrate, copy; see 'ChannelService db --help')\n")]
+    [TestCase(new[] { "keys", "list", "extra", "--help" }, "error: too many arguments (see 'ChannelService keys list --help')\n")]
+    public async Task Help_For_A_Subcommand_That_Does_Not_Exist_Is_A_Usage_Error_Not_The_Groups_Help(string[] args, string stderr)
+    {
+        var result = await Run(args);
+
+        Assert.That((result.ExitCode, result.Stdout, result.Stderr), Is.EqualTo((2, "", stderr)));
+    }
+
+    [Test]
+    public async Task Each_Db_Subcommands_Help_Has_Its_Own_Notes()
+    {
+        var migrate = await Run(["db", "migrate", "--help"]);
+        var copy = await Run(["db", "copy", "--help"]);
+
+        Assert.That(migrate.Stdout, Does.Contain("Applies the migrations").And.Not.Contain("SQLite service").And.Not.Contain("db copy"));
+        Assert.That(copy.Stdout, Does.Contain("Stop the SQLite service first").And.Not.Contain("Applies the migrations"));
+        Assert.That((migrate.ExitCode, copy.ExitCode), Is.EqualTo((0, 0)));
+    }
+
     [TestCase(new[] { "freshdesk" }, "error: unknown command 'freshdesk'")]
     [TestCase(new[] { "acounts", "list" }, "error: unknown command 'acounts' (did you mean 'accounts'?)")]
     [TestCase(new[] { "--verbose" }, "error: unknown option '--verbose'")]

@@ -77,21 +77,37 @@ public sealed class PushAccountCommandsTests
     [Test]
     public async Task Accounts_Commands_Refuse_Unknown_Ids_And_Rotation_Of_Non_Inbox_Accounts()
     {
-        // Creates the key file; an ics account without push is not registered in the database.
+        // Creates the key file (and registers the ics account: every minted account is registered).
         Assert.That((await Run(["metadata", "new", "--kind", "ics", "--url", "https://example.org/feed.ics"])).ExitCode, Is.EqualTo(0));
 
         var show = await Run(["accounts", "show", "aaaaaaaaaaaa"]);
         var rotate = await Run(["accounts", "rotate-inbox-secret", "aaaaaaaaaaaa"]);
         var bad = await Run(["accounts", "show", "not-an-id"]);
-        var empty = await Run(["accounts", "list"]);
 
         Assert.Multiple(() =>
         {
             Assert.That(show.ExitCode, Is.EqualTo(1));
             Assert.That(rotate.ExitCode, Is.EqualTo(1));
             Assert.That(bad.ExitCode, Is.EqualTo(2));
-            Assert.That(empty.Stdout.Trim(), Is.EqualTo("No accounts."));
         });
+    }
+
+    [TestCase("ics", "https://example.org/feed.ics")]
+    [TestCase("caldav-tasks", "https://dav.example.org/calendars/team/")]
+    public async Task Every_Minted_Account_Is_Registered_As_The_Admin_Uis_Save_Does(string kind, string url)
+    {
+        // Act: a feed account without push, minted on the command line
+        var created = await Run(["metadata", "new", "--kind", kind, "--url", url, "--name", "Team " + kind, "--subdomain", "acme"]);
+        var shown = await Run(["metadata", "show", created.Stdout.Trim()]);
+        var accountId = JsonDocument.Parse(shown.Stdout).RootElement.GetProperty("account_id").GetString()!;
+        var list = await Run(["accounts", "list"]);
+        var show = await Run(["accounts", "show", accountId]);
+
+        // Assert: listed and shown like an account saved in the admin UI, and no rotation for a non-inbox account
+        Assert.That(created.ExitCode, Is.EqualTo(0), created.Stderr);
+        Assert.That(list.Stdout, Does.Contain(accountId).And.Contain(kind).And.Contain("acme").And.Contain("Team " + kind));
+        Assert.That(show.ExitCode, Is.EqualTo(0), show.Stderr);
+        Assert.That((await Run(["accounts", "rotate-inbox-secret", accountId])).ExitCode, Is.EqualTo(1));
     }
 
     private async Task<InboxAccountStore> InboxStore()

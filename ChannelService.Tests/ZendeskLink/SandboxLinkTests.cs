@@ -112,6 +112,103 @@ public sealed partial class SandboxLinkTests
     }
 
     [Test]
+    public async Task After_Connecting_The_Sandbox_Its_Admin_Ui_Opens_Again_And_Says_Up_Front_It_Has_No_Change_Feed()
+    {
+        // Arrange: README's sandbox steps: open the admin UI from /sandbox, Connect to Zendesk, Allow.
+        await using var service = new ServiceFactory(new Dictionary<string, string?> { ["Channel:Sandbox"] = "true", ["Channel:ZendeskBaseUrl"] = "http://127.0.0.1:9/" });
+        using var client = service.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = new Uri("https://channel.example.com/") });
+        var allowed = await DecideAsync(client, service, "allow");
+        using (var callback = await client.GetAsync(allowed.PathAndQuery))
+        {
+            Assert.That(callback.StatusCode, Is.EqualTo(HttpStatusCode.OK), await callback.Content.ReadAsStringAsync());
+        }
+
+        // Act: open the admin UI again as the sandbox page posts it, and take one step in it.
+        var sandboxPage = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await client.GetStringAsync("/sandbox"));
+        var fields = sandboxPage.QuerySelectorAll("#add-account input[type=hidden]").ToDictionary(i => i.GetAttribute("name")!, i => i.GetAttribute("value") ?? "");
+        fields["locale"] = "en-US";
+        var admin = new ChannelService.Tests.Admin.AdminDriver(client);
+        var opened = await admin.PostAsync("/admin", fields);
+        var openedStatus = admin.Last!.StatusCode;
+        var stepped = await admin.SubmitAsync(opened, "kind", new() { ["kind"] = "ics" });
+        var steppedStatus = admin.Last!.StatusCode;
+
+        // Assert: no 500; no agents' panel (the sandbox plays no webhooks), said in plain words instead of an error.
+        Assert.That((openedStatus, steppedStatus), Is.EqualTo((HttpStatusCode.OK, HttpStatusCode.OK)), opened.Body?.TextContent);
+        Assert.That(opened.QuerySelector("#agent-calendars"), Is.Null);
+        Assert.That(await AdminStateAsync(client, service, "sandbox"), Does.Contain("\"state\":\"linked\"").And.Contain("has no change feed"));
+        Assert.That(await service.Services.GetRequiredService<ChannelService.ZendeskLink.Changes.ChangeFeedStore>().LinkForSubdomainAsync("sandbox"), Is.Null, "no change feed attempted");
+        await service.Services.GetRequiredService<ZendeskApiCallLog>().FlushAsync(CancellationToken.None);
+        Assert.That((await service.Services.GetRequiredService<ZendeskLinkStore>().SummaryAsync("sandbox"))!.LastError, Is.Null, "no webhook 404 left as the link's last error");
+
+        // The agents' listing (role[]=agent&role[]=admin, a repeated query key) is answered, not thrown on.
+        var listing = await service.Services.GetRequiredService<ChannelService.AgentCalendars.AgentCalendarService>().AgentsAsync("sandbox", CancellationToken.None);
+        Assert.That(listing.Problem, Does.Contain("HTTP 404"));
+    }
+
+    [Test]
+    public async Task A_Command_Line_Process_Leaves_The_Connected_Sandboxs_Link_Alone_And_Says_Why_It_Cannot_Ask()
+    {
+        // Arrange: the service runs with the sandbox connected (its token lives in the service's memory only).
+        await using var service = new ServiceFactory(new Dictionary<string, string?> { ["Channel:Sandbox"] = "true", ["Channel:ZendeskBaseUrl"] = "http://127.0.0.1:9/" });
+        using var client = service.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true, BaseAddress = new Uri("https://channel.example.com/") });
+        var allowed = await DecideAsync(client, service, "allow");
+        using (var callback = await client.GetAsync(allowed.PathAndQuery))
+        {
+            Assert.That(callback.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        // Act: the newcomer's commands, in their own process beside the service, on the same data directory.
+        var list = await CliAsync(service, "calendars", "list", "--subdomain", "sandbox");
+        var rotate = await CliAsync(service, "calendars", "rotate", "--subdomain", "sandbox", "--agent", "7001");
+        var status = await CliAsync(service, "zendesk", "status");
+
+        // Assert: plain words, no stray punctuation, and the link still works for the service.
+        Assert.That(list.Exit, Is.EqualTo(1), list.Stderr);
+        Assert.That(list.Stderr.Split('\n')[0], Is.EqualTo("warning: the agents could not be read from Zendesk: the sandbox's Zendesk runs only inside the running service, so this command cannot ask it; the sandbox's link was left as it is. Listing the agents known here."));
+        Assert.That((rotate.Exit, rotate.Stdout), Is.EqualTo((1, "")), "no feed is made up for an agent nobody could check");
+        Assert.That(rotate.Stderr.Trim(), Does.StartWith("error: agent 7001 is not known here and Zendesk could not be asked: the sandbox's Zendesk runs only inside").And.EndWith("Nothing was rotated."));
+        Assert.That(status.Stdout, Does.Match("\\nsandbox +linked "));
+        var link = await service.Services.GetRequiredService<ZendeskLinkStore>().SummaryAsync("sandbox");
+        Assert.That((link!.BrokenAt, link.LastError), Is.EqualTo(((DateTimeOffset?)null, (string?)null)));
+        var token = await service.Services.GetRequiredService<IZendeskLinkTokens>().AccessTokenAsync("sandbox", CancellationToken.None);
+        Assert.That(service.Services.GetRequiredService<SandboxZendeskOAuth>().IsValid(token), Is.True);
+    }
+
+    /// <summary>The real executable in its own process, on the service's data directory and settings.</summary>
+    private static async Task<(int Exit, string Stdout, string Stderr)> CliAsync(ServiceFactory service, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = service.DataDirectory };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ChannelService.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = service.Environment;
+        start.Environment["Channel__DataDirectory"] = service.DataDirectory;
+        start.Environment["Channel__Sandbox"] = "true";
+        start.Environment["Channel__ZendeskBaseUrl"] = "http://127.0.0.1:9/";
+        start.Environment["Channel__PublicBaseUrl"] = "https://channel.example.com";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("the command did not finish within 90 s");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Test]
     public async Task The_Sandboxs_Authorisation_Page_Refuses_What_Zendesks_Would_And_Is_Off_Without_The_Sandbox()
     {
         await using var service = new ServiceFactory(new Dictionary<string, string?> { ["Channel:Sandbox"] = "true" });

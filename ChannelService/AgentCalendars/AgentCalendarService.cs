@@ -11,6 +11,23 @@ internal sealed record AgentCalendarEntry(long AgentId, string? Email, string? N
     public string? TasksUrl => AgentCalendarTokens.TasksUrl(FeedUrl);
 }
 
+/// <summary>How a rotation asked for by agent id went.</summary>
+internal abstract record AgentRotation
+{
+    private AgentRotation()
+    {
+    }
+
+    /// <summary>Rotated; the new feed URL (null when Channel:PublicBaseUrl is not set).</summary>
+    public sealed record Rotated(string? FeedUrl) : AgentRotation;
+
+    /// <summary>Zendesk was asked and lists no active agent or admin with that id.</summary>
+    public sealed record Unknown : AgentRotation;
+
+    /// <summary>The agent is not known here and Zendesk could not be asked (why, in plain words).</summary>
+    public sealed record CannotAsk(string Problem) : AgentRotation;
+}
+
 /// <summary>How listing the agents went.</summary>
 internal sealed record AgentListing(IReadOnlyList<AgentCalendarEntry> Agents, string? Problem);
 
@@ -106,6 +123,26 @@ internal sealed class AgentCalendarService(AgentCalendarStore store, AgentCalend
             .Select(t => new AgentCalendarEntry(t.AgentId, t.Email, t.Name, tokens.FeedUrl(t), t.RevokedAt is not null, counts.GetValueOrDefault(t.AgentId), t.LastFetchAt))
             .ToList();
         return new AgentListing(entries, problem);
+    }
+
+    /// <summary>
+    /// Rotates the feed of an agent this service knows, or Zendesk lists now (the command line's rotate; the admin UI
+    /// lists the agents on every step, so its Rotate only checks the known ones). Never makes up a feed for an id
+    /// Zendesk does not call an agent, and says so when Zendesk cannot be asked.
+    /// </summary>
+    public async Task<AgentRotation> RotateKnownAsync(string subdomain, long agentId, CancellationToken cancellationToken)
+    {
+        subdomain = subdomain.ToLowerInvariant();
+        if (await store.TokenAsync(subdomain, agentId, cancellationToken) is null)
+        {
+            var listing = await AgentsAsync(subdomain, cancellationToken);
+            if (listing.Agents.All(a => a.AgentId != agentId))
+            {
+                return listing.Problem is { } problem ? new AgentRotation.CannotAsk(problem) : new AgentRotation.Unknown();
+            }
+        }
+
+        return new AgentRotation.Rotated(await RotateAsync(subdomain, agentId, cancellationToken));
     }
 
     /// <summary>A new token for the agent (the old URL answers 404 from now on); returns the new feed URL.</summary>

@@ -42,7 +42,7 @@ internal static class CalendarsCommand
         var rotate = new CliCommand("rotate", "Give an agent a new feed URL; the old one answers 404 from now on (also lifts a revocation).")
         {
             Usage = ["calendars rotate --subdomain S --agent ID"],
-            Notes = "Prints the new feed URL (its task list is the same URL with \".ics\" replaced by \"/tasks.ics\"). Calendar apps subscribed to the old URL must subscribe again. Exit 0 rotated, 2 bad arguments.",
+            Notes = "Prints the new feed URL (its task list is the same URL with \".ics\" replaced by \"/tasks.ics\"). Calendar apps subscribed to the old URL must subscribe again. An agent not known here is looked up in Zendesk first. Exit 0 rotated, 1 no such agent (or Zendesk could not be asked), 2 bad arguments.",
         };
         rotate.Options.Add(rotateSubdomain);
         rotate.Options.Add(rotateAgent);
@@ -123,7 +123,7 @@ internal static class CalendarsCommand
         var listing = await app.Services.GetRequiredService<AgentCalendarService>().AgentsAsync(subdomain, CancellationToken.None);
         if (listing.Problem is { } problem)
         {
-            await context.Stderr.WriteLineAsync($"warning: the agents could not be read from Zendesk ({problem}); listing the agents known here.");
+            await context.Stderr.WriteLineAsync($"warning: the agents could not be read from Zendesk: {problem.TrimEnd('.', ' ')}. Listing the agents known here.");
         }
 
         if (listing.Agents.Count == 0)
@@ -197,9 +197,18 @@ internal static class CalendarsCommand
     {
         subdomain = Checked(subdomain);
         await using var app = await ZendeskCommand.BuildAsync(context);
-        var url = await app.Services.GetRequiredService<AgentCalendarService>().RotateAsync(subdomain, agentId, CancellationToken.None);
-        await context.Stdout.WriteLineAsync(url);
-        return 0;
+        switch (await app.Services.GetRequiredService<AgentCalendarService>().RotateKnownAsync(subdomain, agentId, CancellationToken.None))
+        {
+            case AgentRotation.Rotated rotated:
+                await context.Stdout.WriteLineAsync(rotated.FeedUrl);
+                return 0;
+            case AgentRotation.CannotAsk cannot:
+                await context.Stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"error: agent {agentId} is not known here and Zendesk could not be asked: {cannot.Problem.TrimEnd('.', ' ')}. Nothing was rotated."));
+                return 1;
+            default:
+                await context.Stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"error: {subdomain}'s Zendesk has no agent or admin {agentId}"));
+                return 1;
+        }
     }
 
     private static async Task<int> RevokeAsync(CliContext context, string subdomain, long agentId)

@@ -76,7 +76,10 @@ internal static class CommandLine
         }
 
         var result = root.Parse(split.Rest, ParserConfiguration);
-        if (result.Action is ParseErrorAction)
+
+        // --help wins over missing options (help for `metadata new --help`), but not over a word nothing takes: help
+        // for `calendars connectt --help` would print the group's help and exit 0 for a subcommand that does not exist.
+        if (result.Action is ParseErrorAction || result.UnmatchedTokens.Count > 0)
         {
             return await ReportParseErrorAsync(root, result, context);
         }
@@ -169,7 +172,7 @@ internal static class CommandLine
             // A bad value of a typed option first: `--url --name x` leaves "x" unmatched only because --url took no value.
             message = $"{OneLine(valueError.Message)} {see}";
         }
-        else if (unmatched is not null && command.Subcommands.Count > 0 && !unmatched.StartsWith('-') && !result.CommandResult.Children.Any())
+        else if (unmatched is not null && command.Subcommands.Count > 0 && !unmatched.StartsWith('-') && !result.CommandResult.Children.Any(c => c is not OptionResult { Option: System.CommandLine.Help.HelpOption }))
         {
             message = $"unknown {path} subcommand {Quote(unmatched)} (expected {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}; see '{ExecutableName} {path} --help')";
         }

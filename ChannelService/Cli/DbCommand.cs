@@ -12,12 +12,30 @@ namespace ChannelService.Cli;
 /// </summary>
 internal static class DbCommand
 {
-    private const string Notes = """
+    private const string Where = """
         The database is Channel:Database (environment Channel__Database) when set, a PostgreSQL connection string;
         otherwise the SQLite file channel.db in Channel:DataDirectory.
+        """;
+
+    private const string Notes = Where + """
+
         db copy: stop the SQLite service first. The PostgreSQL database must hold no data yet (a new database, or one
         only migrated); every table is copied row for row, the store epoch included, so the pull states Zendesk holds
         stay valid and the next pull through PostgreSQL sends nothing again.
+        """;
+
+    /// <summary>Each subcommand's help says only what concerns it (db migrate used to print db copy's notes).</summary>
+    private const string MigrateNotes = Where + """
+
+        Applies the migrations this version has that the database lacks, as every start does; applied ones are left
+        alone. Prints the newest migration and how many were applied now. Exit 0 done, 1 the database cannot be reached.
+        """;
+
+    private const string CopyNotes = Where + """
+
+        Stop the SQLite service first. The PostgreSQL database must hold no data yet (a new database, or one only
+        migrated); every table is copied row for row, the store epoch included, so the pull states Zendesk holds stay
+        valid and the next pull through PostgreSQL sends nothing again.
         """;
 
     public static Command Create(CliContext context)
@@ -25,7 +43,7 @@ internal static class DbCommand
         var command = new CliCommand("db", "Migrate the database, or copy an SQLite installation into PostgreSQL.") { Notes = Notes };
         CommandLine.RequireSubcommand(command);
 
-        var migrate = new CliCommand("migrate", "Apply the migrations this version has to the configured database.") { Notes = Notes };
+        var migrate = new CliCommand("migrate", "Apply the migrations this version has to the configured database.") { Notes = MigrateNotes };
         migrate.SetAction(async _ => await MigrateAsync(context));
         command.Subcommands.Add(migrate);
 
@@ -33,7 +51,7 @@ internal static class DbCommand
         var copy = new CliCommand("copy", "Copy every table of an SQLite database into the configured PostgreSQL database.")
         {
             Usage = ["db copy --from sqlite:/var/lib/channelservice/channel.db"],
-            Notes = Notes,
+            Notes = CopyNotes,
         };
         copy.Options.Add(from);
         copy.SetAction(async result => await CopyAsync(context, result.GetValue(from)!));

@@ -48,8 +48,8 @@ internal static class MetadataCommand
                 "metadata new --kind inbox --callback-url <url> [--name N] [--subdomain S ...]",
             ],
             Notes = """
-                Prints the metadata string (at most 5000 characters) to standard output. Inbox accounts and accounts with push
-                credentials are also registered in the service's database; an inbox account's signing secret is printed once,
+                Prints the metadata string (at most 5000 characters) to standard output. Every account is also registered in the
+                service's database (dashboard, accounts list); an inbox account's signing secret is printed once,
                 on standard error. Secrets are read from standard input only, never from the command line.
                 """,
         };
@@ -159,30 +159,28 @@ internal static class MetadataCommand
             throw new CliUsageException(ex.Message);
         }
 
-        // Inbox accounts and pushing accounts need the service's database (the inbox secret, the push token), so they
-        // are registered there exactly as the admin UI registers them.
-        if (account.Kind == SourceKind.Inbox || pushToken is not null)
+        // Every minted account is registered, as the admin UI's Save does, so it shows on the dashboard and in accounts
+        // list before Zendesk's first pull. The registry holds no secret (the source's credentials stay in the
+        // metadata); inbox accounts and pushing accounts also keep their secret or push token there, sealed.
+        var store = await CliStore.OpenAsync(context, createKeys: true);
+        await store.Accounts.UpsertAsync(account);
+        if (pushToken is not null)
         {
-            var store = await CliStore.OpenAsync(context, createKeys: true);
-            await store.Accounts.UpsertAsync(account);
-            if (pushToken is not null)
+            try
             {
-                try
-                {
-                    await store.PushCredentials.SaveAsync(account.AccountId, subdomain!, pushId!, pushToken);
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new CliUsageException(ex.Message);
-                }
+                await store.PushCredentials.SaveAsync(account.AccountId, subdomain!, pushId!, pushToken);
             }
+            catch (ArgumentException ex)
+            {
+                throw new CliUsageException(ex.Message);
+            }
+        }
 
-            if (account.Kind == SourceKind.Inbox)
-            {
-                var inboxSecret = await store.Inbox.RegisterAsync(account.AccountId, new Uri(account.Url));
-                await context.Stderr.WriteLineAsync($"Inbox account {account.AccountId}: messages go to POST /inbox/{account.AccountId}, signed with this secret (shown once; replace it with accounts rotate-inbox-secret):");
-                await context.Stderr.WriteLineAsync(inboxSecret);
-            }
+        if (account.Kind == SourceKind.Inbox)
+        {
+            var inboxSecret = await store.Inbox.RegisterAsync(account.AccountId, new Uri(account.Url));
+            await context.Stderr.WriteLineAsync($"Inbox account {account.AccountId}: messages go to POST /inbox/{account.AccountId}, signed with this secret (shown once; replace it with accounts rotate-inbox-secret):");
+            await context.Stderr.WriteLineAsync(inboxSecret);
         }
 
         await context.Stdout.WriteLineAsync(metadata);

@@ -18,7 +18,7 @@ internal sealed record SandboxUser(long Id, string Email, string Name);
 /// external_id, users search and create_or_update. It works on the sandbox's own tickets, so the page shows type,
 /// due date, priority, tags and requester as the service set them. Only while the sandbox is on.
 /// </summary>
-internal sealed class SandboxZendeskApi(SandboxStore store, SandboxZendeskOAuth oauth, IOptions<ChannelOptions> options, IWebHostEnvironment environment) : IZendeskApiLoopback
+internal sealed class SandboxZendeskApi(SandboxStore store, SandboxZendeskOAuth oauth, IOptions<ChannelOptions> options, IWebHostEnvironment environment, IHostApplicationLifetime lifetime) : IZendeskApiLoopback
 {
     public const string Subdomain = "sandbox";
 
@@ -28,6 +28,18 @@ internal sealed class SandboxZendeskApi(SandboxStore store, SandboxZendeskOAuth 
 
     public bool Serves(string subdomain) =>
         string.Equals(subdomain, Subdomain, StringComparison.OrdinalIgnoreCase) && options.Value.SandboxEnabled(environment.IsDevelopment());
+
+    /// <summary>
+    /// The sandbox's tokens live in the running service's memory. A process whose host never started (a command-line
+    /// command: it builds the service's wiring but runs nothing) holds none, and its 401 would mark the shared link
+    /// broken although the service's token still works; so it does not call at all.
+    /// </summary>
+    public string? Unreachable => lifetime.ApplicationStarted.IsCancellationRequested
+        ? null
+        : "the sandbox's Zendesk runs only inside the running service, so this command cannot ask it; the sandbox's link was left as it is";
+
+    /// <summary>The sandbox plays no webhooks or triggers, so its link has no change feed (and no agents' calendars).</summary>
+    public bool HasChangeFeed => false;
 
     public SandboxUser? User(long? id)
     {
@@ -51,7 +63,8 @@ internal sealed class SandboxZendeskApi(SandboxStore store, SandboxZendeskOAuth 
         }
 
         var path = string.Join('/', request.Path);
-        var query = request.Query.ToDictionary(q => q.Key, q => q.Value, StringComparer.Ordinal);
+        // A key may repeat (List Users sends role[]=agent&role[]=admin): the first value of each is what these calls read.
+        var query = request.Query.GroupBy(q => q.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Value, StringComparer.Ordinal);
         lock (gate)
         {
             return (request.Method.Method, path) switch

@@ -47,9 +47,13 @@ internal sealed class ZendeskLinkPanel(ZendeskLinkStore store, IStringLocalizer<
         var expiry = link.AccessExpiresAt is { } expires
             ? string.Format(CultureInfo.CurrentCulture, t["The current access token expires {0} and is renewed automatically."], In(expires - now))
             : t["The access token has no expiry date."];
+        // Said up front rather than left to look like a fault: the sandbox's Zendesk plays no webhooks or triggers.
+        var feed = sandbox.Serves(subdomain)
+            ? " " + t["The sandbox's Zendesk has no change feed (webhooks and triggers), so calendars for agents are not offered here."]
+            : "";
         return new ZendeskLinkView(
             "linked",
-            string.Format(CultureInfo.CurrentCulture, t["Linked to Zendesk since {0}."], When(link.LinkedAt)) + " " + expiry,
+            string.Format(CultureInfo.CurrentCulture, t["Linked to Zendesk since {0}."], When(link.LinkedAt)) + " " + expiry + feed,
             canConnect,
             t["Reconnect to Zendesk"]);
     }

@@ -86,6 +86,12 @@ internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTok
         while (true)
         {
             var loopback = Array.Find(loopbacks, l => l.Serves(subdomain));
+            if (loopback?.Unreachable is { } unreachable)
+            {
+                // Nothing sent, no token asked for, no call logged: the link is not this process's to judge.
+                return new ApiResult(ApiStatus.Transient, null, unreachable);
+            }
+
             var token = await tokens.AccessTokenAsync(subdomain, cancellationToken);
             if (token is null)
             {

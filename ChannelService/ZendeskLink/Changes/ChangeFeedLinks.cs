@@ -20,10 +20,22 @@ internal sealed partial class ChangeFeedLinks(
     SecretSealer sealer,
     INamedLocks locks,
     IOptions<ChannelOptions> options,
-    ILogger<ChangeFeedLinks> logger) : IZendeskLinkObserver
+    ILogger<ChangeFeedLinks> logger,
+    IEnumerable<IZendeskApiLoopback> loopbacks) : IZendeskLinkObserver
 {
+    private readonly IZendeskApiLoopback[] loopbacks = [.. loopbacks];
+
+    /// <summary>False for a subdomain whose Zendesk plays no webhooks or triggers (the sandbox's): no feed is attempted there.</summary>
+    public bool Offered(string subdomain) => Array.Find(loopbacks, l => l.Serves(subdomain)) is not { HasChangeFeed: false };
+
     public async Task LinkedAsync(string subdomain, CancellationToken cancellationToken)
     {
+        if (!Offered(subdomain))
+        {
+            // Nothing to set up, so nothing to fail: a webhook call the sandbox cannot answer would sit as the link's last error.
+            return;
+        }
+
         var link = await store.EnsureLinkAsync(subdomain, cancellationToken);
         await SetUpAsync(link, cancellationToken);
     }
@@ -38,6 +50,12 @@ internal sealed partial class ChangeFeedLinks(
         if (link.IsActive)
         {
             return true;
+        }
+
+        if (!Offered(link.Subdomain))
+        {
+            // A pending feed an earlier version started for the sandbox: never tried, never an error.
+            return false;
         }
 
         await using var held = await locks.TryAcquireAsync(LockName(link.Subdomain), LockWait, cancellationToken);
