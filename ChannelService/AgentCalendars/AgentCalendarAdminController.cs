@@ -1,6 +1,7 @@
 using ChannelService.Admin;
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Localization;
 
 namespace ChannelService.AgentCalendars;
 
@@ -27,15 +28,16 @@ internal sealed class AgentCalendarRotateRequestValidator : AbstractValidator<Ag
 /// <c>POST /admin/agent-calendars/rotate</c>: a new feed URL for one agent of the admin page's subdomain (the
 /// "Calendars for agents" section). Only agents already listed for that subdomain can be rotated.
 /// </summary>
-internal sealed class AgentCalendarAdminController(AdminFlowTokenCodec flows, AgentCalendarStore store, AgentCalendarService calendars) : Controller
+internal sealed class AgentCalendarAdminController(AdminFlowTokenCodec flows, AgentCalendarStore store, AgentCalendarService calendars, IStringLocalizer<AdminText> t) : Controller
 {
     [HttpPost("/admin/agent-calendars/rotate")]
     public async Task<IActionResult> Rotate([FromForm] AgentCalendarRotateRequest request, CancellationToken cancellationToken)
     {
         Response.Headers.CacheControl = "no-store";
-        if (!flows.TryOpen(request.Flow, out var flow, out _) || string.IsNullOrEmpty(flow.Subdomain))
+        if (!flows.TryOpen(request.Flow, out var flow, out var rejection) || string.IsNullOrEmpty(flow.Subdomain))
         {
-            return BadRequest(new { error = "This admin page has expired. Open the account again from Zendesk." });
+            // Expired and forged flows are told apart: only an expired page is helped by opening it again in time.
+            return BadRequest(new { error = AdminFlowMessages.For(flow is null ? rejection : AdminFlowRejection.Invalid, t) });
         }
 
         if (await store.TokenAsync(flow.Subdomain.ToLowerInvariant(), request.AgentId, cancellationToken) is null)
