@@ -21,6 +21,16 @@ internal static class AgentCalendarServiceCollectionExtensions
         services.AddSingleton<AgentCalendarSyncWorker>();
         services.AddSingleton<IZendeskLinkObserver>(sp => sp.GetRequiredService<AgentCalendarSyncWorker>());
         services.AddHostedService(sp => sp.GetRequiredService<AgentCalendarSyncWorker>());
+
+        // v2: straight into agents' CalDAV calendars.
+        services.AddSingleton<AgentCalDavStore>();
+        services.AddSingleton<AgentCalDavSignal>();
+        services.AddSingleton<AgentCalDavPusher>();
+        services.AddHostedService(sp => new AgentCalDavWorker(
+            new Lazy<AgentCalDavPusher>(sp.GetRequiredService<AgentCalDavPusher>),
+            sp.GetRequiredService<AgentCalDavSignal>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AgentCalDavWorker>>()));
         return services;
     }
 }
