@@ -35,7 +35,7 @@ internal abstract class CodecRejectedException(CodecRejection reason, string mes
 }
 
 internal sealed class MetadataRejectedException(CodecRejection reason)
-    : CodecRejectedException(reason, Describe(reason, "The account metadata") + ".")
+    : CodecRejectedException(reason, $"Account metadata rejected: {Describe(reason, "the metadata")}.")
 {
     /// <summary>
     /// Why <paramref name="subject"/> (a noun phrase, "The metadata", "The pull state") was refused, as one clause
@@ -57,7 +57,7 @@ internal sealed class MetadataRejectedException(CodecRejection reason)
 }
 
 internal sealed class PullStateRejectedException(CodecRejection reason)
-    : CodecRejectedException(reason, MetadataRejectedException.Describe(reason, "The pull state") + ".");
+    : CodecRejectedException(reason, $"Pull state rejected: {MetadataRejectedException.Describe(reason, "the state")}.");
 
 /// <summary>Thrown when minting would exceed Zendesk's 5000-character limit for metadata or state.</summary>
 internal sealed class EncodedValueTooLargeException(string what, int length, string hint)
