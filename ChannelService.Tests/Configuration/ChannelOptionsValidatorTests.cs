@@ -1,6 +1,7 @@
 using ChannelService.Configuration;
 using ChannelService.Tests.Support;
 using FluentValidation.TestHelper;
+using Microsoft.Extensions.Configuration;
 
 namespace ChannelService.Tests.Configuration;
 
@@ -124,5 +125,46 @@ public sealed class ChannelOptionsValidatorTests
         var error = Assert.Throws<InvalidOperationException>(() => factory.CreateClient());
 
         Assert.That(error!.Message, Does.StartWith("Invalid configuration:").And.Contains("Channel:PushBatchSize must be 1 to 200"));
+    }
+
+    [Test]
+    public void Every_Setting_Of_The_Wrong_Type_Stops_A_Test_Host_At_Start_With_One_Message_Each()
+    {
+        using var factory = new ServiceFactory(new Dictionary<string, string?>
+        {
+            ["Channel:Sandbox"] = "maybe",
+            ["Channel:PushLinger"] = "soon",
+            ["Channel:SourceConnectTimeout"] = "abc",
+            ["Channel:RetentionBatchSize"] = "",
+        });
+
+        var error = Assert.Throws<InvalidOperationException>(() => factory.CreateClient());
+
+        Assert.That(error!.Message, Does.StartWith("Invalid configuration:")
+            .And.Contains("Channel:Sandbox: 'maybe' is not true or false.")
+            .And.Contains("Channel:PushLinger: 'soon' is not a duration")
+            .And.Contains("Channel:SourceConnectTimeout: 'abc' is not a duration")
+            .And.Contains("Channel:RetentionBatchSize: an empty value is not a whole number"));
+    }
+
+    [Test]
+    public void Values_Of_The_Right_Type_Bind_As_The_Configuration_Binder_Binds_Them()
+    {
+        var section = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Channel:AgentCalendarAllDay"] = "True",
+            ["Channel:PushLinger"] = "00:00:02",
+            ["Channel:PushBatchSize"] = "50",
+            ["Channel:TrustedProxies:0"] = "10.0.0.5",
+            ["Channel:Sandbox"] = "",
+        }).Build().GetSection(ChannelOptions.SectionName);
+
+        var options = SettingBinding.Get<ChannelOptions>(section);
+
+        Assert.That(options.AgentCalendarAllDay, Is.True);
+        Assert.That(options.Sandbox, Is.Null, "an empty value for a nullable setting is null");
+        Assert.That(options.PushLinger, Is.EqualTo(TimeSpan.FromSeconds(2)));
+        Assert.That(options.PushBatchSize, Is.EqualTo(50));
+        Assert.That(options.TrustedProxies, Is.EqualTo(new[] { "10.0.0.5" }));
     }
 }

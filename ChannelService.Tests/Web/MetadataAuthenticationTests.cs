@@ -78,6 +78,17 @@ public sealed class MetadataAuthenticationTests
         Assert.That(error, Is.Not.Contains(foreign[..20]), "the rejection never echoes the metadata");
     }
 
+    [TestCase("/pull", "not-metadata", "The metadata is not in the format this service mints.")]
+    [TestCase("/channelback", "not-metadata", "The metadata is not in the format this service mints.")]
+    [TestCase("/health", "not-metadata", "The metadata is not in the format this service mints.")]
+    public async Task Metadata_Not_Minted_Here_Is_A_401_Whose_Message_Names_The_Metadata(string path, string metadata, string message)
+    {
+        var (status, error, _) = await PostAsync(path, new Dictionary<string, string> { ["metadata"] = metadata });
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(error, Is.EqualTo(message));
+    }
+
     [Test]
     public async Task The_Pull_Also_Reads_Metadata_From_The_Query_String_And_The_Probe_Does_Not()
     {

@@ -65,6 +65,10 @@ public sealed class ServiceProcessTests
     [TestCase("Channel__PublicBaseUrl", "ftp://x", "error: invalid setting: Channel:PublicBaseUrl must be an absolute https URL; got 'ftp://x'.")]
     [TestCase("Channel__AllowedSourceNetworks__0", "10.0.0.0/99", "error: invalid setting: Channel:AllowedSourceNetworks:0 '10.0.0.0/99' is not a CIDR range")]
     [TestCase("Channel__PushBatchSize", "500", "error: invalid setting: Channel:PushBatchSize must be 1 to 200")]
+    [TestCase("Channel__Sandbox", "maybe", "error: invalid setting: Channel:Sandbox: 'maybe' is not true or false.")]
+    [TestCase("Channel__SourceConnectTimeout", "abc", "error: invalid setting: Channel:SourceConnectTimeout: 'abc' is not a duration; write [d.]hh:mm:ss")]
+    [TestCase("Channel__PushLinger", "soon", "error: invalid setting: Channel:PushLinger: 'soon' is not a duration")]
+    [TestCase("Channel__PushBatchSize", "lots", "error: invalid setting: Channel:PushBatchSize: 'lots' is not a whole number")]
     public async Task An_Invalid_Setting_Is_One_Line_Naming_It_And_Exit_Code_1(string variable, string value, string line)
     {
         var port = ProcessRunner.FreeLoopbackPort();
@@ -77,6 +81,24 @@ public sealed class ServiceProcessTests
         Assert.That(stderr, Does.StartWith(line).And.EndWith("\n"));
         Assert.That(stderr.TrimEnd('\n'), Does.Not.Contain("\n"), "one line");
         Assert.That(stderr + stdout, Does.Not.Contain("Exception").And.Not.Contain("   at "), "no stack trace");
+    }
+
+    [TestCase("Channel__Sandbox", "maybe", "error: invalid setting: Channel:Sandbox: 'maybe' is not true or false.", "zendesk", "status")]
+    [TestCase("Channel__ZendeskTimeout", "abc", "error: invalid setting: Channel:ZendeskTimeout: 'abc' is not a duration", "calendars", "list", "--subdomain", "acme")]
+    [TestCase("Channel__SourceRequestTimeout", "abc", "error: invalid setting: Channel:SourceRequestTimeout: 'abc' is not a duration", "zendesk", "status")]
+    public async Task A_Setting_Of_The_Wrong_Type_Stops_A_Command_That_Reads_Settings_With_One_Line_And_Exit_Code_1(string variable, string value, string line, params string[] args)
+    {
+        var port = ProcessRunner.FreeLoopbackPort();
+        var environment = Environment(port);
+        environment[variable] = value;
+
+        var (exit, stdout, stderr) = await ProcessRunner.RunAsync("dotnet", [ServiceDll, .. args], environment, Deadline);
+
+        Assert.That(exit, Is.EqualTo(1), stderr);
+        Assert.That(stdout, Is.Empty);
+        Assert.That(stderr, Does.StartWith(line).And.EndWith("\n"));
+        Assert.That(stderr.TrimEnd('\n'), Does.Not.Contain("\n"), "one line");
+        Assert.That(stderr, Does.Not.Contain("Exception").And.Not.Contain("   at "), "no stack trace");
     }
 
     [TestCase("freshdesk")]

@@ -132,6 +132,53 @@ public sealed class ApiWorkerTests
     }
 
     [Test]
+    public async Task A_Creation_Event_That_Lands_While_The_Worker_Holds_The_Row_Is_Not_Put_Off_Until_The_Search()
+    {
+        // Arrange: production timing (wait two minutes for the event before searching)
+        await using var host = LinkTestHost.Start(work: o => o.SearchAfter = TimeSpan.FromMinutes(2));
+        var unit = LinkTestHost.UnitKey(4);
+        host.Api.CreateTicket(104, ExternalIds.Opening(LinkTestHost.ThreadId(unit)));
+        await host.EnqueueAsync((unit, Task(unit)));
+        var store = host.Services.GetRequiredService<ApiWorkStore>();
+
+        // Act: the worker's pass right after the pull claims the row; resources_created_from_external_ids lands
+        // (the handler links the ticket and brings the work forward); the pass then puts the row off as it found no
+        // ticket when it looked (ApiWorker: CreatedAt + SearchAfter).
+        var now = DateTimeOffset.UtcNow;
+        var claimed = (await store.ClaimAsync(host.Worker.Owner, now, now.AddMinutes(5), 10)).Single();
+        await host.LinkAsync(unit, 104);
+        var broughtForward = await store.BringForwardAsync(LinkTestHost.AccountId, unit, DateTimeOffset.UtcNow);
+        await store.RescheduleAsync(claimed, host.Worker.Owner, claimed.CreatedAt + TimeSpan.FromMinutes(2), DateTimeOffset.UtcNow, null, succeeded: false);
+        var queued = await host.QueuedAsync(unit);
+        await host.RunWorkerAsync();
+
+        // Assert: due at once, applied in the next pass without any search
+        Assert.That(broughtForward, Is.True);
+        Assert.That(queued!.Value.DueAt, Is.LessThanOrEqualTo(DateTimeOffset.UtcNow), "not two minutes later");
+        Assert.That((string?)host.Api.Ticket(104)!["type"], Is.EqualTo("task"));
+        Assert.That(host.Updates(104), Has.Count.EqualTo(1));
+        Assert.That(host.Api.Calls.Where(c => c.Path == "/api/v2/search"), Is.Empty, "the ticket was not searched for");
+    }
+
+    [Test]
+    public async Task A_Creation_Event_After_The_Pass_Put_The_Row_Off_Makes_It_Due_At_Once()
+    {
+        await using var host = LinkTestHost.Start(work: o => o.SearchAfter = TimeSpan.FromMinutes(2));
+        var unit = LinkTestHost.UnitKey(5);
+        host.Api.CreateTicket(105, ExternalIds.Opening(LinkTestHost.ThreadId(unit)));
+        await host.EnqueueAsync((unit, Task(unit)));
+        await host.RunWorkerAsync();
+        var waiting = await host.QueuedAsync(unit);
+
+        await host.LinkAsync(unit, 105);
+        await host.Services.GetRequiredService<ApiWorkStore>().BringForwardAsync(LinkTestHost.AccountId, unit, DateTimeOffset.UtcNow);
+        await host.RunWorkerAsync();
+
+        Assert.That(waiting!.Value.DueAt, Is.GreaterThan(DateTimeOffset.UtcNow.AddSeconds(90)), "waiting for the event");
+        Assert.That((string?)host.Api.Ticket(105)!["type"], Is.EqualTo("task"));
+    }
+
+    [Test]
     public async Task Rate_Limits_Are_Waited_Out_As_Retry_After_Asks_And_Server_Errors_Retried_With_Backoff()
     {
         await using var host = LinkTestHost.Start();

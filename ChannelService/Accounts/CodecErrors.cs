@@ -35,24 +35,29 @@ internal abstract class CodecRejectedException(CodecRejection reason, string mes
 }
 
 internal sealed class MetadataRejectedException(CodecRejection reason)
-    : CodecRejectedException(reason, $"Account metadata rejected: {Describe(reason)}.")
+    : CodecRejectedException(reason, $"Account metadata rejected: {Describe(reason, "the metadata")}.")
 {
-    internal static string Describe(CodecRejection reason) => reason switch
+    /// <summary>
+    /// Why <paramref name="subject"/> (a noun phrase, "The metadata", "The pull state") was refused, as one clause
+    /// that names it: every message composed from a rejection reads on its own, in an answer to Zendesk, a CLI error
+    /// or a log line.
+    /// </summary>
+    internal static string Describe(CodecRejection reason, string subject) => reason switch
     {
-        CodecRejection.Empty => "it is empty",
-        CodecRejection.TooLong => "it is longer than 5000 characters",
-        CodecRejection.Malformed => "it is not in the format this service mints",
-        CodecRejection.UnsupportedVersion => "its format version is not supported",
-        CodecRejection.UnknownKey => "it was encrypted with a key this service does not hold",
-        CodecRejection.Tampered => "it failed authentication (altered, truncated or minted with another key)",
-        CodecRejection.InvalidContent => "its content is not valid",
-        CodecRejection.WrongAccount => "it belongs to another account",
-        _ => "unknown reason",
+        CodecRejection.Empty => $"{subject} is empty",
+        CodecRejection.TooLong => $"{subject} is longer than 5000 characters",
+        CodecRejection.Malformed => $"{subject} is not in the format this service mints",
+        CodecRejection.UnsupportedVersion => $"{subject} has a format version this service does not support",
+        CodecRejection.UnknownKey => $"{subject} was encrypted with a key this service does not hold",
+        CodecRejection.Tampered => $"{subject} failed authentication (altered, truncated or minted with another key)",
+        CodecRejection.InvalidContent => $"{subject} decrypted, but its content is not valid",
+        CodecRejection.WrongAccount => $"{subject} belongs to another account",
+        _ => $"{subject} was refused for an unknown reason",
     };
 }
 
 internal sealed class PullStateRejectedException(CodecRejection reason)
-    : CodecRejectedException(reason, $"Pull state rejected: {MetadataRejectedException.Describe(reason)}.");
+    : CodecRejectedException(reason, $"Pull state rejected: {MetadataRejectedException.Describe(reason, "the state")}.");
 
 /// <summary>Thrown when minting would exceed Zendesk's 5000-character limit for metadata or state.</summary>
 internal sealed class EncodedValueTooLargeException(string what, int length, string hint)

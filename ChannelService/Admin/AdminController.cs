@@ -119,12 +119,7 @@ internal sealed class AdminController(
         AllowZendeskFraming();
         if (!flows.TryOpen(request.Flow, out var flow, out var rejection))
         {
-            return Problem(rejection switch
-            {
-                AdminFlowRejection.Expired => t["This page has expired. Close it and open the account again from Zendesk."],
-                AdminFlowRejection.AlreadyUsed => t["This account was already saved from this page. Open it again from Zendesk to make more changes."],
-                _ => t["This form was not issued by this service, or it was altered. Open the account again from Zendesk."],
-            });
+            return Problem(AdminFlowMessages.For(rejection, t));
         }
 
         var form = request.Form;

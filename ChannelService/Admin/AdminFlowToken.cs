@@ -178,3 +178,18 @@ internal sealed class AdminFlowTokenCodec(KeyRing keys, TimeProvider time)
         return usedFlows.TryAdd(flow.FlowId, flow.IssuedAt);
     }
 }
+
+/// <summary>
+/// What an admin page is told when its sealed flow is refused, the same words wherever a flow is opened (the admin
+/// steps, the Zendesk link's status check, the agents' calendar Rotate): an expired page is told to reopen it, a
+/// token this service did not issue (forged, altered, truncated or missing) that it was not issued here.
+/// </summary>
+internal static class AdminFlowMessages
+{
+    public static string For(AdminFlowRejection rejection, Microsoft.Extensions.Localization.IStringLocalizer t) => rejection switch
+    {
+        AdminFlowRejection.Expired => t["This page has expired. Close it and open the account again from Zendesk."],
+        AdminFlowRejection.AlreadyUsed => t["This account was already saved from this page. Open it again from Zendesk to make more changes."],
+        _ => t["This form was not issued by this service, or it was altered. Open the account again from Zendesk."],
+    };
+}

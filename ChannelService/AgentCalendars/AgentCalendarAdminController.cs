@@ -1,6 +1,7 @@
 using ChannelService.Admin;
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Localization;
 
 namespace ChannelService.AgentCalendars;
 
@@ -87,15 +88,17 @@ internal sealed class AgentCalDavDisconnectRequestValidator : AbstractValidator<
 /// <c>POST /admin/agent-calendars/caldav/connect</c> and <c>…/disconnect</c>: an agent's CalDAV calendar (README, "Straight
 /// into an agent's CalDAV calendar"); answers <c>{"ok": …, "message": …}</c>, the message in plain words, never the password.
 /// </remarks>
-internal sealed class AgentCalendarAdminController(AdminFlowTokenCodec flows, AgentCalendarStore store, AgentCalendarService calendars, AgentCalDavPusher calDav) : Controller
+internal sealed class AgentCalendarAdminController(
+    AdminFlowTokenCodec flows, AgentCalendarStore store, AgentCalendarService calendars, AgentCalDavPusher calDav, IStringLocalizer<AdminText> t) : Controller
 {
     [HttpPost("/admin/agent-calendars/rotate")]
     public async Task<IActionResult> Rotate([FromForm] AgentCalendarRotateRequest request, CancellationToken cancellationToken)
     {
         Response.Headers.CacheControl = "no-store";
-        if (!flows.TryOpen(request.Flow, out var flow, out _) || string.IsNullOrEmpty(flow.Subdomain))
+        if (!flows.TryOpen(request.Flow, out var flow, out var rejection) || string.IsNullOrEmpty(flow.Subdomain))
         {
-            return BadRequest(new { error = "This admin page has expired. Open the account again from Zendesk." });
+            // Expired and forged flows are told apart: only an expired page is helped by opening it again in time.
+            return BadRequest(new { error = AdminFlowMessages.For(flow is null ? rejection : AdminFlowRejection.Invalid, t) });
         }
 
         if (await store.TokenAsync(flow.Subdomain.ToLowerInvariant(), request.AgentId, cancellationToken) is null)

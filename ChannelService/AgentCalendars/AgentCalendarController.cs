@@ -6,7 +6,8 @@ namespace ChannelService.AgentCalendars;
 /// <summary>
 /// <c>GET /calendars/{token}.ics</c>: an agent's private iCalendar feed of their open Zendesk task tickets (README,
 /// "Calendars for agents"). The token is the only credential, so an unknown, malformed or revoked one gets the same 404
-/// as any unknown path. <c>webcal://</c> is the same URL: calendar apps fetch it over http(s).
+/// as any unknown path. <c>webcal://</c> is the same URL: calendar apps fetch it over http(s). HEAD answers as GET
+/// does (status, ETag, 304, 404), without the body.
 /// </summary>
 /// <remarks>
 /// <c>GET /calendars/{token}/tasks.ics</c> is the same token's VTODO variant, for apps that show tasks. A path rather
@@ -16,11 +17,14 @@ namespace ChannelService.AgentCalendars;
 /// </remarks>
 internal sealed class AgentCalendarController(AgentCalendarService calendars) : Controller
 {
+    // HEAD as well: subscription dialogs probe the address with HEAD before they subscribe.
     [HttpGet("/calendars/{token}.ics")]
+    [HttpHead("/calendars/{token}.ics")]
     public Task<IActionResult> Feed(string token, CancellationToken cancellationToken) =>
         AnswerAsync(token, AgentFeedVariant.Events, cancellationToken);
 
     [HttpGet("/calendars/{token}/tasks.ics")]
+    [HttpHead("/calendars/{token}/tasks.ics")]
     public Task<IActionResult> Tasks(string token, CancellationToken cancellationToken) =>
         AnswerAsync(token, AgentFeedVariant.Tasks, cancellationToken);
 
@@ -40,6 +44,14 @@ internal sealed class AgentCalendarController(AgentCalendarService calendars) : 
         if (ifNoneMatch.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(etag, useStrongComparison: false)))
         {
             return StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        if (HttpMethods.IsHead(Request.Method))
+        {
+            // The GET's headers without its body (RFC 9110 §9.3.2), Content-Length included.
+            Response.ContentType = "text/calendar; charset=utf-8";
+            Response.ContentLength = feed.Body.Length;
+            return new EmptyResult();
         }
 
         return File(feed.Body, "text/calendar; charset=utf-8");

@@ -101,6 +101,16 @@ internal static class CommandLine
             await stderr.WriteLineAsync($"error: {OneLine(ex.Message)}");
             return UsageError;
         }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            // A setting the command reads is invalid (a wrong type included): as the service says it at start, exit 1.
+            foreach (var failure in ex.Failures)
+            {
+                await stderr.WriteLineAsync($"error: invalid setting: {OneLine(failure)}");
+            }
+
+            return 1;
+        }
         catch (ChannelService.Data.DatabaseUnavailableException ex)
         {
             // The database the settings name cannot be used (unreachable, newer than this build): the work failed.

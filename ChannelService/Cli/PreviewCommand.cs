@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using ChannelService.Accounts;
+using ChannelService.Configuration;
 using ChannelService.Data;
 using ChannelService.Pull;
 using ChannelService.Sources;
@@ -82,7 +83,7 @@ internal static class PreviewCommand
         }
 
         var secret = passwordStdin ? await context.Stdin.ReadLineAsync() : null;
-        var httpOptions = context.Configuration.GetSection(SourceHttpOptions.SectionName).Get<SourceHttpOptions>() ?? new SourceHttpOptions();
+        var httpOptions = SettingBinding.Get<SourceHttpOptions>(context.Configuration.GetSection(SourceHttpOptions.SectionName));
         WebApplication? fileServer = null;
         if (file is not null)
         {

@@ -167,6 +167,12 @@ internal static class ZendeskCommand
         catch (InvalidOperationException ex)
         {
             await app.DisposeAsync();
+            if (ex.InnerException is OptionsValidationException invalid)
+            {
+                // Reported by CommandLine as the service reports them: one line per setting, exit 1.
+                throw invalid;
+            }
+
             throw new CliUsageException(ex.Message);
         }
 

@@ -31,6 +31,13 @@ public static partial class JsonErrors
         // Bodiless errors (404 for unknown routes, 405, 415) get a JSON body too.
         app.UseStatusCodePages(async status =>
         {
+            // A HEAD request gets the status without a body (RFC 9110 §9.3.2), like the GET it stands for.
+            if (HttpMethods.IsHead(status.HttpContext.Request.Method))
+            {
+                status.HttpContext.Response.ContentType = "application/json; charset=utf-8";
+                return;
+            }
+
             var code = status.HttpContext.Response.StatusCode;
             var message = code switch
             {

@@ -37,7 +37,7 @@ internal sealed class MetadataAuthenticationHandler(
 
         if (!codec.TryDecode(metadata, out var account, out var reason))
         {
-            return AuthenticateResult.Fail(MetadataRejectedException.Describe(reason));
+            return AuthenticateResult.Fail(MetadataRejectedException.Describe(reason, "The metadata") + ".");
         }
 
         current.Set(account);

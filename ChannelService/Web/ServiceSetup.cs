@@ -24,6 +24,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Razor;
 using Microsoft.Extensions.Options;
 
@@ -35,7 +36,7 @@ public static class ServiceSetup
     public static WebApplicationBuilder AddChannelService(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ChannelOptions>().Bind(builder.Configuration.GetSection(ChannelOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<ChannelOptions>().BindChecked(builder.Configuration.GetSection(ChannelOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChannelOptions>, ChannelOptionsValidation>();
         services.AddSingleton(TimeProvider.System);
 
@@ -93,6 +94,16 @@ public static class ServiceSetup
                 mvc.Filters.Add<ValidationFilter>();
                 mvc.ModelBinderProviders.Insert(0, new FormModelBinderProvider());
             })
+            .ConfigureApiBehaviorOptions(api =>
+            {
+                // Every JSON error is {"error": …}: an [ApiController]'s bare NotFound() or Unauthorized() stays bodiless,
+                // so UseJsonErrors' status code pages answer it, instead of becoming ASP.NET's ProblemDetails.
+                api.SuppressMapClientErrors = true;
+                api.InvalidModelStateResponseFactory = context => new BadRequestObjectResult(new ErrorResponse(
+                    context.ModelState.FirstOrDefault(e => e.Value?.Errors.Count > 0) is { Key: var field } && field.Length > 0
+                        ? $"The request's {field} could not be read."
+                        : "The request could not be read."));
+            })
             .ConfigureApplicationPartManager(parts => parts.FeatureProviders.Add(new InternalControllerFeatureProvider()))
             .AddJsonOptions(o => JsonDefaults.Configure(o.JsonSerializerOptions));
 
@@ -117,13 +128,29 @@ public static class ServiceSetup
     /// <summary>Fails start-up with every configuration problem spelled out, then prepares the database.</summary>
     public static async Task PrepareAsync(this WebApplication app)
     {
-        try
+        // Both settings classes bound from the Channel section, so one start reports every wrong value at once.
+        var failures = new List<string>();
+        foreach (var read in new Action[]
+                 {
+                     () => _ = app.Services.GetRequiredService<IOptions<ChannelOptions>>().Value,
+                     () => _ = app.Services.GetRequiredService<IOptions<SourceHttpOptions>>().Value,
+                 })
         {
-            _ = app.Services.GetRequiredService<IOptions<ChannelOptions>>().Value;
+            try
+            {
+                read();
+            }
+            catch (OptionsValidationException ex)
+            {
+                failures.AddRange(ex.Failures.Where(f => !failures.Contains(f)));
+            }
         }
-        catch (OptionsValidationException ex)
+
+        if (failures.Count > 0)
         {
-            throw new InvalidOperationException("Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, ex.Failures.Select(p => "  - " + p)), ex);
+            throw new InvalidOperationException(
+                "Invalid configuration:" + Environment.NewLine + string.Join(Environment.NewLine, failures.Select(p => "  - " + p)),
+                new OptionsValidationException(Options.DefaultName, typeof(ChannelOptions), failures));
         }
 
         await app.Services.GetRequiredService<Database>().InitializeAsync();

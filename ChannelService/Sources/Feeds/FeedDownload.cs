@@ -1,3 +1,4 @@
+using ChannelService.Configuration;
 using ChannelService.Sources.Http;
 
 namespace ChannelService.Sources.Feeds;
@@ -15,8 +16,7 @@ internal static class FeedDownload
     /// </summary>
     public static async Task<SourceResponse> FetchAsync(IConfiguration configuration, string url, CancellationToken cancellationToken = default)
     {
-        var options = new SourceHttpOptions();
-        configuration.GetSection(SourceHttpOptions.SectionName).Bind(options);
+        var options = SettingBinding.Get<SourceHttpOptions>(configuration.GetSection(SourceHttpOptions.SectionName));
         using var client = SourceHttpClient.Create(options);
         var response = await client.GetAsync(SourceUrl.Parse(url, out var credentials), credentials, cancellationToken: cancellationToken);
         FeedSniffer.EnsureLooksLikeCalendar(response.Body);

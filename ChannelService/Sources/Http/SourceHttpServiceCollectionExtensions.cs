@@ -1,3 +1,4 @@
+using ChannelService.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -13,7 +14,7 @@ internal static class SourceHttpServiceCollectionExtensions
     public static IServiceCollection AddSourceHttp(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SourceHttpOptions>()
-            .Bind(configuration.GetSection(SourceHttpOptions.SectionName))
+            .BindChecked(configuration.GetSection(SourceHttpOptions.SectionName))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SourceHttpOptions>, SourceHttpOptionsValidation>());
         services.TryAddSingleton(TimeProvider.System);

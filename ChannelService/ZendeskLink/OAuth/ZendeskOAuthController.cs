@@ -50,14 +50,18 @@ internal sealed partial class ZendeskOAuthController(
         SecureHeaders();
         var settings = options.Value;
         var subdomain = flows.TryOpen(request.Flow, out var flow, out _) && PushCredentialsStore.IsValidSubdomain(flow.Subdomain) ? flow.Subdomain : null;
-        if (!settings.ZendeskConnectEnabled && !sandbox.Serves(subdomain))
-        {
-            return Page(StatusCodes.Status404NotFound, t["Connect to Zendesk is not set up"], t["The operator has not configured an OAuth client (Channel:ZendeskOAuthClientId and Channel:ZendeskOAuthClientSecret)."]);
-        }
 
-        if (subdomain is null || ClientFor(subdomain) is not { } client)
+        // The flow first (400): whether Connect works depends on the flow's subdomain (the sandbox's needs no OAuth
+        // client), and a request that came from no admin page learns nothing about the operator's settings.
+        if (subdomain is null)
         {
             return Page(StatusCodes.Status400BadRequest, t["This page cannot continue"], t["This request did not come from an open admin page of this service, or that page has expired. Open the account again from Zendesk."]);
+        }
+
+        // No client for this subdomain: none configured, and it is not the sandbox's.
+        if (ClientFor(subdomain) is not { } client)
+        {
+            return Page(StatusCodes.Status404NotFound, t["Connect to Zendesk is not set up"], t["The operator has not configured an OAuth client (Channel:ZendeskOAuthClientId and Channel:ZendeskOAuthClientSecret)."]);
         }
 
         var authorization = await pending.StartAsync(subdomain, System.Globalization.CultureInfo.CurrentUICulture.Name, cancellationToken);
@@ -132,9 +136,15 @@ internal sealed partial class ZendeskOAuthController(
     public async Task<IActionResult> Status([FromForm] ZendeskConnectRequest request, CancellationToken cancellationToken)
     {
         Response.Headers.CacheControl = "no-store";
-        if (!flows.TryOpen(request.Flow, out var flow, out _) || await panel.DescribeAsync(flow.Subdomain, cancellationToken) is not { } view)
+        if (!flows.TryOpen(request.Flow, out var flow, out var rejection))
         {
-            return BadRequest(new { error = "This admin page has expired. Open the account again from Zendesk." });
+            // Expired and forged flows are told apart: only an expired page is helped by opening it again in time.
+            return BadRequest(new { error = AdminFlowMessages.For(rejection, t) });
+        }
+
+        if (await panel.DescribeAsync(flow.Subdomain, cancellationToken) is not { } view)
+        {
+            return BadRequest(new { error = AdminFlowMessages.For(AdminFlowRejection.Invalid, t) });
         }
 
         return Json(new { state = view.State, text = view.Text, connect_label = view.ConnectLabel });

@@ -32,7 +32,7 @@ internal sealed record ApiWorkItem(string UnitKey, string Intent);
 /// Writers (the pull, inside its own transaction; the resources_created handler) only insert or bring rows forward;
 /// <see cref="ApiWorker"/> claims due rows with a lease and completes, reschedules or releases them. Every change to a
 /// claimed row names the lease owner, and completion also names the intent version it applied, so a row that got a
-/// newer intent meanwhile, or that another worker took over after the lease ran out, is never lost or applied twice.
+/// newer intent (or learnt its ticket) meanwhile, or that another worker took over after the lease ran out, is never lost or applied twice.
 /// </summary>
 internal sealed class ApiWorkStore(Database database)
 {
@@ -53,10 +53,21 @@ internal sealed class ApiWorkStore(Database database)
         }
     }
 
-    /// <summary>Makes a unit's waiting work due now (its ticket just became known).</summary>
+    /// <summary>
+    /// Makes a unit's waiting work due now (its ticket just became known). A row a worker holds at this moment (the
+    /// event usually lands while the pass that first met the row is still running, about to put it off until
+    /// <see cref="ApiWorkOptions.SearchAfter"/>) gets a new version instead: the holder's reschedule or completion then
+    /// leaves it due at once (<see cref="RescheduleAsync"/>, <see cref="CompleteAsync"/>), and nothing waits two minutes
+    /// for a ticket that is already known.
+    /// </summary>
     public async Task<bool> BringForwardAsync(string accountId, string unitKey, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        const string Sql = "UPDATE zendesk_api_work SET due_at = @now WHERE account_id = @accountId AND unit_key = @unitKey AND due_at > @now";
+        const string Sql = """
+            UPDATE zendesk_api_work SET
+                due_at = CASE WHEN due_at > @now THEN @now ELSE due_at END,
+                version = CASE WHEN lease_owner IS NOT NULL THEN version + 1 ELSE version END
+            WHERE account_id = @accountId AND unit_key = @unitKey AND (due_at > @now OR lease_owner IS NOT NULL)
+            """;
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(Sql, new { accountId, unitKey, now }, cancellationToken: cancellationToken)) > 0;
     }

@@ -161,9 +161,12 @@ document.addEventListener('DOMContentLoaded', function () {
 
       var row = form.closest('tr');
       fetch(form.getAttribute('action'), { method: 'POST', body: new FormData(form), credentials: 'omit', cache: 'no-store' })
-        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (response) { return response.json().catch(function () { return null; }); })
         .then(function (answer) {
-          if (answer && answer.feed_url) {
+          if (answer && answer.error) {
+            // An expired or forged page, an unknown agent: the service's words, in the page's language.
+            window.alert(answer.error);
+          } else if (answer && answer.feed_url) {
             var input = row.querySelector('.agent-feed-url');
             input.value = answer.feed_url;
             input.placeholder = '';
