@@ -85,11 +85,11 @@ public sealed record ItemSnapshot
     [JsonIgnore]
     public bool IsClosedTask => Kind == CalendarItemKind.Task && (Status is "COMPLETED" or "CANCELLED" || Completed is not null);
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions Json = Pull.PullJsonContext.With(new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(), new InstantConverter() },
-    };
+    });
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
