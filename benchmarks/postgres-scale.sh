@@ -25,6 +25,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/benchmarks/rotation.sh"
 ACCOUNTS=${ACCOUNTS:-100}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
@@ -146,45 +147,9 @@ ALL_SERVICES=("$SQLITE_PID" "$PGA_PID" "$PGB_PID")
 curl -sf "http://127.0.0.1:$PAPORT/health" | jq -c '{status, database_kind: (.database_kind // .checks?)}' >&2 || true
 
 drain() { # port bodies-file: every account pulled as Zendesk would until a pull brings nothing; one form per line
-  python3 - "$1" "$D/accounts.txt" "$2" <<'PY' >&2
-import http.client, json, sys, threading, urllib.parse
-port, accounts, out = int(sys.argv[1]), open(sys.argv[2]).read().split(), sys.argv[3]
-bodies = [None] * len(accounts)
-def drain(indices):
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    for i in indices:
-        state = ""
-        for _ in range(20):
-            form = [("metadata", accounts[i])] + ([("state", state)] if state else [])
-            conn.request("POST", "/pull", urllib.parse.urlencode(form), {"Content-Type": "application/x-www-form-urlencoded"})
-            r = conn.getresponse(); text = r.read()
-            if r.status != 200: raise SystemExit(f"draining account {i + 1}: HTTP {r.status} {text[:300]!r}")
-            answer = json.loads(text); state = answer["state"]
-            if not answer["external_resources"]: break
-        bodies[i] = urllib.parse.urlencode([("metadata", accounts[i]), ("state", state)])
-threads = [threading.Thread(target=drain, args=(range(k, len(accounts), 4),)) for k in range(4)]
-[t.start() for t in threads]; [t.join() for t in threads]
-if any(b is None for b in bodies): raise SystemExit("some accounts were not drained")
-open(out, "w").write("\n".join(bodies) + "\n")
-print(f"# port {port}: {len(bodies)} accounts drained")
-PY
+  python3 "$ROOT/benchmarks/drain-accounts.py" "$1" "$D/accounts.txt" "$2" >&2
 }
-lua() { # bodies-file lua-file: wrk rotates through the accounts' forms, each thread from its own place
-  cat > "$2" <<LUA
-local requests, i = {}, 0
-function init(args)
-  for line in io.lines("$1") do
-    requests[#requests + 1] = wrk.format("POST", "/pull", { ["Content-Type"] = "application/x-www-form-urlencoded" }, line)
-  end
-  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
-  i = math.random(#requests)
-end
-function request()
-  i = i % #requests + 1
-  return requests[i]
-end
-LUA
-}
+lua() { rotation_lua "$@"; } # bodies-file lua-file: wrk rotates through the accounts' forms
 if [[ " $PARTS " == *" nochange "* ]]; then
 # The SQLite service's states serve it directly and behind nginx; the PostgreSQL states serve both instances (one database).
 drain "$SPORT" "$D/bodies-sqlite.txt"

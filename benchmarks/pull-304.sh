@@ -37,6 +37,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/benchmarks/rotation.sh"
 FEEDS=${FEEDS:-"sample 300 20000"}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
@@ -188,43 +189,8 @@ for c in "${CASES[@]}"; do
   if [ "$ACCOUNTS" -gt 0 ]; then
     # Every account drained as Zendesk would (each state sent back until a pull brings nothing), 4 at a time; one
     # url-encoded form per account (its metadata and last state) per line.
-    python3 - "$SPORT" "$D/accounts.txt" "$D/bodies.txt" <<'PY' >&2
-import http.client, json, sys, threading, urllib.parse
-port, accounts, out = int(sys.argv[1]), open(sys.argv[2]).read().split(), sys.argv[3]
-bodies = [None] * len(accounts)
-def drain(indices):
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    for i in indices:
-        state = ""
-        for _ in range(20):
-            form = [("metadata", accounts[i])] + ([("state", state)] if state else [])
-            conn.request("POST", "/pull", urllib.parse.urlencode(form), {"Content-Type": "application/x-www-form-urlencoded"})
-            r = conn.getresponse(); text = r.read()
-            if r.status != 200: raise SystemExit(f"draining account {i + 1}: HTTP {r.status} {text[:300]!r}")
-            answer = json.loads(text); state = answer["state"]
-            if not answer["external_resources"]: break
-        bodies[i] = urllib.parse.urlencode([("metadata", accounts[i]), ("state", state)])
-threads = [threading.Thread(target=drain, args=(range(k, len(accounts), 4),)) for k in range(4)]
-[t.start() for t in threads]; [t.join() for t in threads]
-if any(b is None for b in bodies): raise SystemExit("some accounts were not drained")
-open(out, "w").write("\n".join(bodies) + "\n")
-print(f"# {len(bodies)} accounts drained")
-PY
-    # Requests are built once per thread; each thread starts at its own place in the rotation.
-    cat > "$D/pull-$c.lua" <<LUA
-local requests, i = {}, 0
-function init(args)
-  for line in io.lines("$D/bodies.txt") do
-    requests[#requests + 1] = wrk.format("POST", "/pull", { ["Content-Type"] = "application/x-www-form-urlencoded" }, line)
-  end
-  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
-  i = math.random(#requests)
-end
-function request()
-  i = i % #requests + 1
-  return requests[i]
-end
-LUA
+    python3 "$ROOT/benchmarks/drain-accounts.py" "$SPORT" "$D/accounts.txt" "$D/bodies.txt" >&2
+    rotation_lua "$D/bodies.txt" "$D/pull-$c.lua"
     body=$(head -n 1 "$D/bodies.txt")
     state=$(python3 -c 'import sys, urllib.parse; print(dict(urllib.parse.parse_qsl(sys.argv[1]))["state"])' "$body")
     pulls="2 (each of $ACCOUNTS accounts)"

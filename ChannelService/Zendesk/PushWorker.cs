@@ -29,7 +29,7 @@ internal sealed partial class PushWorker : BackgroundService
     private readonly INamedLocks locks;
     private readonly ILogger<PushWorker> logger;
     private readonly ServiceMetrics metrics;
-    private readonly SemaphoreSlim wake = new(0);
+    private readonly WakeSignal wake = new();
     private readonly Dictionary<string, (DateTimeOffset Until, int Failures)> paused = [];
     private long lastEnqueueTicks;
 
@@ -47,10 +47,7 @@ internal sealed partial class PushWorker : BackgroundService
         outbox.Enqueued += _ =>
         {
             Interlocked.Exchange(ref lastEnqueueTicks, time.GetTimestamp());
-            if (wake.CurrentCount == 0)
-            {
-                wake.Release();
-            }
+            wake.Wake();
         };
     }
 

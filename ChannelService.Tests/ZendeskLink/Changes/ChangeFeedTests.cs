@@ -98,6 +98,32 @@ public sealed class ChangeFeedTests
     }
 
     [Test]
+    public async Task A_Webhook_Create_Whose_Answer_Was_Lost_Is_Not_Repeated_Inside_The_Call()
+    {
+        // Arrange: Zendesk creates the webhook but the answer is a 503 (the shared client repeats failed reads)
+        Start(new RecordingHandler("status", TicketScope.OwnTickets));
+        zendesk.LoseWebhookCreateAnswersNext = 1;
+        var observer = Services.GetRequiredService<ChangeFeedLinks>();
+
+        // Act
+        await observer.LinkedAsync(Subdomain, CancellationToken.None);
+
+        // Assert: one POST, no trigger, the failure recorded; the unanswered webhook exists but nothing sends to it
+        Assert.That(zendesk.Calls.Count(c => c.Method == "POST" && c.Path == "/api/v2/webhooks"), Is.EqualTo(1));
+        Assert.That(zendesk.Triggers, Is.Empty);
+        Assert.That(await ScalarAsync<string>("SELECT last_error FROM change_feed_links"), Does.Contain("create the webhook"));
+
+        // Act: a later pass
+        await observer.LinkedAsync(Subdomain, CancellationToken.None);
+
+        // Assert: set up, with exactly one trigger, which names the webhook it just created
+        Assert.That(await ScalarAsync<string>("SELECT state FROM change_feed_links"), Is.EqualTo("active"));
+        var trigger = zendesk.Triggers.Values.Single();
+        var named = trigger.Request["actions"]![0]!["value"]![0]!.GetValue<string>();
+        Assert.That(await ScalarAsync<string>("SELECT webhook_id FROM change_feed_links"), Is.EqualTo(named));
+    }
+
+    [Test]
     public async Task Genuine_Delivery_Is_Reread_Through_The_Api_And_Handed_To_Every_Handler()
     {
         // Arrange

@@ -96,6 +96,9 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
 
     public int RetryAfterSeconds { get; set; } = 2;
 
+    /// <summary>Create the next N webhooks but answer 503: the create was applied, its answer lost.</summary>
+    public int LoseWebhookCreateAnswersNext { get; set; }
+
     /// <summary>Answer the next N export requests that carry a cursor with 500.</summary>
     public int FailCursorExportNext { get; set; }
 
@@ -192,6 +195,12 @@ internal sealed class FakeZendeskApi : IAsyncDisposable
         var id = "01" + Convert.ToHexString(Guid.NewGuid().ToByteArray())[..24];
         var secret = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         Webhooks[id] = new FakeWebhook(id, endpoint, secret, (JsonObject)body.DeepClone());
+        if (LoseWebhookCreateAnswersNext > 0)
+        {
+            LoseWebhookCreateAnswersNext--;
+            return Results.Json(new { error = "ServiceUnavailable" }, statusCode: 503);
+        }
+
         return Results.Json(new { webhook = new { id, name = body["name"]!.GetValue<string>(), status = "active", endpoint, http_method = "POST", request_format = "json", subscriptions = new[] { "conditional_ticket_events" } } }, statusCode: 201);
     }
 

@@ -30,6 +30,19 @@ internal enum ApiStatus
     Rejected,
 }
 
+/// <summary>Which failures <see cref="ZendeskApiClient"/> repeats inside the call.</summary>
+internal enum ApiRepeats
+{
+    /// <summary>Repeat after 5xx/network failures (with back-off) and wait out a short Retry-After: the call is safe to repeat.</summary>
+    All,
+
+    /// <summary>
+    /// Return every failure to the caller at once: a create (POST) whose failed attempt may have been applied all the
+    /// same, or a caller that keeps its own schedule (the incremental export's 10 requests a minute).
+    /// </summary>
+    None,
+}
+
 /// <summary>One call's result; <see cref="Message"/> names the status and Zendesk's error text, never a token or URL.</summary>
 internal sealed record ApiResult(ApiStatus Status, int? HttpStatus, string Message, JsonNode? Body = null, TimeSpan? RetryAfter = null)
 {
@@ -43,8 +56,9 @@ internal sealed record ApiResult(ApiStatus Status, int? HttpStatus, string Messa
 /// never with a token, a query or a body. Well-behaved
 /// (https://developer.zendesk.com/api-reference/introduction/rate-limits/): a 429 closes the gate for its
 /// Retry-After and is repeated when that wait is short; 5xx and network failures are repeated twice with exponential
-/// back-off and jitter (every call made here is safe to repeat: reads, PUTs of absolute values, update_many of the
-/// same values, create_or_update by e-mail); a 401 is reported to the link once, which renews the token, and the
+/// back-off and jitter (the calls made with <see cref="ApiRepeats.All"/> are safe to repeat: reads, PUTs of absolute
+/// values, update_many of the same values, create_or_update by e-mail; the change feed's creates of its webhook and
+/// trigger are not, and use <see cref="ApiRepeats.None"/>); a 401 is reported to the link once, which renews the token, and the
 /// call is repeated with the new one.
 /// </summary>
 internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTokens tokens, ApiRateGate gate, ZendeskApiCallLog calls, TimeProvider time, ILogger<ZendeskApiClient> logger, IEnumerable<IZendeskApiLoopback> loopbacks)
@@ -57,7 +71,14 @@ internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTok
     private const int MaxTransientRetries = 2;
 
     /// <summary>Sends one request; <paramref name="endpoint"/> is the template logged (<c>tickets/{id}</c>), never the real path.</summary>
-    public async Task<ApiResult> SendAsync(string subdomain, string endpoint, ZendeskRequest request, CancellationToken cancellationToken)
+    public Task<ApiResult> SendAsync(string subdomain, string endpoint, ZendeskRequest request, CancellationToken cancellationToken) =>
+        SendAsync(subdomain, endpoint, request, ApiRepeats.All, cancellationToken);
+
+    /// <summary>
+    /// Sends one request, repeating it only as <paramref name="repeats"/> allows. A 401 is always repeated once after the
+    /// link renewed its token: Zendesk refused the request, so nothing was applied.
+    /// </summary>
+    public async Task<ApiResult> SendAsync(string subdomain, string endpoint, ZendeskRequest request, ApiRepeats repeats, CancellationToken cancellationToken)
     {
         var transientRetries = 0;
         var rateLimitRetries = 0;
@@ -84,7 +105,7 @@ internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTok
                 case ZendeskOutcomeKind.RateLimited:
                     var wait = outcome.RetryAfter ?? TimeSpan.FromMinutes(1);
                     gate.Pause(subdomain, wait);
-                    if (wait <= MaxInlineRetryAfter && rateLimitRetries++ < 3)
+                    if (repeats == ApiRepeats.All && wait <= MaxInlineRetryAfter && rateLimitRetries++ < 3)
                     {
                         continue;
                     }
@@ -92,7 +113,7 @@ internal sealed partial class ZendeskApiClient(ZendeskHttp http, IZendeskLinkTok
                     return new ApiResult(ApiStatus.RateLimited, 429, outcome.Message, RetryAfter: wait);
 
                 case ZendeskOutcomeKind.Transient:
-                    if (transientRetries < MaxTransientRetries)
+                    if (repeats == ApiRepeats.All && transientRetries < MaxTransientRetries)
                     {
                         var ceiling = 500 * Math.Pow(2, transientRetries++);
                         await Task.Delay(TimeSpan.FromMilliseconds((ceiling / 2) + (Random.Shared.NextDouble() * ceiling / 2)), time, cancellationToken);

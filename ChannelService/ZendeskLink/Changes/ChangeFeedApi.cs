@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChannelService.Zendesk;
+using ChannelService.ZendeskLink.Api;
 
 namespace ChannelService.ZendeskLink.Changes;
 
@@ -9,10 +10,11 @@ namespace ChannelService.ZendeskLink.Changes;
 internal sealed record ExportPage(IReadOnlyList<JsonElement> Tickets, string? AfterCursor, bool EndOfStream);
 
 /// <summary>
-/// The few Zendesk REST calls the change feed makes, through <see cref="ZendeskHttp"/> with the link's OAuth token
-/// (<see cref="IZendeskLinkTokens"/>). A null answer means the subdomain has no working link: do nothing. A 401 is
-/// reported to the link (it renews or marks itself broken) and comes back as the outcome for the caller to repeat later.
-/// Kept minimal and separate so the lead can fold it into the shared REST client (README, "Zendesk link: change feed").
+/// The Zendesk REST calls the change feed makes, through the link's shared client (<see cref="ZendeskApiClient"/>:
+/// the link's OAuth token, the rate gate, the call log, a 401 renewed once). Reads are repeated by that client after a
+/// failure; the creates of the webhook and the trigger are not (<see cref="ApiRepeats.None"/>: a POST that failed in
+/// transit may have been applied; a later pass decides again), nor is the export, which keeps its own schedule of 10
+/// requests a minute.
 /// <list type="bullet">
 /// <item>POST /api/v2/webhooks, DELETE /api/v2/webhooks/{id}, GET /api/v2/webhooks/{id}/signing_secret
 /// (https://developer.zendesk.com/api-reference/webhooks/webhooks-api/webhooks/), scope <c>webhooks:write</c>/<c>webhooks:read</c>;</item>
@@ -24,15 +26,13 @@ internal sealed record ExportPage(IReadOnlyList<JsonElement> Tickets, string? Af
 /// scope <c>tickets:read</c>, 10 requests a minute for the whole Zendesk account.</item>
 /// </list>
 /// </summary>
-internal sealed class ChangeFeedApi(ZendeskHttp http, IZendeskLinkTokens tokens, ZendeskApiCallLog calls, IEnumerable<Api.IZendeskApiLoopback> loopbacks)
+internal sealed class ChangeFeedApi(ZendeskApiClient api)
 {
-    private readonly Api.IZendeskApiLoopback[] loopbacks = [.. loopbacks];
-
     /// <summary>The trigger's only action: notify the webhook with the ticket id and nothing else (no localised placeholder).</summary>
     public const string DeliveryBody = """{"ticket_id": "{{ticket.id}}"}""";
 
-    public Task<ZendeskOutcome?> CreateWebhookAsync(string subdomain, Uri endpoint, CancellationToken cancellationToken) =>
-        SendAsync(subdomain, new ZendeskRequest(HttpMethod.Post, ["api", "v2", "webhooks"], new JsonObject
+    public Task<ApiResult> CreateWebhookAsync(string subdomain, Uri endpoint, CancellationToken cancellationToken) =>
+        api.SendAsync(subdomain, "webhooks", new ZendeskRequest(HttpMethod.Post, ["api", "v2", "webhooks"], new JsonObject
         {
             ["webhook"] = new JsonObject
             {
@@ -46,17 +46,17 @@ internal sealed class ChangeFeedApi(ZendeskHttp http, IZendeskLinkTokens tokens,
                 // A webhook for triggers subscribes to this pseudo-event and nothing else: it cannot also take events.
                 ["subscriptions"] = new JsonArray("conditional_ticket_events"),
             },
-        }), cancellationToken);
+        }), ApiRepeats.None, cancellationToken);
 
-    public Task<ZendeskOutcome?> SigningSecretAsync(string subdomain, string webhookId, CancellationToken cancellationToken) =>
-        SendAsync(subdomain, new ZendeskRequest(HttpMethod.Get, ["api", "v2", "webhooks", webhookId, "signing_secret"]), cancellationToken);
+    public Task<ApiResult> SigningSecretAsync(string subdomain, string webhookId, CancellationToken cancellationToken) =>
+        api.SendAsync(subdomain, "webhooks/{id}/signing_secret", new ZendeskRequest(HttpMethod.Get, ["api", "v2", "webhooks", webhookId, "signing_secret"]), cancellationToken);
 
     /// <summary>
     /// A trigger that fires on every ticket creation and update and notifies the webhook with the ticket id. Triggers
     /// need at least one condition; "update_type is Create" or "is Change" matches every ticket event.
     /// </summary>
-    public Task<ZendeskOutcome?> CreateTriggerAsync(string subdomain, string webhookId, CancellationToken cancellationToken) =>
-        SendAsync(subdomain, new ZendeskRequest(HttpMethod.Post, ["api", "v2", "triggers"], new JsonObject
+    public Task<ApiResult> CreateTriggerAsync(string subdomain, string webhookId, CancellationToken cancellationToken) =>
+        api.SendAsync(subdomain, "triggers", new ZendeskRequest(HttpMethod.Post, ["api", "v2", "triggers"], new JsonObject
         {
             ["trigger"] = new JsonObject
             {
@@ -75,126 +75,70 @@ internal sealed class ChangeFeedApi(ZendeskHttp http, IZendeskLinkTokens tokens,
                     ["value"] = new JsonArray(webhookId, DeliveryBody),
                 }),
             },
-        }), cancellationToken);
+        }), ApiRepeats.None, cancellationToken);
 
-    public Task<ZendeskOutcome?> DeleteTriggerAsync(string subdomain, string triggerId, CancellationToken cancellationToken) =>
-        SendAsync(subdomain, new ZendeskRequest(HttpMethod.Delete, ["api", "v2", "triggers", triggerId]), cancellationToken);
+    public Task<ApiResult> DeleteTriggerAsync(string subdomain, string triggerId, CancellationToken cancellationToken) =>
+        api.SendAsync(subdomain, "triggers/{id}", new ZendeskRequest(HttpMethod.Delete, ["api", "v2", "triggers", triggerId]), cancellationToken);
 
-    public Task<ZendeskOutcome?> DeleteWebhookAsync(string subdomain, string webhookId, CancellationToken cancellationToken) =>
-        SendAsync(subdomain, new ZendeskRequest(HttpMethod.Delete, ["api", "v2", "webhooks", webhookId]), cancellationToken);
+    public Task<ApiResult> DeleteWebhookAsync(string subdomain, string webhookId, CancellationToken cancellationToken) =>
+        api.SendAsync(subdomain, "webhooks/{id}", new ZendeskRequest(HttpMethod.Delete, ["api", "v2", "webhooks", webhookId]), cancellationToken);
 
-    public Task<ZendeskOutcome?> ShowTicketAsync(string subdomain, long ticketId, CancellationToken cancellationToken) =>
-        SendAsync(subdomain, new ZendeskRequest(HttpMethod.Get, ["api", "v2", "tickets", ticketId.ToString(CultureInfo.InvariantCulture)]), cancellationToken);
+    public Task<ApiResult> ShowTicketAsync(string subdomain, long ticketId, CancellationToken cancellationToken) =>
+        api.SendAsync(subdomain, "tickets/{id}", new ZendeskRequest(HttpMethod.Get, ["api", "v2", "tickets", ticketId.ToString(CultureInfo.InvariantCulture)]), cancellationToken);
 
     /// <summary>The first page from <paramref name="startTime"/> (Unix seconds), or the page after <paramref name="cursor"/>.</summary>
-    public Task<ZendeskOutcome?> ExportAsync(string subdomain, long startTime, string? cursor, CancellationToken cancellationToken) =>
-        SendAsync(subdomain, new ZendeskRequest(HttpMethod.Get, ["api", "v2", "incremental", "tickets", "cursor.json"])
+    public Task<ApiResult> ExportAsync(string subdomain, long startTime, string? cursor, CancellationToken cancellationToken) =>
+        api.SendAsync(subdomain, "incremental/tickets/cursor.json", new ZendeskRequest(HttpMethod.Get, ["api", "v2", "incremental", "tickets", "cursor.json"])
         {
             Query = cursor is null
                 ? [new("start_time", startTime.ToString(CultureInfo.InvariantCulture))]
                 : [new("cursor", cursor)],
-        }, cancellationToken);
+        }, ApiRepeats.None, cancellationToken);
 
     /// <summary>Reads a webhook's id from a create answer (<c>{"webhook": {"id": "01G…"}}</c>).</summary>
-    public static string? WebhookId(string body) => Read(body, "webhook", "id");
+    public static string? WebhookId(JsonNode? body) => Read(body, "webhook", "id");
 
     /// <summary>Reads <c>{"signing_secret": {"algorithm": "sha256", "secret": "…"}}</c>; null unless the algorithm is SHA-256.</summary>
-    public static string? SigningSecret(string body)
+    public static string? SigningSecret(JsonNode? body)
     {
         var algorithm = Read(body, "signing_secret", "algorithm");
         return algorithm is null || string.Equals(algorithm, "sha256", StringComparison.OrdinalIgnoreCase) ? Read(body, "signing_secret", "secret") : null;
     }
 
     /// <summary>Reads a trigger's id from a create answer (<c>{"trigger": {"id": 123}}</c>).</summary>
-    public static string? TriggerId(string body) => Read(body, "trigger", "id");
+    public static string? TriggerId(JsonNode? body) => Read(body, "trigger", "id");
 
     /// <summary>The ticket object of a show answer (<c>{"ticket": {…}}</c>), or null.</summary>
-    public static JsonElement? Ticket(string body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("ticket", out var ticket) && ticket.ValueKind == JsonValueKind.Object
-                ? ticket.Clone()
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static JsonElement? Ticket(JsonNode? body) =>
+        body is JsonObject root && root["ticket"] is JsonObject ticket ? JsonSerializer.SerializeToElement(ticket) : null;
 
     /// <summary>
     /// An export page: <c>tickets</c>, <c>after_cursor</c>, <c>end_of_stream</c> (documented in "Cursor-based Pagination
     /// JSON Format"). Null when the answer is not such a page.
     /// </summary>
-    public static ExportPage? Page(string body)
+    public static ExportPage? Page(JsonNode? body)
     {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("tickets", out var tickets) || tickets.ValueKind != JsonValueKind.Array
-                || !root.TryGetProperty("end_of_stream", out var end) || end.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-            {
-                return null;
-            }
-
-            var after = root.TryGetProperty("after_cursor", out var cursor) && cursor.ValueKind == JsonValueKind.String ? cursor.GetString() : null;
-            return new ExportPage(tickets.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.Object).Select(t => t.Clone()).ToList(), after, end.GetBoolean());
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private async Task<ZendeskOutcome?> SendAsync(string subdomain, ZendeskRequest request, CancellationToken cancellationToken)
-    {
-        var token = await tokens.AccessTokenAsync(subdomain, cancellationToken);
-        if (token is null)
+        if (body is not JsonObject root || root["tickets"] is not JsonArray tickets
+            || root["end_of_stream"] is not JsonValue end || end.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
         {
             return null;
         }
 
-        // The sandbox's Zendesk answers in process (it plays no webhooks or triggers: a 404, and the feed tries later).
-        var outcome = Array.Find(loopbacks, l => l.Serves(subdomain)) is { } loopback
-            ? loopback.Send(request, token)
-            : await http.SendAsync(subdomain, token, request, cancellationToken);
-        await calls.RecordAsync(subdomain, request.Method.Method, Template(request), outcome, token, cancellationToken);
-        if (outcome.StatusCode == 401)
-        {
-            await tokens.RejectedAsync(subdomain, token, cancellationToken);
-        }
-
-        return outcome;
+        // One conversion of the page, then each ticket read as an element (as the show answer is).
+        var page = JsonSerializer.SerializeToElement(tickets);
+        return new ExportPage(
+            page.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.Object).ToList(),
+            ZendeskApiClient.Text(root["after_cursor"]),
+            end.GetValue<bool>());
     }
 
-    /// <summary>The endpoint as the call log shows it: the path after <c>api/v2</c> with ids as <c>{id}</c> (<c>webhooks/{id}/signing_secret</c>).</summary>
-    private static string Template(ZendeskRequest request) =>
-        string.Join('/', request.Path.Skip(2).Select(p => p.All(c => c is (>= 'a' and <= 'z') or '_' or '.') ? p : "{id}"));
-
-    private static string? Read(string body, string outer, string inner)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty(outer, out var value)
-                || value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(inner, out var field))
+    private static string? Read(JsonNode? body, string outer, string inner) =>
+        body is JsonObject root && root[outer] is JsonObject value && value[inner] is JsonValue field
+            ? field.GetValueKind() switch
             {
-                return null;
-            }
-
-            return field.ValueKind switch
-            {
-                JsonValueKind.String => field.GetString(),
-                JsonValueKind.Number => field.GetRawText(),
+                JsonValueKind.String => field.GetValue<string>(),
+                JsonValueKind.Number => field.ToJsonString(),
                 _ => null,
-            };
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+            }
+            : null;
 }

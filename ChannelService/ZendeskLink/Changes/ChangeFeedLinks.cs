@@ -2,6 +2,7 @@ using ChannelService.Accounts;
 using ChannelService.Configuration;
 using ChannelService.Data;
 using ChannelService.Zendesk;
+using ChannelService.ZendeskLink.Api;
 using Microsoft.Extensions.Options;
 
 namespace ChannelService.ZendeskLink.Changes;
@@ -65,7 +66,7 @@ internal sealed partial class ChangeFeedLinks(
         if (webhookId is null)
         {
             var created = await api.CreateWebhookAsync(link.Subdomain, new Uri(baseUri, $"zendesk/webhook/{link.LinkId}"), cancellationToken);
-            if (created is null || created.Kind != ZendeskOutcomeKind.Accepted || ChangeFeedApi.WebhookId(created.Body) is not { } id)
+            if (!created.Ok || ChangeFeedApi.WebhookId(created.Body) is not { } id)
             {
                 return await FailedAsync(link, "create the webhook", created, cancellationToken);
             }
@@ -77,7 +78,7 @@ internal sealed partial class ChangeFeedLinks(
         if (link.SigningSecret is null)
         {
             var secret = await api.SigningSecretAsync(link.Subdomain, webhookId, cancellationToken);
-            if (secret is null || secret.Kind != ZendeskOutcomeKind.Accepted || ChangeFeedApi.SigningSecret(secret.Body) is not { Length: > 0 } value)
+            if (!secret.Ok || ChangeFeedApi.SigningSecret(secret.Body) is not { Length: > 0 } value)
             {
                 return await FailedAsync(link, "read the webhook's signing secret", secret, cancellationToken);
             }
@@ -86,7 +87,7 @@ internal sealed partial class ChangeFeedLinks(
         }
 
         var trigger = await api.CreateTriggerAsync(link.Subdomain, webhookId, cancellationToken);
-        if (trigger is null || trigger.Kind != ZendeskOutcomeKind.Accepted || ChangeFeedApi.TriggerId(trigger.Body) is not { } triggerId)
+        if (!trigger.Ok || ChangeFeedApi.TriggerId(trigger.Body) is not { } triggerId)
         {
             return await FailedAsync(link, "create the trigger", trigger, cancellationToken);
         }
@@ -126,20 +127,23 @@ internal sealed partial class ChangeFeedLinks(
 
     private static string LockName(string subdomain) => "zendesk-change-feed:" + subdomain.ToLowerInvariant();
 
-    private void Removed(ChangeFeedLink link, string what, ZendeskOutcome? outcome)
+    private void Removed(ChangeFeedLink link, string what, ApiResult result)
     {
-        // 404: already gone (an admin deleted it by hand), which is what we wanted.
-        if (outcome is not null && outcome.Kind != ZendeskOutcomeKind.Accepted && outcome.StatusCode != 404)
+        // 404: already gone (an admin deleted it by hand), which is what we wanted. Not linked: nothing could be sent.
+        if (result.Status is not (ApiStatus.Ok or ApiStatus.NotFound or ApiStatus.NotLinked))
         {
-            LogRemovalFailed(logger, link.Subdomain, what, outcome.Message);
+            LogRemovalFailed(logger, link.Subdomain, what, result.Message);
         }
     }
 
-    private async Task<bool> FailedAsync(ChangeFeedLink link, string step, ZendeskOutcome? outcome, CancellationToken cancellationToken)
+    private async Task<bool> FailedAsync(ChangeFeedLink link, string step, ApiResult result, CancellationToken cancellationToken)
     {
-        var message = outcome is null
-            ? $"Could not {step}: the Zendesk link has no working token."
-            : outcome.Kind == ZendeskOutcomeKind.Accepted ? $"Could not {step}: Zendesk's answer was not understood." : $"Could not {step}: {outcome.Message}";
+        var message = result.Status switch
+        {
+            ApiStatus.NotLinked => $"Could not {step}: the Zendesk link has no working token.",
+            ApiStatus.Ok => $"Could not {step}: Zendesk's answer was not understood.",
+            _ => $"Could not {step}: {result.Message}",
+        };
         await store.RecordErrorAsync(link.LinkId, message, cancellationToken);
         LogSetUpFailed(logger, link.Subdomain, message);
         return false;

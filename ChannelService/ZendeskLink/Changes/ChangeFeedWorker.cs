@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ChannelService.Configuration;
+using ChannelService.ZendeskLink.Api;
 using ChannelService.Zendesk;
 using Microsoft.Extensions.Options;
 
@@ -35,7 +36,7 @@ internal sealed partial class ChangeFeedWorker : BackgroundService
     private readonly ChannelOptions options;
     private readonly TimeProvider time;
     private readonly ILogger<ChangeFeedWorker> logger;
-    private readonly SemaphoreSlim wake = new(0);
+    private readonly WakeSignal wake = new();
     private readonly ExportRateLimiter exportLimiter;
     private readonly Dictionary<string, DateTimeOffset> nextReconcile = [];
     private readonly Dictionary<string, DateTimeOffset> nextSetUp = [];
@@ -70,13 +71,7 @@ internal sealed partial class ChangeFeedWorker : BackgroundService
     public bool WantsAllTickets => handlerKeys.Any(h => h.Scope == TicketScope.AllTickets);
 
     /// <summary>New work was stored (a delivery): run a pass now rather than at the next poll.</summary>
-    public void Wake()
-    {
-        if (wake.CurrentCount == 0)
-        {
-            wake.Release();
-        }
-    }
+    public void Wake() => wake.Wake();
 
     public override void Dispose()
     {
@@ -150,17 +145,11 @@ internal sealed partial class ChangeFeedWorker : BackgroundService
                 continue;
             }
 
-            var outcome = await api.ShowTicketAsync(nudge.Subdomain, nudge.TicketId, cancellationToken);
-            if (outcome is null)
+            var result = await api.ShowTicketAsync(nudge.Subdomain, nudge.TicketId, cancellationToken);
+            switch (result.Status)
             {
-                await store.PostponeNudgeAsync(nudge, time.GetUtcNow() + SetUpRetry, "The Zendesk link has no working token.", cancellationToken);
-                continue;
-            }
-
-            switch (outcome.Kind)
-            {
-                case ZendeskOutcomeKind.Accepted:
-                    var change = ChangeFeedApi.Ticket(outcome.Body) is { } ticket ? TicketSnapshots.Read(nudge.Subdomain, ticket) : null;
+                case ApiStatus.Ok:
+                    var change = ChangeFeedApi.Ticket(result.Body) is { } ticket ? TicketSnapshots.Read(nudge.Subdomain, ticket) : null;
                     if (change is null)
                     {
                         LogUnreadable(logger, nudge.Subdomain, nudge.TicketId);
@@ -171,16 +160,19 @@ internal sealed partial class ChangeFeedWorker : BackgroundService
                     change = await snapshots.WithOriginAsync(change, cancellationToken);
                     await store.IngestAsync(Wanted([change]), handlerKeys, nudge, null, cancellationToken);
                     break;
-                case ZendeskOutcomeKind.Rejected when outcome.StatusCode == 404:
+                case ApiStatus.NotLinked:
+                    await store.PostponeNudgeAsync(nudge, time.GetUtcNow() + SetUpRetry, "The Zendesk link has no working token.", cancellationToken);
+                    break;
+                case ApiStatus.NotFound:
                     // Deleted (or never visible to this link): nothing to re-read; the export reports deletions.
                     await store.DropNudgeAsync(nudge, cancellationToken);
                     break;
-                case ZendeskOutcomeKind.RateLimited:
-                    apiPausedUntil[nudge.Subdomain] = time.GetUtcNow() + outcome.RetryAfter!.Value;
-                    await store.PostponeNudgeAsync(nudge, time.GetUtcNow() + outcome.RetryAfter.Value, outcome.Message, cancellationToken);
+                case ApiStatus.RateLimited:
+                    apiPausedUntil[nudge.Subdomain] = time.GetUtcNow() + result.RetryAfter!.Value;
+                    await store.PostponeNudgeAsync(nudge, time.GetUtcNow() + result.RetryAfter.Value, result.Message, cancellationToken);
                     break;
                 default:
-                    await store.PostponeNudgeAsync(nudge, time.GetUtcNow() + Backoff(nudge.Attempts), outcome.Message, cancellationToken);
+                    await store.PostponeNudgeAsync(nudge, time.GetUtcNow() + Backoff(nudge.Attempts), result.Message, cancellationToken);
                     break;
             }
         }
@@ -244,25 +236,25 @@ internal sealed partial class ChangeFeedWorker : BackgroundService
             }
 
             exportLimiter.Take(link.Subdomain);
-            var outcome = await api.ExportAsync(link.Subdomain, link.ExportStart, cursor, cancellationToken);
-            if (outcome is null)
+            var result = await api.ExportAsync(link.Subdomain, link.ExportStart, cursor, cancellationToken);
+            if (result.Status == ApiStatus.NotLinked)
             {
                 nextReconcile[link.Subdomain] = time.GetUtcNow() + SetUpRetry;
                 return;
             }
 
-            if (outcome.Kind == ZendeskOutcomeKind.RateLimited)
+            if (result.Status == ApiStatus.RateLimited)
             {
-                exportLimiter.Pause(link.Subdomain, outcome.RetryAfter!.Value);
-                nextReconcile[link.Subdomain] = time.GetUtcNow() + outcome.RetryAfter.Value;
-                LogExportRateLimited(logger, link.Subdomain, outcome.RetryAfter.Value.TotalSeconds);
+                exportLimiter.Pause(link.Subdomain, result.RetryAfter!.Value);
+                nextReconcile[link.Subdomain] = time.GetUtcNow() + result.RetryAfter.Value;
+                LogExportRateLimited(logger, link.Subdomain, result.RetryAfter.Value.TotalSeconds);
                 return;
             }
 
-            var page = outcome.Kind == ZendeskOutcomeKind.Accepted ? ChangeFeedApi.Page(outcome.Body) : null;
+            var page = result.Ok ? ChangeFeedApi.Page(result.Body) : null;
             if (page is null)
             {
-                var message = outcome.Kind == ZendeskOutcomeKind.Accepted ? "The incremental export answered something that is not an export page." : outcome.Message;
+                var message = result.Ok ? "The incremental export answered something that is not an export page." : result.Message;
                 await store.RecordErrorAsync(link.LinkId, message, cancellationToken);
                 LogExportFailed(logger, link.Subdomain, message);
                 nextReconcile[link.Subdomain] = time.GetUtcNow() + TimeSpan.FromMinutes(1);

@@ -12,22 +12,7 @@ using Microsoft.Extensions.Options;
 namespace ChannelService.ZendeskLink.Work;
 
 /// <summary>Wakes the API worker when work was queued or brought forward (the pull, the resources_created handler).</summary>
-internal sealed class ApiWorkSignal : IDisposable
-{
-    private readonly SemaphoreSlim wake = new(0);
-
-    public void Wake()
-    {
-        if (wake.CurrentCount == 0)
-        {
-            wake.Release();
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => wake.WaitAsync(timeout, cancellationToken);
-
-    public void Dispose() => wake.Dispose();
-}
+internal sealed class ApiWorkSignal : WakeSignal;
 
 /// <summary>
 /// Applies queued ticket intents through the REST API (issue 17 §2–5), outside any pull request. Per pass it claims
