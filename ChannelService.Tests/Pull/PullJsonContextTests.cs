@@ -21,7 +21,7 @@ public sealed class PullJsonContextTests
     private static ItemSnapshot FullSnapshot() => new()
     {
         Kind = CalendarItemKind.Task,
-        Summary = "Renew certificate \"prod\" – é 会議",
+        Summary = "Renew certificate \"prod\" – é 会議 🚀 & 'x' \u0001 \\ /",
         Description = "line 1\nline 2 <b>",
         HtmlDescription = "<p>line 1</p>",
         Location = "Room 4",
@@ -50,7 +50,17 @@ public sealed class PullJsonContextTests
     public void A_Snapshot_Is_Written_And_Read_As_By_Reflection()
     {
         var reflection = ByReflection(ItemSnapshot.Json);
-        foreach (var snapshot in new[] { FullSnapshot(), new ItemSnapshot { Kind = CalendarItemKind.Event } })
+        var partly = FullSnapshot() with
+        {
+            Organizer = new SnapshotPerson("mailto:x@example.org", null, null),
+            Attendees = [],
+            Comments = [],
+            Start = null,
+            Priority = null,
+            Excluded = false,
+            Cancelled = false,
+        };
+        foreach (var snapshot in new[] { FullSnapshot(), partly, new ItemSnapshot { Kind = CalendarItemKind.Event } })
         {
             var json = snapshot.ToJson();
 

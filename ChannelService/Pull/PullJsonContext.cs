@@ -6,7 +6,8 @@ using ChannelService.Tickets;
 namespace ChannelService.Pull;
 
 /// <summary>
-/// Compile-time JSON contracts of what every pull writes: the answer and each ticket's snapshot. Without them the
+/// Compile-time JSON contracts of what every pull writes and reads: the answer, and each ticket's snapshot (written
+/// by hand, <see cref="ItemSnapshot.ToJson"/>; read back with this contract on later pulls). Without them the
 /// first pull of a fresh process builds both contracts by reflection and emits and compiles an accessor per
 /// property (benchmarks/first-page.sh); with them, and the service published precompiled, that work is gone. Only
 /// the contracts come from here (metadata mode): names, null handling and converters stay those of the options that
