@@ -78,14 +78,14 @@ public sealed class PullJsonContextTests
         var resource = new ExternalResource
         {
             ExternalId = "acc-abc",
-            Message = "Renew certificate",
+            Message = "Renew certificate <b>\"x\"</b> & 'y' é 会議 🚀 \u0001",
             HtmlMessage = "<p>Renew certificate</p>",
             ThreadId = "acc-abc",
             CreatedAt = "2026-11-22T08:30:00Z",
             Author = new ExternalAuthor("calendar:acc", "Team calendar"),
             InternalNote = false,
             AllowChannelback = true,
-            Fields = [new ExternalField("subject", JsonValue.Create("Renew certificate")), new ExternalField(360001234567L, JsonValue.Create(42)), new ExternalField("tags", null)],
+            Fields = [new ExternalField("subject", JsonValue.Create("Renew certificate")), new ExternalField(360001234567L, JsonValue.Create(42)), new ExternalField("tags", null), new ExternalField("custom", JsonValue.Create("é <tag> 🚀"))],
             DisplayInfo = [new DisplayInfo("https://example.org/schema", new JsonObject { ["due"] = "2026-11-25", ["n"] = 1 })],
             FileUrls = ["https://example.org/files/1"],
         };
@@ -93,7 +93,9 @@ public sealed class PullJsonContextTests
         var reflection = ByReflection(JsonDefaults.Options);
         foreach (var answer in new[] { new PullResponse([resource, minimal], "state-1"), new PullResponse([], null, MetadataNeedsUpdate: true) })
         {
-            Assert.That(JsonSerializer.Serialize(answer, JsonDefaults.Options), Is.EqualTo(JsonSerializer.Serialize(answer, reflection)));
+            var expected = JsonSerializer.Serialize(answer, reflection);
+            Assert.That(JsonSerializer.Serialize(answer, JsonDefaults.Options), Is.EqualTo(expected));
+            Assert.That(System.Text.Encoding.UTF8.GetString(PullResponseJson.ToUtf8(answer)), Is.EqualTo(expected), "the answer as the controller writes it");
         }
 
         Assert.That(JsonDefaults.Options.GetTypeInfo(typeof(PullResponse)).OriginatingResolver, Is.SameAs(PullJsonContext.Default), "the contract is the compiled one");

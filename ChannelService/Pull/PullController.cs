@@ -60,7 +60,7 @@ internal sealed class PullController(PullService pulls, InboxPull inboxPulls, Pu
         metrics.Pull(account.Kind, Result(outcome), Stopwatch.GetElapsedTime(started));
         return outcome switch
         {
-            PullOutcome.Ok ok => Ok(ok.Response),
+            PullOutcome.Ok ok => new PullResponseJson.Result(ok.Response),
 
             // The documented way to ask an admin to re-enter credentials; omitting state keeps Zendesk's copy.
             PullOutcome.CredentialsRejected => Ok(new PullResponse([], null, MetadataNeedsUpdate: true)),
