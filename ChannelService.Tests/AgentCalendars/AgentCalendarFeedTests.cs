@@ -19,7 +19,7 @@ namespace ChannelService.Tests.AgentCalendars;
 /// first sync, the fake Zendesk REST API (tickets, users, search export, incremental export, signed webhook deliveries).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in [TearDown].")]
-public sealed class AgentCalendarFeedTests
+public sealed partial class AgentCalendarFeedTests
 {
     private const string Subdomain = "acme";
     private const long AgentA = 7001;

@@ -44,6 +44,8 @@ public sealed partial class TableOwnershipTests
         ["agent_calendar_tokens"] = ["AgentCalendars/AgentCalendarStore.cs"],
         ["agent_calendar_tasks"] = ["AgentCalendars/AgentCalendarStore.cs"],
         ["agent_calendar_syncs"] = ["AgentCalendars/AgentCalendarStore.cs"],
+        ["agent_caldav_targets"] = ["AgentCalendars/AgentCalDavStore.cs"],
+        ["agent_caldav_events"] = ["AgentCalendars/AgentCalDavStore.cs"],
     };
 
     private static string ServiceFolder => Path.Combine(TestPaths.RepositoryRoot, "ChannelService");

@@ -18,7 +18,7 @@ internal sealed class RadicaleServer : IAsyncDisposable
 
     private static readonly HttpMethod MkCalendar = new("MKCALENDAR");
 
-    private readonly Process _process;
+    private Process _process;
     private readonly StringBuilder _log;
     private int _collections;
 
@@ -130,6 +130,39 @@ internal sealed class RadicaleServer : IAsyncDisposable
                 throw new InvalidOperationException("Radicale did not start: " + output);
             }
         }
+    }
+
+    /// <summary>Stops the server as an outage would (killed by its id); storage, config and port stay for <see cref="StartAgainAsync"/>.</summary>
+    public Task StopAsync() => StopProcessAsync();
+
+    /// <summary>Starts the stopped server again on the same port with the same storage.</summary>
+    public async Task StartAgainAsync()
+    {
+        var start = new ProcessStartInfo(Executable)
+        {
+            ArgumentList = { "--config", Path.Combine(Folder, "config") },
+            WorkingDirectory = Folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(start) ?? throw new InvalidOperationException("radicale did not start");
+        process.OutputDataReceived += (_, e) => Append(_log, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(_log, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        if (!await WaitUntilAnsweringAsync(TimeSpan.FromSeconds(20)))
+        {
+            throw new InvalidOperationException("Radicale did not start again: " + Log);
+        }
+    }
+
+    /// <summary>Sets a user's password in the htpasswd file (Radicale 3.1 reads the file at every login).</summary>
+    public async Task SetPasswordAsync(string user, string password)
+    {
+        var users = Users.ToDictionary(u => u.Key, u => u.Key == user ? password : u.Value);
+        await File.WriteAllLinesAsync(Path.Combine(Folder, "users"), users.Select(u => $"{u.Key}:{u.Value}"));
     }
 
     /// <summary>An HttpClient that does not follow redirects (CalDavClient follows them itself), for loopback only.</summary>

@@ -43,6 +43,24 @@ internal sealed class AgentCalendarFeed(IOptions<ChannelOptions> options)
         return new RenderedFeed(body, "\"" + Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 16)) + "\"");
     }
 
+    /// <summary>
+    /// One task as a calendar object resource for CalDAV (RFC 4791 §4.1: one VCALENDAR holding one VEVENT with its UID),
+    /// the same VEVENT the feed lists; null for a task without a due date.
+    /// </summary>
+    public string? RenderEvent(string subdomain, AgentTask task)
+    {
+        if (task.DueAt is not { } due)
+        {
+            return null;
+        }
+
+        var calendar = new CalendarComponent("VCALENDAR");
+        calendar.Properties.Add(Raw("VERSION", "2.0"));
+        calendar.Properties.Add(Raw("PRODID", "-//ChannelService//Zendesk agent tasks//EN"));
+        calendar.Components.Add(Event(subdomain, task, due, options.Value));
+        return Encoding.UTF8.GetString(IcalWriter.WriteToBytes([calendar], new IcalWriterOptions { UseRawLines = false }));
+    }
+
     /// <summary>Stable per subdomain and ticket: the same event in every fetch and after reassignment.</summary>
     public static string Uid(string subdomain, long ticketId) => string.Create(CultureInfo.InvariantCulture, $"zendesk-{subdomain}-ticket-{ticketId}@channelservice");
 

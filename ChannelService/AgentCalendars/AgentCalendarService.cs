@@ -5,7 +5,11 @@ using ChannelService.ZendeskLink.Api;
 namespace ChannelService.AgentCalendars;
 
 /// <summary>An agent of a linked subdomain with their feed URL (null when the URL cannot be shown: rotate).</summary>
-internal sealed record AgentCalendarEntry(long AgentId, string? Email, string? Name, string? FeedUrl, bool Revoked, long Tasks, DateTimeOffset? LastFetchAt);
+internal sealed record AgentCalendarEntry(long AgentId, string? Email, string? Name, string? FeedUrl, bool Revoked, long Tasks, DateTimeOffset? LastFetchAt)
+{
+    /// <summary>The same feed as a task list (VTODO), for apps that show tasks; null when <see cref="FeedUrl"/> is.</summary>
+    public string? TasksUrl => AgentCalendarTokens.TasksUrl(FeedUrl);
+}
 
 /// <summary>How listing the agents went.</summary>
 internal sealed record AgentListing(IReadOnlyList<AgentCalendarEntry> Agents, string? Problem);
@@ -14,18 +18,26 @@ internal sealed record AgentListing(IReadOnlyList<AgentCalendarEntry> Agents, st
 /// What the feed endpoint, the CLI and the admin UI ask of agents' calendars: the feed behind a token, the agents of
 /// a subdomain with their URLs, rotation and revocation.
 /// </summary>
-internal sealed class AgentCalendarService(AgentCalendarStore store, AgentCalendarTokens tokens, AgentCalendarFeed feed, ZendeskApiClient api, TimeProvider time)
+internal sealed class AgentCalendarService(AgentCalendarStore store, AgentCalendarTokens tokens, AgentCalendarFeed feed, AgentTaskListFeed taskList, ZendeskApiClient api, TimeProvider time)
 {
     /// <summary>
     /// The last rendering of each agent's feed with the feed version it was made from. A fetch whose token row still
     /// carries that version gets the same bytes without reading the tasks or rendering again (one lookup by hash);
     /// any change of the agent's tasks bumps the version in the same transaction, on every instance's database. At
-    /// most one entry per agent with a feed (about 25 KB for 50 tasks).
+    /// most one entry per agent and variant fetched (about 25 KB for 50 tasks each): the VEVENT and the VTODO rendering
+    /// of one agent are different bytes with different ETags, so the variant is part of the key.
     /// </summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Subdomain, long AgentId), (long Version, RenderedFeed Feed)> rendered = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Subdomain, long AgentId, AgentFeedVariant Variant), (long Version, RenderedFeed Feed)> rendered = new();
 
     /// <summary>The agent's feed, or null for an unknown, malformed or revoked token (a plain 404).</summary>
-    public async Task<RenderedFeed?> FeedAsync(string? token, CancellationToken cancellationToken)
+    public Task<RenderedFeed?> FeedAsync(string? token, CancellationToken cancellationToken) =>
+        FeedAsync(token, AgentFeedVariant.Events, cancellationToken);
+
+    /// <summary>
+    /// The agent's feed in the given representation, or null for an unknown, malformed or revoked token: the same 404 for
+    /// both variants, decided before the variant matters.
+    /// </summary>
+    public async Task<RenderedFeed?> FeedAsync(string? token, AgentFeedVariant variant, CancellationToken cancellationToken)
     {
         if (!AgentCalendarTokens.IsWellFormed(token))
         {
@@ -39,14 +51,15 @@ internal sealed class AgentCalendarService(AgentCalendarStore store, AgentCalend
         }
 
         await store.RecordFetchAsync(hash, time.GetUtcNow(), cancellationToken);
-        var key = (owner.Subdomain, owner.AgentId);
+        var key = (owner.Subdomain, owner.AgentId, variant);
         if (rendered.TryGetValue(key, out var cached) && cached.Version == owner.FeedVersion)
         {
             return cached.Feed;
         }
 
         // Read after the version: a change racing this fetch bumps the version again, so the entry is never newer than its key.
-        var made = feed.Render(owner.Subdomain, await store.FeedAsync(owner.Subdomain, owner.AgentId, cancellationToken));
+        var tasks = await store.FeedAsync(owner.Subdomain, owner.AgentId, cancellationToken);
+        var made = variant == AgentFeedVariant.Tasks ? taskList.Render(owner.Subdomain, tasks) : feed.Render(owner.Subdomain, tasks);
         rendered[key] = (owner.FeedVersion, made);
         return made;
     }

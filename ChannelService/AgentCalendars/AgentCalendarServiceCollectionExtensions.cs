@@ -14,12 +14,23 @@ internal static class AgentCalendarServiceCollectionExtensions
         services.AddSingleton<AgentCalendarStore>();
         services.AddSingleton<AgentCalendarTokens>();
         services.AddSingleton<AgentCalendarFeed>();
+        services.AddSingleton<AgentTaskListFeed>();
         services.AddSingleton<AgentTaskUpdater>();
         services.AddSingleton<AgentCalendarService>();
         services.AddSingleton<ITicketChangeHandler, AgentCalendarChangeHandler>();
         services.AddSingleton<AgentCalendarSyncWorker>();
         services.AddSingleton<IZendeskLinkObserver>(sp => sp.GetRequiredService<AgentCalendarSyncWorker>());
         services.AddHostedService(sp => sp.GetRequiredService<AgentCalendarSyncWorker>());
+
+        // v2: straight into agents' CalDAV calendars.
+        services.AddSingleton<AgentCalDavStore>();
+        services.AddSingleton<AgentCalDavSignal>();
+        services.AddSingleton<AgentCalDavPusher>();
+        services.AddHostedService(sp => new AgentCalDavWorker(
+            new Lazy<AgentCalDavPusher>(sp.GetRequiredService<AgentCalDavPusher>),
+            sp.GetRequiredService<AgentCalDavSignal>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AgentCalDavWorker>>()));
         return services;
     }
 }

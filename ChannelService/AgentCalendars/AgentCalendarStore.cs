@@ -205,6 +205,18 @@ internal sealed class AgentCalendarStore(Database database)
         await connection.ExecuteAsync(new CommandDefinition(Sql, new { tokenHash, now, before = now - FetchRecordInterval }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// Every agent's feed version by subdomain and agent: the CalDAV push skips a calendar whose agent's version has not
+    /// moved since its last clean pass (any change of the agent's tasks bumps it).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<(string Subdomain, long AgentId), long>> FeedVersionsAsync(CancellationToken cancellationToken = default)
+    {
+        const string Sql = "SELECT subdomain AS Subdomain, agent_id AS AgentId, feed_version AS FeedVersion FROM agent_calendar_tokens";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<AgentCalendarToken>(new CommandDefinition(Sql, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => (r.Subdomain, r.AgentId), r => r.FeedVersion);
+    }
+
     public async Task<AgentTask?> TaskAsync(string subdomain, long ticketId, CancellationToken cancellationToken = default)
     {
         const string Sql = $"SELECT {TaskColumns} FROM agent_calendar_tasks WHERE subdomain = @subdomain AND ticket_id = @ticketId";

@@ -25,6 +25,7 @@ internal sealed partial class AgentCalendarSyncWorker(
     AgentCalendarStore store,
     ChangeFeedStore links,
     AgentTaskUpdater updater,
+    AgentCalDavSignal calDav,
     ZendeskApiClient api,
     TimeProvider time,
     ILogger<AgentCalendarSyncWorker> logger) : BackgroundService, IZendeskLinkObserver
@@ -39,7 +40,12 @@ internal sealed partial class AgentCalendarSyncWorker(
     public Task LinkedAsync(string subdomain, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Unlinked: no fresh data can reach the feeds, so they empty; a new link syncs again.</summary>
-    public Task UnlinkingAsync(string subdomain, CancellationToken cancellationToken) => store.ForgetSubdomainAsync(subdomain.ToLowerInvariant(), cancellationToken);
+    /// <remarks>Agents' CalDAV calendars lose the subdomain's events the same way (their worker deletes what it wrote).</remarks>
+    public async Task UnlinkingAsync(string subdomain, CancellationToken cancellationToken)
+    {
+        await store.ForgetSubdomainAsync(subdomain.ToLowerInvariant(), cancellationToken);
+        calDav.Wake();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

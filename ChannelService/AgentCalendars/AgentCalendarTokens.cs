@@ -57,6 +57,13 @@ internal sealed class AgentCalendarTokens(KeyRing keys, IOptions<ChannelOptions>
         return new Uri(baseUri, "calendars/" + token + ".ics").AbsoluteUri;
     }
 
+    /// <summary>
+    /// The VTODO variant's URL for a feed URL: <c>/calendars/{token}/tasks.ics</c> (see <see cref="AgentCalendarController"/>
+    /// for why a path and not a query); null for null.
+    /// </summary>
+    public static string? TasksUrl(string? feedUrl) =>
+        feedUrl is not null && feedUrl.EndsWith(".ics", StringComparison.Ordinal) ? feedUrl[..^".ics".Length] + "/tasks.ics" : null;
+
     /// <summary>Hex SHA-256 of a token: what the database is asked for.</summary>
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(token)));
 

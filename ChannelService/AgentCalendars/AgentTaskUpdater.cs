@@ -10,7 +10,7 @@ namespace ChannelService.AgentCalendars;
 /// a ticket is in its assignee's feed while it is open (not solved, closed or deleted), of type <c>task</c>, has a
 /// <c>due_at</c> and an <c>assignee_id</c>. Anything else takes it out of every feed; a new assignee moves it.
 /// </summary>
-internal sealed partial class AgentTaskUpdater(AgentCalendarStore store, ZendeskApiClient api, ILogger<AgentTaskUpdater> logger)
+internal sealed partial class AgentTaskUpdater(AgentCalendarStore store, ZendeskApiClient api, AgentCalDavSignal calDav, ILogger<AgentTaskUpdater> logger)
 {
     private static readonly HashSet<string> ClosedStatuses = new(["solved", "closed", "deleted"], StringComparer.OrdinalIgnoreCase);
 
@@ -38,7 +38,7 @@ internal sealed partial class AgentTaskUpdater(AgentCalendarStore store, Zendesk
                 : await RequesterNameAsync(change.Subdomain, requesterId, cancellationToken);
         }
 
-        return await store.ApplyAsync(new AgentTask
+        var stored = await store.ApplyAsync(new AgentTask
         {
             Subdomain = change.Subdomain,
             TicketId = change.TicketId,
@@ -52,6 +52,14 @@ internal sealed partial class AgentTaskUpdater(AgentCalendarStore store, Zendesk
             UpdatedAt = change.UpdatedAt,
             InFeed = inFeed,
         }, cancellationToken);
+
+        // Agents' CalDAV calendars catch up at once (their worker compares what it wrote with the stored tasks).
+        if (stored is not null && (current is null || !current.SameEventAs(stored) || current.Sequence != stored.Sequence))
+        {
+            calDav.Wake();
+        }
+
+        return stored;
     }
 
     /// <summary>

@@ -6,9 +6,10 @@ using ChannelService.Zendesk;
 namespace ChannelService.Cli;
 
 /// <summary>
-/// <c>calendars list|rotate|revoke</c>: agents' private calendar feeds of a linked subdomain (README, "Calendars for
-/// agents"). Built on the service's own wiring (<see cref="ZendeskCommand.BuildAsync"/>): the same database, key ring and
-/// Zendesk link. Feed URLs are secrets: they go to standard output only, never to a log.
+/// <c>calendars list|rotate|revoke|connect|disconnect</c>: agents' private calendar feeds of a linked subdomain and their
+/// optional CalDAV calendars (README, "Calendars for agents"). Built on the service's own wiring (<see cref="ZendeskCommand.BuildAsync"/>): the same database, key ring and
+/// Zendesk link. Feed URLs are secrets: they go to standard output only, never to a log; a CalDAV password is read from standard
+/// input only and never printed.
 /// </summary>
 internal static class CalendarsCommand
 {
@@ -16,17 +17,20 @@ internal static class CalendarsCommand
 
     public static Command Create(CliContext context)
     {
-        var command = new CliCommand("calendars", "Agents' private calendar feeds of their Zendesk task tickets: list the feed URLs, rotate or revoke one.") { Notes = Notes };
+        var command = new CliCommand("calendars", "Agents' private calendar feeds of their Zendesk task tickets: list the feed URLs, rotate or revoke one, or connect an agent's own CalDAV calendar.") { Notes = Notes };
         CommandLine.RequireSubcommand(command);
 
         var listSubdomain = Subdomain();
-        var list = new CliCommand("list", "One line per agent of the subdomain (from Zendesk's API): agent id, e-mail, feed URL under Channel:PublicBaseUrl.")
+        var list = new CliCommand("list", "One line per agent of the subdomain (from Zendesk's API): agent id, e-mail, feed URL under Channel:PublicBaseUrl, task list URL, CalDAV calendar and its state.")
         {
             Usage = ["calendars list --subdomain S"],
             Notes = """
                 Agents and admins are read from Zendesk (List Users); each gets a feed token on first sight. When Zendesk
                 cannot be asked, the agents already known are listed and a warning says why. A revoked feed shows
-                "revoked" instead of a URL. Exit 0 listed, 1 nothing could be listed, 2 bad arguments.
+                "revoked" instead of a URL. The fourth column is the same feed as a task list (VTODO, for apps that show
+                tasks): the feed URL with ".ics" replaced by "/tasks.ics". The last two columns are the connected CalDAV
+                calendar ("-" when none) and its state (last write, events written, or the last error). Columns are
+                tab-separated. Exit 0 listed, 1 nothing could be listed, 2 bad arguments.
                 """,
         };
         list.Options.Add(listSubdomain);
@@ -38,7 +42,7 @@ internal static class CalendarsCommand
         var rotate = new CliCommand("rotate", "Give an agent a new feed URL; the old one answers 404 from now on (also lifts a revocation).")
         {
             Usage = ["calendars rotate --subdomain S --agent ID"],
-            Notes = "Prints the new feed URL. Calendar apps subscribed to the old URL must subscribe again. Exit 0 rotated, 2 bad arguments.",
+            Notes = "Prints the new feed URL (its task list is the same URL with \".ics\" replaced by \"/tasks.ics\"). Calendar apps subscribed to the old URL must subscribe again. Exit 0 rotated, 2 bad arguments.",
         };
         rotate.Options.Add(rotateSubdomain);
         rotate.Options.Add(rotateAgent);
@@ -56,6 +60,49 @@ internal static class CalendarsCommand
         revoke.Options.Add(revokeAgent);
         revoke.SetAction(async result => await RevokeAsync(context, result.GetValue(revokeSubdomain)!, result.GetValue(revokeAgent)));
         command.Subcommands.Add(revoke);
+
+        var connectSubdomain = Subdomain();
+        var connectAgent = Agent();
+        var connectUrl = CliOptions.Text("--url", "the agent's CalDAV calendar collection (absolute http or https URL)", "url", required: true);
+        var connectUser = CliOptions.Text("--username", "the CalDAV user name", "u", required: true);
+        var passwordStdin = CliOptions.Flag("--password-stdin", "read the CalDAV password from the first line of standard input (required)");
+        var connect = new CliCommand("connect", "Write the agent's task tickets straight into their own CalDAV calendar (one event per task, kept up to date).")
+        {
+            Usage = ["calendars connect --subdomain S --agent ID --url URL --username U --password-stdin"],
+            Notes = """
+                Checks the URL first (http or https; loopback and private addresses only when Channel:AllowedSourceNetworks
+                allows them, as for sources), then that it is a calendar collection taking events (PROPFIND). The password
+                is read from standard input only and stored sealed; it is never printed. Connecting again replaces the
+                calendar or password. Only events the service wrote are ever changed or deleted there; an event the agent
+                edits or deletes stays so until the ticket's next change. Exit 0 connected, 1 the check failed, 2 bad arguments.
+                """,
+        };
+        connect.Options.Add(connectSubdomain);
+        connect.Options.Add(connectAgent);
+        connect.Options.Add(connectUrl);
+        connect.Options.Add(connectUser);
+        connect.Options.Add(passwordStdin);
+        connect.SetAction(async result => await ConnectAsync(
+            context, result.GetValue(connectSubdomain)!, result.GetValue(connectAgent), result.GetValue(connectUrl)!, result.GetValue(connectUser)!, result.GetValue(passwordStdin)));
+        command.Subcommands.Add(connect);
+
+        var disconnectSubdomain = Subdomain();
+        var disconnectAgent = Agent();
+        var removeEvents = CliOptions.Flag("--remove-events", "first delete the events the service wrote into the calendar (never any other event)");
+        var disconnect = new CliCommand("disconnect", "Stop writing into the agent's CalDAV calendar.")
+        {
+            Usage = ["calendars disconnect --subdomain S --agent ID [--remove-events]"],
+            Notes = """
+                Without --remove-events the events already written stay in the calendar as they are (no longer updated).
+                With it, only the events the service wrote are deleted first; if that fails the calendar stays connected.
+                Exit 0 disconnected, 1 nothing connected or the events could not be removed, 2 bad arguments.
+                """,
+        };
+        disconnect.Options.Add(disconnectSubdomain);
+        disconnect.Options.Add(disconnectAgent);
+        disconnect.Options.Add(removeEvents);
+        disconnect.SetAction(async result => await DisconnectAsync(context, result.GetValue(disconnectSubdomain)!, result.GetValue(disconnectAgent), result.GetValue(removeEvents)));
+        command.Subcommands.Add(disconnect);
         command.Subcommands.Add(Benchmarks.AgentCalendarBenchCommand.Create(context));
         return command;
     }
@@ -85,12 +132,64 @@ internal static class CalendarsCommand
             return 1;
         }
 
+        var targets = (await app.Services.GetRequiredService<AgentCalDavStore>().TargetsAsync(CancellationToken.None))
+            .Where(t => t.Subdomain == subdomain).ToDictionary(t => t.AgentId);
         foreach (var agent in listing.Agents)
         {
             var feed = agent.Revoked ? "revoked" : agent.FeedUrl ?? "(its key left the key ring: rotate)";
-            await context.Stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{agent.AgentId}\t{agent.Email ?? "-"}\t{feed}"));
+            var taskList = agent.Revoked ? "revoked" : agent.TasksUrl ?? feed;
+            var calDav = targets.TryGetValue(agent.AgentId, out var target) ? $"{target.CollectionUrl}	{State(target)}" : "-	-";
+            await context.Stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{agent.AgentId}	{agent.Email ?? "-"}	{feed}	{taskList}	{calDav}"));
         }
 
+        return 0;
+    }
+
+    /// <summary>A CalDAV calendar's state in one line: failing with its error, or its last write and how many events it holds.</summary>
+    internal static string State(AgentCalDavTarget target) => target.Failures > 0
+        ? string.Create(CultureInfo.InvariantCulture, $"failing since {Format(target.LastErrorAt)}: {target.LastError}")
+        : string.Create(CultureInfo.InvariantCulture, $"ok, {target.Events} event(s), last write {Format(target.LastWriteAt) ?? "none yet"}");
+
+    private static string? Format(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+
+    private static async Task<int> ConnectAsync(CliContext context, string subdomain, long agentId, string url, string username, bool passwordStdin)
+    {
+        subdomain = Checked(subdomain);
+        if (!passwordStdin)
+        {
+            throw new CliUsageException("--password-stdin is required: the password is read from standard input, never from the command line");
+        }
+
+        var password = (await context.Stdin.ReadLineAsync())?.TrimEnd('\r');
+        if (string.IsNullOrEmpty(password))
+        {
+            throw new CliUsageException("--password-stdin given but standard input holds no password on its first line");
+        }
+
+        await using var app = await ZendeskCommand.BuildAsync(context);
+        var result = await app.Services.GetRequiredService<AgentCalDavPusher>().ConnectAsync(subdomain, agentId, url, username, password, CancellationToken.None);
+        if (!result.Ok)
+        {
+            await context.Stderr.WriteLineAsync("error: " + result.Message);
+            return 1;
+        }
+
+        await context.Stdout.WriteLineAsync(result.Message);
+        return 0;
+    }
+
+    private static async Task<int> DisconnectAsync(CliContext context, string subdomain, long agentId, bool removeEvents)
+    {
+        subdomain = Checked(subdomain);
+        await using var app = await ZendeskCommand.BuildAsync(context);
+        var result = await app.Services.GetRequiredService<AgentCalDavPusher>().DisconnectAsync(subdomain, agentId, removeEvents, CancellationToken.None);
+        if (!result.Ok)
+        {
+            await context.Stderr.WriteLineAsync("error: " + result.Message);
+            return 1;
+        }
+
+        await context.Stdout.WriteLineAsync(result.Message);
         return 0;
     }
 

@@ -62,7 +62,15 @@ internal sealed record DashboardStatusRow(string AccountId, string Subdomain, st
 
 internal sealed record DashboardCalendarSyncRow(string Subdomain, string Synced, long Tasks, string? LastError);
 
-internal sealed record DashboardAgentCalendarRow(string Subdomain, long AgentId, string? Email, long Tasks, string LastFetch, string Feed);
+internal sealed record DashboardAgentCalendarRow(string Subdomain, long AgentId, string? Email, long Tasks, string LastFetch, string Feed)
+{
+    /// <summary>The agent's CalDAV calendar ("-" when none is connected).</summary>
+    public string CalDav { get; init; } = "-";
+
+    public string LastCalDavWrite { get; init; } = "";
+
+    public string? CalDavError { get; init; }
+}
 
 internal sealed record DashboardChangeFeedRow(string Subdomain, string State, string LastDelivery, string LastReconciliation, long Nudges, long Waiting, long Failing, string? LastError);
 
@@ -87,6 +95,7 @@ internal sealed class DashboardController(
     ChangeFeedStore changeFeed,
     ZendeskLink.Status.StatusSyncStore statusSync,
     AgentCalendars.AgentCalendarStore agentCalendars,
+    AgentCalendars.AgentCalDavStore agentCalDav,
     TimeProvider time,
     IOptions<ChannelOptions> options) : Controller
 {
@@ -204,6 +213,7 @@ internal sealed class DashboardController(
                 s.Tickets,
                 s.LastError))
             .ToList();
+        var calDavTargets = (await agentCalDav.TargetsAsync(cancellationToken)).ToDictionary(t => (t.Subdomain, t.AgentId));
         var agentRows = (await agentCalendars.SummariesAsync(cancellationToken))
             .Select(a => new DashboardAgentCalendarRow(
                 a.Subdomain,
@@ -213,6 +223,19 @@ internal sealed class DashboardController(
                 a.LastFetchAt is { } fetched ? $"{Format(fetched)} ({Age(now - fetched)} ago)" : "never",
                 a.RevokedAt is not null ? "revoked" : a.Email is null && a.LastFetchAt is null ? "no address yet (list the agents)" : "active"))
             .ToList();
+
+        // Each agent's CalDAV calendar beside their feed (agents with a calendar but no feed row yet get a row of their own).
+        var listed = agentRows.Select(r => (r.Subdomain, r.AgentId)).ToHashSet();
+        agentRows.AddRange(calDavTargets.Values.Where(t => !listed.Contains((t.Subdomain, t.AgentId)))
+            .Select(t => new DashboardAgentCalendarRow(t.Subdomain, t.AgentId, null, 0, "never", "no address yet (list the agents)")));
+        agentRows = [.. agentRows.OrderBy(r => r.Subdomain, StringComparer.Ordinal).ThenBy(r => r.AgentId).Select(r => calDavTargets.TryGetValue((r.Subdomain, r.AgentId), out var t)
+            ? r with
+            {
+                CalDav = CalDavSummary(t),
+                LastCalDavWrite = t.LastWriteAt is { } wrote ? $"{Format(wrote)} ({Age(now - wrote)} ago)" : "never",
+                CalDavError = t.LastErrorAt is { } failed ? $"{Format(failed)}: {t.LastError}" : null,
+            }
+            : r)];
         return View(new DashboardModel(settings.PushEnabled, database.Kind, instanceRows, linkRows, rows, parked, recentEvents, recentErrors, unverifiedRows, storage, Format(now))
         {
             ChangeFeed = feed,
@@ -221,6 +244,9 @@ internal sealed class DashboardController(
             AgentCalendars = agentRows,
         });
     }
+
+    private static string CalDavSummary(AgentCalendars.AgentCalDavTarget target) =>
+        $"{ChannelService.Sources.CalDav.CalDavException.Describe(new Uri(target.CollectionUrl))} ({target.Events} events, {(target.Failures > 0 ? $"failing, {target.Failures} failed passes" : "ok")})";
 
     private static string Age(TimeSpan age) =>
         age < TimeSpan.FromMinutes(1) ? $"{Math.Max(0, (int)age.TotalSeconds)} s" : age < TimeSpan.FromHours(2) ? $"{(int)age.TotalMinutes} min" : $"{(int)age.TotalHours} h";

@@ -49,6 +49,7 @@ internal sealed class TableSizes(Database database)
             tables.AddRange(await ZendeskLink.Status.StatusSyncStore.RowCountsAsync(connection));
             tables.AddRange(await InstanceRegistry.RowCountsAsync(connection));
             tables.AddRange(await AgentCalendars.AgentCalendarStore.RowCountsAsync(connection));
+            tables.AddRange(await AgentCalendars.AgentCalDavStore.RowCountsAsync(connection));
             if (database.Dialect == SqlDialect.PostgreSql)
             {
                 // PostgreSQL has no database file of ours to measure (Database.Path is not a file there): the server

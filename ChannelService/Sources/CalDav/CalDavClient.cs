@@ -446,6 +446,39 @@ internal sealed class CalDavClient
         return new CalDavUpdateResult(last!, maxAttempts);
     }
 
+    /// <summary>
+    /// Conditional DELETE (RFC 4918 §9.6 with RFC 7232 <c>If-Match</c>): removes the resource only while it is still the
+    /// version <paramref name="ifMatchEtag"/> names, so a resource changed by someone else is never deleted blindly.
+    /// </summary>
+    public async Task<CalDavDeleteStatus> DeleteAsync(Uri url, string ifMatchEtag, CancellationToken cancellationToken = default)
+    {
+        const string Doing = "deleting a calendar object";
+        ArgumentException.ThrowIfNullOrEmpty(ifMatchEtag);
+        RejectHeaderBreaks(ifMatchEtag);
+        RequireHttp(url);
+        var reply = await SendAsync(HttpMethod.Delete, url, null, null, r => r.Headers.TryAddWithoutValidation("If-Match", ifMatchEtag), Doing, cancellationToken, followRedirects: false);
+        return reply.Status switch
+        {
+            200 or 202 or 204 => CalDavDeleteStatus.Deleted,
+            404 or 410 => CalDavDeleteStatus.NotFound,
+            412 => CalDavDeleteStatus.PreconditionFailed,
+            _ => throw CalDavException.FromStatus(reply.Status, reply.Url, Doing),
+        };
+    }
+
+    /// <summary>GET one calendar object, or null when the server has nothing at <paramref name="url"/> (404/410).</summary>
+    public async Task<CalDavObject?> TryGetAsync(Uri url, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await GetAsync(url, cancellationToken);
+        }
+        catch (CalDavException e) when (e.Kind == CalDavErrorKind.NotFound)
+        {
+            return null;
+        }
+    }
+
     private async Task<CalDavWriteResult> WriteAsync(Uri url, string body, Action<HttpRequestMessage> conditional, CancellationToken cancellationToken)
     {
         const string Doing = "writing a calendar object";

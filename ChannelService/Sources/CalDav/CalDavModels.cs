@@ -119,6 +119,19 @@ internal enum CalDavWriteStatus
     AlreadyApplied,
 }
 
+/// <summary>Result of a conditional DELETE.</summary>
+internal enum CalDavDeleteStatus
+{
+    /// <summary>2xx: removed.</summary>
+    Deleted,
+
+    /// <summary>404 or 410: nothing there (already deleted).</summary>
+    NotFound,
+
+    /// <summary>412: the resource is no longer the version the ETag named.</summary>
+    PreconditionFailed,
+}
+
 /// <summary>
 /// Result of a PUT. <see cref="Precondition"/> names the DAV/CalDAV precondition element of an error body
 /// (for example <c>no-uid-conflict</c>), when the server sent one.

@@ -121,6 +121,37 @@ document.addEventListener('DOMContentLoaded', function () {
     });
   });
 
+  // An agent's CalDAV calendar: connect or disconnect without leaving the page; the answer's message says how it went
+  // (the page shows the new state when opened again). The password field is emptied whatever the answer.
+  section.querySelectorAll('form.agent-caldav-connect, form.agent-caldav-disconnect').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var confirmText = form.getAttribute('data-confirm');
+      if (confirmText && !window.confirm(confirmText)) {
+        return;
+      }
+
+      var message = form.closest('td').querySelector('.agent-caldav-message');
+      var body = new FormData(form);
+      var password = form.querySelector('input[type=password]');
+      if (password) {
+        password.value = '';
+      }
+
+      fetch(form.getAttribute('action'), { method: 'POST', body: body, credentials: 'omit', cache: 'no-store' })
+        .then(function (response) { return response.json(); })
+        .then(function (answer) {
+          message.textContent = answer.message || answer.error || '';
+          message.className = 'agent-caldav-message ' + (answer.ok ? 'ok' : 'error');
+        })
+        .catch(function () { message.textContent = ''; })
+        .then(function () {
+          // The page's submit handler disabled the button against double posts; this form stays on the page.
+          form.querySelectorAll('button[type=submit]').forEach(function (b) { b.disabled = false; });
+        });
+    });
+  });
+
   section.querySelectorAll('form.agent-feed-rotate').forEach(function (form) {
     form.addEventListener('submit', function (event) {
       event.preventDefault();
@@ -136,6 +167,11 @@ document.addEventListener('DOMContentLoaded', function () {
             var input = row.querySelector('.agent-feed-url');
             input.value = answer.feed_url;
             input.placeholder = '';
+            var tasks = row.querySelector('.agent-tasks-url');
+            if (tasks && answer.tasks_url) {
+              tasks.value = answer.tasks_url;
+              tasks.placeholder = '';
+            }
           }
         })
         .catch(function () { })
