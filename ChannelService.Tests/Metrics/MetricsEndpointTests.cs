@@ -157,7 +157,9 @@ public sealed class MetricsEndpointTests(TestStore testStore)
         }
 
         Assert.That(await zendesk.WaitForImportsAsync(2, TimeSpan.FromSeconds(20)), Is.True);
-        var scrape = await WaitForAsync(client, s => Value(s, "channelservice_items_sent_total", ("via", "push")) == 2);
+        // The counter moves when Zendesk accepted the items, the outbox rows leave a moment later (marked delivered in
+        // their own write): wait for both, as a scrape in between sees the two still pending.
+        var scrape = await WaitForAsync(client, s => Value(s, "channelservice_items_sent_total", ("via", "push")) == 2 && Value(s, "channelservice_outbox_pending") == 3);
 
         Assert.Multiple(() =>
         {

@@ -193,9 +193,15 @@ internal sealed partial class AgentCalDavPusher(
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        var connected = await targets.TargetsAsync(cancellationToken);
+        if (connected.Count == 0)
+        {
+            return 0;
+        }
+
         var versions = await tasks.FeedVersionsAsync(cancellationToken);
         var compared = 0;
-        foreach (var target in await targets.TargetsAsync(cancellationToken))
+        foreach (var target in connected)
         {
             if (target.NextAttemptAt is { } next && next > now)
             {
