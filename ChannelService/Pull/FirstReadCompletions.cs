@@ -19,14 +19,24 @@ internal sealed partial class FirstReadCompletions(SourceItemStore store, Parsed
 {
     private readonly ConcurrentDictionary<Task, byte> running = new();
 
-    /// <summary>Stores <paramref name="rest"/> in the background and releases <paramref name="heldLock"/> when done.</summary>
-    public void Start(FirstReadRest rest, IAsyncDisposable heldLock)
+    /// <summary>
+    /// Stores <paramref name="rest"/> in the background and releases <paramref name="heldLock"/> when done. With
+    /// <paramref name="after"/>, the store begins once that completes (the first answer has gone out), or after
+    /// <see cref="PullOptions.LockWait"/> at the latest, so a response that never completes cannot keep the account
+    /// locked; it is counted as running from now on (<see cref="WaitAsync"/>).
+    /// </summary>
+    public void Start(FirstReadRest rest, IAsyncDisposable heldLock, Task? after = null)
     {
         var task = Task.Run(
             async () =>
             {
                 try
                 {
+                    if (after is not null)
+                    {
+                        await after.WaitAsync(options.Value.LockWait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    }
+
                     await StoreAsync(rest);
                 }
                 catch (Exception ex)

@@ -44,7 +44,14 @@ internal sealed class PullController(PullService pulls, InboxPull inboxPulls, Pu
             return Content(answer.ToJsonString(), "application/json; charset=utf-8");
         }
 
-        var outcome = await pulls.PullAsync(account, state, cancellationToken, stateText, quickTried: HttpContext.Items.ContainsKey(QuickPullMiddleware.QuickPathTried));
+        // The rest of a large first read is stored once this response has gone out (PullService.PullAsync).
+        var answerSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Response.OnCompleted(() =>
+        {
+            answerSent.TrySetResult();
+            return Task.CompletedTask;
+        });
+        var outcome = await pulls.PullAsync(account, state, cancellationToken, stateText, quickTried: HttpContext.Items.ContainsKey(QuickPullMiddleware.QuickPathTried), answerSent: answerSent.Task);
         if (outcome is PullOutcome.Ok sent)
         {
             metrics.ItemsSent("pull", sent.Response.ExternalResources.Count);
@@ -53,7 +60,7 @@ internal sealed class PullController(PullService pulls, InboxPull inboxPulls, Pu
         metrics.Pull(account.Kind, Result(outcome), Stopwatch.GetElapsedTime(started));
         return outcome switch
         {
-            PullOutcome.Ok ok => Ok(ok.Response),
+            PullOutcome.Ok ok => new PullResponseJson.Result(ok.Response),
 
             // The documented way to ask an admin to re-enter credentials; omitting state keeps Zendesk's copy.
             PullOutcome.CredentialsRejected => Ok(new PullResponse([], null, MetadataNeedsUpdate: true)),

@@ -128,7 +128,12 @@ internal sealed partial class PullService
 
     /// <param name="stateText">The state as Zendesk sent it: an unchanged answer gives it back as it came.</param>
     /// <param name="quickTried">The quick path already asked the source for this request (<see cref="QuickPullMiddleware"/>): not again.</param>
-    public async Task<PullOutcome> PullAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken, string? stateText = null, bool quickTried = false)
+    /// <param name="answerSent">
+    /// Completes once the answer has gone out (the web host's response completed). The rest of a large first read is
+    /// stored after it, not beside it: the rest parses the whole source again, which on a small machine would share the
+    /// CPU with, and pause for its garbage collections, the first answer it exists to speed up. Null: started at once.
+    /// </param>
+    public async Task<PullOutcome> PullAsync(AccountMetadata account, PullState? state, CancellationToken cancellationToken, string? stateText = null, bool quickTried = false, Task? answerSent = null)
     {
         if (!quickTried && await unchanged.TryAnswerAsync(account, state, stateText, cancellationToken) is { } quick)
         {
@@ -156,7 +161,7 @@ internal sealed partial class PullService
             else
             {
                 // The account stays locked until the rest of the first read is stored.
-                firstReads.Start(rest, held);
+                firstReads.Start(rest, held, answerSent);
             }
         }
     }

@@ -85,13 +85,136 @@ public sealed record ItemSnapshot
     [JsonIgnore]
     public bool IsClosedTask => Kind == CalendarItemKind.Task && (Status is "COMPLETED" or "CANCELLED" || Completed is not null);
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions Json = Pull.PullJsonContext.With(new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(), new InstantConverter() },
-    };
+    });
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    /// <summary>
+    /// The stored form, written by hand with the bytes <see cref="Json"/> would write (camelCase, nulls left out,
+    /// <see cref="Excluded"/> only when set, enum names, ISO instants; PullJsonContextTests compares them). Every pull
+    /// writes one per ticket it sends, and the serializer's generic contract for this type graph cost a fresh process
+    /// hundreds of method compilations on its first pull (benchmarks/first-page.sh).
+    /// </summary>
+    public string ToJson()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", Kind.ToString());
+            WriteString(w, "summary", Summary);
+            WriteString(w, "description", Description);
+            WriteString(w, "htmlDescription", HtmlDescription);
+            WriteString(w, "location", Location);
+            WriteString(w, "url", Url);
+            WriteTime(w, "start", Start);
+            WriteTime(w, "end", End);
+            WriteTime(w, "due", Due);
+            if (Completed is { } completed)
+            {
+                w.WriteString("completed", NodaTime.Text.InstantPattern.ExtendedIso.Format(completed));
+            }
+
+            WriteString(w, "status", Status);
+            if (Priority is { } priority)
+            {
+                w.WriteNumber("priority", priority);
+            }
+
+            if (PercentComplete is { } percent)
+            {
+                w.WriteNumber("percentComplete", percent);
+            }
+
+            if (Organizer is { } organizer)
+            {
+                w.WritePropertyName("organizer");
+                WritePerson(w, organizer);
+            }
+
+            WriteList(w, "attendees", Attendees, WritePerson);
+            WriteList(w, "categories", Categories, static (w, c) => w.WriteStringValue(c));
+            WriteList(w, "attachments", Attachments, static (w, a) => w.WriteStringValue(a));
+            WriteList(w, "comments", Comments, static (w, c) =>
+            {
+                w.WriteStartObject();
+                WriteString(w, "id", c.Id);
+                WriteString(w, "text", c.Text);
+                WriteString(w, "replyId", c.ReplyId);
+                w.WriteEndObject();
+            });
+            w.WriteBoolean("cancelled", Cancelled);
+            w.WriteBoolean("deleted", Deleted);
+            if (Excluded)
+            {
+                w.WriteBoolean("excluded", true);
+            }
+
+            w.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+
+        static void WriteString(Utf8JsonWriter w, string name, string? value)
+        {
+            if (value is not null)
+            {
+                w.WriteString(name, value);
+            }
+        }
+
+        static void WriteTime(Utf8JsonWriter w, string name, SnapshotTime? time)
+        {
+            if (time is not null)
+            {
+                w.WriteStartObject(name);
+                w.WriteString("instant", NodaTime.Text.InstantPattern.ExtendedIso.Format(time.Instant));
+                w.WriteBoolean("allDay", time.AllDay);
+                w.WriteEndObject();
+            }
+        }
+
+        static void WritePerson(Utf8JsonWriter w, SnapshotPerson? person)
+        {
+            if (person is null)
+            {
+                w.WriteNullValue();
+                return;
+            }
+
+            w.WriteStartObject();
+            WriteString(w, "address", person.Address);
+            WriteString(w, "name", person.Name);
+            WriteString(w, "status", person.Status);
+            WriteString(w, "display", person.Display);
+            w.WriteEndObject();
+        }
+
+        static void WriteList<T>(Utf8JsonWriter w, string name, IReadOnlyList<T>? items, Action<Utf8JsonWriter, T> write)
+        {
+            if (items is null)
+            {
+                return;
+            }
+
+            w.WriteStartArray(name);
+            foreach (var item in items)
+            {
+                if (item is null)
+                {
+                    w.WriteNullValue();
+                }
+                else
+                {
+                    write(w, item);
+                }
+            }
+
+            w.WriteEndArray();
+        }
+    }
 
     public static ItemSnapshot FromJson(string json) => JsonSerializer.Deserialize<ItemSnapshot>(json, Json)
         ?? throw new JsonException("empty snapshot");

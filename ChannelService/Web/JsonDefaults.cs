@@ -14,6 +14,8 @@ public static class JsonDefaults
         options.DictionaryKeyPolicy = null;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-        return options;
+
+        // The pull's answer without reflection (PullJsonContext): the same bytes, less work on a fresh process's first pull.
+        return Pull.PullJsonContext.With(options);
     }
 }

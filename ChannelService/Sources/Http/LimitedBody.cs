@@ -38,9 +38,28 @@ internal static class LimitedBody
             // A declared length (checked against the limit by the caller) sizes the buffer once, so a large feed is
             // not copied again at every doubling and once more at the end; the length is only a hint, never trusted.
             var capacity = layers.Count == 0 && contentLength is > 0 && contentLength <= limit ? (int)contentLength.Value : 0;
-            using var buffer = new MemoryStream(capacity);
+            if (capacity > 0)
+            {
+                // Straight into the body's own array: not zeroed first, nor copied through a second buffer (a 17 MB
+                // feed is read on a first pull while Zendesk waits). Only a body of exactly the declared length ends here.
+                var body = GC.AllocateUninitializedArray<byte>(capacity);
+                var read = await stream.ReadAtLeastAsync(body, capacity, throwOnEndOfStream: false, cancellationToken);
+                var more = new byte[1];
+                if (read == capacity && await stream.ReadAsync(more, cancellationToken) == 0)
+                {
+                    return body;
+                }
+
+                using var rest = new MemoryStream();
+                rest.Write(body, 0, read);
+                rest.Write(more, 0, read == capacity ? 1 : 0);
+                await stream.CopyToAsync(rest, 81920, cancellationToken);
+                return rest.ToArray();
+            }
+
+            using var buffer = new MemoryStream();
             await stream.CopyToAsync(buffer, 81920, cancellationToken);
-            return capacity > 0 && buffer.Length == capacity ? buffer.GetBuffer() : buffer.ToArray();
+            return buffer.ToArray();
         }
     }
 
