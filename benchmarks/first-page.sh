@@ -80,7 +80,7 @@ for run in $(seq 1 "$RUNS"); do
   SPORT=$(free_port)
   META=$(Channel__DataDirectory="$data" dotnet "$APP" metadata new --kind ics --url "http://127.0.0.1:$NPORT/feed.ics" --name "First page")
   Channel__DataDirectory="$data" Channel__PublicBaseUrl="http://127.0.0.1:$SPORT" Channel__AllowPrivateNetworkSources=true \
-    ASPNETCORE_URLS="http://127.0.0.1:$SPORT" dotnet "$APP" >"$D/service-$run.log" 2>&1 &
+    ASPNETCORE_URLS="http://127.0.0.1:$SPORT" DOTNET_TieredPGO=1 dotnet "$APP" >"$D/service-$run.log" 2>&1 &
   SPID=$!
   PIDS+=("$SPID")
   for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$SPORT/health" && break; sleep 0.05; done

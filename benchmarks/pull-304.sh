@@ -147,7 +147,7 @@ done
 if [ "$ACCOUNTS" -gt 0 ]; then
   dotnet "$SERVICE_DLL" pull accounts --count "$ACCOUNTS" --url-template "http://127.0.0.1:$NPORT/feed-{n}.ics" > "$D/accounts.txt"
 fi
-ASPNETCORE_URLS="http://127.0.0.1:$SPORT" env ${PROFILE:+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0} dotnet "$SERVICE_DLL" > "$D/service.log" 2>&1 &
+ASPNETCORE_URLS="http://127.0.0.1:$SPORT" DOTNET_TieredPGO=1 env ${PROFILE:+DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0} dotnet "$SERVICE_DLL" > "$D/service.log" 2>&1 &
 SPID=$!
 PIDS+=("$SPID")
 wait_http "http://127.0.0.1:$SPORT/health"
