@@ -37,14 +37,7 @@ internal sealed class AgentTaskListFeed(IOptions<ChannelOptions> options)
     public RenderedFeed Render(string subdomain, IReadOnlyList<AgentTask> tasks)
     {
         var settings = options.Value;
-        var calendar = new CalendarComponent("VCALENDAR");
-        calendar.Properties.Add(Raw("VERSION", "2.0"));
-        calendar.Properties.Add(Raw("PRODID", "-//ChannelService//Zendesk agent task list//EN"));
-        calendar.Properties.Add(Raw("CALSCALE", "GREGORIAN"));
-        calendar.Properties.Add(CalendarProperty.FromText("X-WR-CALNAME", $"Zendesk task list ({subdomain})"));
-        var refresh = XmlConvert.ToString(settings.AgentCalendarRefreshInterval);
-        calendar.Properties.Add(new CalendarProperty("REFRESH-INTERVAL", [new CalendarParameter("VALUE", "DURATION")], refresh));
-        calendar.Properties.Add(Raw("X-PUBLISHED-TTL", refresh));
+        var calendar = AgentCalendarFeed.Envelope("-//ChannelService//Zendesk agent task list//EN", $"Zendesk task list ({subdomain})", settings);
         foreach (var task in tasks)
         {
             if (task.DueAt is { } due)
@@ -53,8 +46,7 @@ internal sealed class AgentTaskListFeed(IOptions<ChannelOptions> options)
             }
         }
 
-        var body = IcalWriter.WriteToBytes([calendar], new IcalWriterOptions { UseRawLines = false });
-        return new RenderedFeed(body, "\"" + ETagPrefix + Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 16)) + "\"");
+        return AgentCalendarFeed.Finish(calendar, ETagPrefix);
     }
 
     /// <summary>
@@ -99,11 +91,8 @@ internal sealed class AgentTaskListFeed(IOptions<ChannelOptions> options)
     private static CalendarComponent Todo(string subdomain, AgentTask task, DateTimeOffset due, bool allDay)
     {
         var todo = new CalendarComponent("VTODO");
-        var url = AgentCalendarFeed.TicketUrl(subdomain, task.TicketId);
         todo.Properties.Add(CalendarProperty.FromText("UID", Uid(subdomain, task.TicketId)));
-        todo.Properties.Add(Raw("DTSTAMP", Utc(task.ChangedAt)));
-        todo.Properties.Add(Raw("LAST-MODIFIED", Utc(task.ChangedAt)));
-        todo.Properties.Add(Raw("SEQUENCE", task.Sequence.ToString(CultureInfo.InvariantCulture)));
+        AgentCalendarFeed.AddVersion(todo, task);
 
         // Only DUE: a ticket has no start, and a VTODO takes no DTEND (RFC 5545 §3.6.2). All-day as the VEVENT's option:
         // Zendesk keeps a task's due date as noon of the chosen day in the account's zone, so its UTC date is that day.
@@ -116,14 +105,7 @@ internal sealed class AgentTaskListFeed(IOptions<ChannelOptions> options)
             todo.Properties.Add(Raw("DUE", Utc(due)));
         }
 
-        todo.Properties.Add(CalendarProperty.FromText("SUMMARY", string.Create(CultureInfo.InvariantCulture, $"#{task.TicketId} {task.Subject ?? ""}").TrimEnd()));
-        var description = new StringBuilder()
-            .Append("Status: ").Append(task.Status).Append('\n')
-            .Append("Priority: ").Append(task.Priority ?? "-").Append('\n')
-            .Append("Requester: ").Append(task.RequesterName ?? (task.RequesterId is { } id ? "user " + id.ToString(CultureInfo.InvariantCulture) : "-")).Append('\n')
-            .Append(url);
-        todo.Properties.Add(CalendarProperty.FromText("DESCRIPTION", description.ToString()));
-        todo.Properties.Add(new CalendarProperty("URL", [new CalendarParameter("VALUE", "URI")], url));
+        AgentCalendarFeed.AddTicketText(todo, subdomain, task);
         todo.Properties.Add(Raw("STATUS", Status(task.Status)));
         if (Priority(task.Priority) is { } priority)
         {
@@ -133,7 +115,7 @@ internal sealed class AgentTaskListFeed(IOptions<ChannelOptions> options)
         return todo;
     }
 
-    private static CalendarProperty Raw(string name, string value) => new(name, Array.Empty<CalendarParameter>(), value);
+    private static CalendarProperty Raw(string name, string value) => AgentCalendarFeed.Raw(name, value);
 
-    private static string Utc(DateTimeOffset time) => time.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+    private static string Utc(DateTimeOffset time) => AgentCalendarFeed.Utc(time);
 }
